@@ -1,0 +1,60 @@
+"""The interface an action receives as ``ctx``; each host implements it."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import Any
+
+from bridge.api._calls import PendingCall
+from bridge.api._events import Event
+from bridge.api._memory import MemoryObject
+from bridge.api._resources import ResourceType
+
+
+class RunnerContext(ABC):
+    """What an action may do: send events, use memory and resources, read config, make durable calls.
+
+    The mirror of the Java ``dev.bridge.api.RunnerContext``; members use each language's casing.
+    """
+
+    @property
+    @abstractmethod
+    def key(self) -> Any:
+        """The key of the input being processed."""
+
+    @abstractmethod
+    def send_event(self, event: Event) -> None:
+        """Queue ``event``; it is processed before the next input of this key."""
+
+    @property
+    @abstractmethod
+    def sensory_memory(self) -> MemoryObject:
+        """Memory for this input's run only; cleared when the run ends."""
+
+    @property
+    @abstractmethod
+    def short_term_memory(self) -> MemoryObject:
+        """Memory of this key, kept across inputs."""
+
+    @abstractmethod
+    def get_resource(self, name: str, type: ResourceType | str) -> Any:
+        """The resource ``name`` of ``type`` declared in the plan, built once and shared."""
+
+    @property
+    @abstractmethod
+    def config(self) -> dict[str, Any]:
+        """The plan's ``config.conf_data``."""
+
+    @property
+    @abstractmethod
+    def action_config(self) -> dict[str, Any]:
+        """This action's ``config`` from the plan (empty when none)."""
+
+    @abstractmethod
+    def durable_execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Call ``fn`` now and return its result; the call is recorded (a later issue makes it replayable)."""
+
+    @abstractmethod
+    def durable_execute_async(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> PendingCall:
+        """A call the action waits on with ``yield``/``await``; it runs on a worker, not the scheduler."""

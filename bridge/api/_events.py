@@ -1,0 +1,152 @@
+"""Events: what actions receive and send.
+
+An event is ``{id, type, attributes}`` on the wire (the Flink Agents snapshot form) and a plain Python object
+inside the host: it is serialized only at a language boundary or for stored state. Typed views such as
+:class:`InputEvent` are the same object with named accessors; a custom event needs no subclass.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar
+
+from bridge.api._values import dumps, loads
+
+_REGISTRY: dict[str, type[Event]] = {}
+
+
+class Event:
+    """An event routed to the actions whose trigger conditions match its ``type``."""
+
+    __slots__ = ("id", "type", "attributes")
+    EVENT_TYPE: ClassVar[str | None] = None
+
+    def __init__(self, type: str | None = None, attributes: dict[str, Any] | None = None,
+                 id: str | None = None) -> None:
+        event_type = type or self.EVENT_TYPE
+        if not event_type:
+            raise ValueError("an Event needs a type, e.g. Event(type='order_placed', attributes={...})")
+        self.id = id or str(uuid.uuid4())
+        self.type = event_type
+        self.attributes = attributes if attributes is not None else {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.EVENT_TYPE:
+            _REGISTRY[cls.EVENT_TYPE] = cls
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """Return one attribute (``default`` when absent)."""
+        return self.attributes.get(name, default)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The wire form, as Python values."""
+        return {"id": self.id, "type": self.type, "attributes": self.attributes}
+
+    def to_json(self) -> bytes:
+        """The wire form as JSON bytes."""
+        return dumps(self.to_dict())
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> Event:
+        """Read the wire form; known types come back as their typed view, others as plain :class:`Event`."""
+        try:
+            event_type = data["type"]
+        except (KeyError, TypeError):
+            raise ValueError(f"an event needs 'type' (got {data!r:.200})") from None
+        cls = _REGISTRY.get(event_type, Event)
+        event = object.__new__(cls)
+        Event.__init__(event, event_type, data.get("attributes") or {}, data.get("id"))
+        return event
+
+    @staticmethod
+    def from_json(data: str | bytes) -> Event:
+        """Read JSON written by either language."""
+        return Event.from_dict(loads(data))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Event) and self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(type={self.type!r}, attributes={self.attributes!r}, id={self.id!r})"
+
+
+def _field(name: str) -> property:
+    def fget(self: Event) -> Any:
+        return self.attributes.get(name)
+
+    def fset(self: Event, value: Any) -> None:
+        self.attributes[name] = value
+
+    return property(fget, fset, doc=f"The ``{name}`` attribute.")
+
+
+def _typed_view(class_name: str, event_type: str, fields: dict[str, Any], doc: str) -> type[Event]:
+    """Build a typed view: a constructor taking the named fields (with defaults) and a property for each."""
+    required = [f for f, d in fields.items() if d is _REQUIRED]
+
+    def __init__(self: Event, *args: Any, id: str | None = None, **kwargs: Any) -> None:
+        names = list(fields)
+        if len(args) > len(names):
+            raise TypeError(f"{class_name} takes at most {len(names)} positional arguments")
+        values = dict(zip(names, args, strict=False))
+        for k in kwargs:
+            if k not in fields:
+                raise TypeError(f"{class_name} has no field {k!r} (fields: {', '.join(names)})")
+            if k in values:
+                raise TypeError(f"{class_name} got {k!r} twice")
+        values.update(kwargs)
+        missing = [f for f in required if f not in values]
+        if missing:
+            raise TypeError(f"{class_name} needs {', '.join(missing)}")
+        attrs = {f: values.get(f, _copy_default(d)) for f, d in fields.items()}
+        Event.__init__(self, event_type, attrs, id)
+
+    namespace: dict[str, Any] = {"__init__": __init__, "__doc__": doc, "__slots__": (),
+                                 "EVENT_TYPE": event_type, "__module__": __name__}
+    for f in fields:
+        namespace[f] = _field(f)
+    return type(class_name, (Event,), namespace)
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "<required>"
+
+
+_REQUIRED: Any = _Required()
+
+
+def _copy_default(value: Any) -> Any:
+    return type(value)() if isinstance(value, dict | list) else value
+
+
+InputEvent = _typed_view("InputEvent", "_input_event", {"input": _REQUIRED},
+                         "The event each input record starts as; ``input`` is the record's payload.")
+OutputEvent = _typed_view("OutputEvent", "_output_event", {"output": _REQUIRED},
+                          "Sending one emits ``output`` as a result of the run for the current key.")
+ChatRequestEvent = _typed_view(
+    "ChatRequestEvent", "_chat_request_event",
+    {"model": _REQUIRED, "messages": _REQUIRED, "prompt_args": {}, "output_schema": None},
+    "Asks the chat model resource ``model`` to answer ``messages``.")
+ChatResponseEvent = _typed_view(
+    "ChatResponseEvent", "_chat_response_event",
+    {"request_id": _REQUIRED, "response": _REQUIRED, "retry_count": 0, "total_retry_wait_sec": 0},
+    "A chat model's answer to the request ``request_id``.")
+ToolRequestEvent = _typed_view(
+    "ToolRequestEvent", "_tool_request_event", {"model": _REQUIRED, "tool_calls": _REQUIRED},
+    "Tool calls a model asked for: ``[{id, name, arguments}]``.")
+ToolResponseEvent = _typed_view(
+    "ToolResponseEvent", "_tool_response_event",
+    {"request_id": _REQUIRED, "responses": _REQUIRED, "success": {}, "error": {}, "external_ids": {}},
+    "Results of tool calls, keyed by call id.")
+ContextRetrievalRequestEvent = _typed_view(
+    "ContextRetrievalRequestEvent", "_context_retrieval_request_event",
+    {"query": _REQUIRED, "vector_store": _REQUIRED, "max_results": 3},
+    "Asks the vector store resource ``vector_store`` for documents matching ``query``.")
+ContextRetrievalResponseEvent = _typed_view(
+    "ContextRetrievalResponseEvent", "_context_retrieval_response_event",
+    {"request_id": _REQUIRED, "query": _REQUIRED, "documents": _REQUIRED},
+    "Documents found for ``query``.")

@@ -1,0 +1,162 @@
+"""The ``bridge`` command: run plans, check them, and check the machine."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from bridge.errors import BridgeError
+
+_EPILOG = """\b
+Examples:
+  bridge run examples/demo/plan.yaml --input examples/demo/orders.jsonl
+  bridge run plan.json --input in.jsonl --output out.jsonl --workers 16
+  bridge validate plan.yaml
+  bridge doctor
+
+\b
+Input lines are {"key": ..., "input": ...}; each key's inputs run in order,
+keys run interleaved. Output lines are {"key": ..., "output": ...}, one per
+OutputEvent an action sends.
+"""
+
+
+@click.group(epilog=_EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="bridge-agents", prog_name="bridge")
+def main() -> None:
+    """Run agent plans that mix Java and Python actions, in one process.
+
+    A plan (JSON or YAML, the Flink Agents wire format) lists actions (Python
+    functions or static Java methods), what triggers them, and resources.
+    """
+
+
+@main.command()
+@click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--input", "-i", "input_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help='JSONL file of {"key": ..., "input": ...} lines ("-" reads standard input).')
+@click.option("--output", "-o", "output_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write output lines here instead of standard output.")
+@click.option("--workers", default=8, show_default=True, help="Threads for durable async calls.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar (default: when standard error is a terminal).")
+def run(plan: Path, input_path: Path, output_path: Path | None, workers: int, progress: bool | None) -> None:
+    """Run PLAN over the inputs and write one line per output.
+
+    Exits 0 when every event succeeded, 1 when some action failed (each failure
+    is listed with its key and action), 2 when the plan or input is malformed.
+    """
+    from bridge._jsonl import count_lines, read_inputs, write_output
+    from bridge.runtime import Runtime
+
+    show = sys.stderr.isatty() if progress is None else progress
+    try:
+        runtime = Runtime(plan, workers=workers)
+    except BridgeError as exc:
+        _fail(exc)
+    source = "/dev/stdin" if str(input_path) == "-" else input_path
+    with contextlib.ExitStack() as stack:
+        out: IO[bytes] = (stack.enter_context(open(output_path, "wb")) if output_path  # noqa: SIM115
+                          else sys.stdout.buffer)
+        stack.callback(runtime.close)
+        bar = stack.enter_context(_progress(show, count_lines(source) if show else None))
+
+        def on_output(key: Any, value: Any) -> None:
+            write_output(out, key, value)
+
+        try:
+            report = runtime.run(read_inputs(source), on_output=on_output, on_progress=bar)
+        except BridgeError as exc:
+            out.flush()
+            _fail(exc)
+        out.flush()
+    for err in report.errors:
+        click.echo(f"error: {err}", err=True)
+        if err.details:
+            click.echo("  " + err.details.rstrip().replace("\n", "\n  "), err=True)
+    summary = f"{report.inputs} inputs, {len(report.outputs)} outputs, {len(report.errors)} failed events"
+    click.echo(summary, err=True)
+    sys.exit(1 if report.errors else 0)
+
+
+@main.command()
+@click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["summary", "json", "yaml"]), default="summary",
+              show_default=True, help="What to print once the plan is valid.")
+def validate(plan: Path, fmt: str) -> None:
+    """Check that PLAN reads and its Python actions resolve; print it back.
+
+    Java actions are checked when the plan runs (that needs the JVM).
+    """
+    from bridge.plan import PythonFunction, load_plan
+    from bridge.runtime._functions import resolve_python_action
+
+    try:
+        p = load_plan(plan)
+        for name, act in p.actions.items():
+            if isinstance(act.exec, PythonFunction):
+                resolve_python_action(name, act.exec.module, act.exec.qualname)
+    except BridgeError as exc:
+        _fail(exc)
+    if fmt == "json":
+        click.echo(p.to_json())
+    elif fmt == "yaml":
+        click.echo(p.to_yaml())
+    else:
+        click.echo(f"{plan}: plan '{p.agent_name or '(unnamed)'}' is valid")
+        for name, act in p.actions.items():
+            kind = "java" if act.exec.func_type == "JavaFunction" else "python"
+            click.echo(f"  {name:<28} {kind:<7} on {', '.join(act.triggers)}")
+        for rtype, providers in p.resource_providers.items():
+            for name in providers:
+                click.echo(f"  resource {rtype}:{name}")
+
+
+def _fail(exc: BaseException) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(2)
+
+
+class _NoProgress:
+    def __call__(self, done: int) -> None:
+        pass
+
+    def __enter__(self) -> _NoProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+class _RichProgress(_NoProgress):
+    """A Rich progress bar on standard error, advanced per finished input."""
+
+    def __init__(self, total: int | None) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._progress = Progress(TextColumn("running"), BarColumn(), MofNCompleteColumn(),
+                                  TimeRemainingColumn(), console=Console(stderr=True), transient=False)
+        self._task = self._progress.add_task("inputs", total=total)
+
+    def __call__(self, done: int) -> None:
+        self._progress.update(self._task, completed=done)
+
+    def __enter__(self) -> _RichProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+
+def _progress(show: bool, total: int | None) -> _NoProgress:
+    return _RichProgress(total) if show else _NoProgress()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""The one error tree of bridge.
+
+Every failure a user can cause or meet surfaces as a :class:`BridgeError` subclass that names the place it
+happened (file, line, action, key, memory path), so a message alone is enough to find the fault.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class BridgeError(Exception):
+    """Root of every error bridge raises on purpose."""
+
+
+class PlanError(BridgeError):
+    """A plan that cannot be read, validated or resolved; names the file, the action and the field path."""
+
+    def __init__(self, message: str, *, file: str | None = None, path: str | None = None) -> None:
+        self.file = file
+        self.path = path
+        where = ", ".join(p for p in (f"file {file}" if file else "", f"at {path}" if path else "") if p)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class InputError(BridgeError):
+    """A malformed input record (JSONL line); names the file and the line number."""
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None) -> None:
+        self.file = file
+        self.line = line
+        where = f"{file or '<input>'}:{line}" if line is not None else (file or "<input>")
+        super().__init__(f"{where}: {message}")
+
+
+class ValueContractError(BridgeError, TypeError):
+    """A value outside the portable contract (None, bool, int, float, str, bytes, list, str-keyed dict).
+
+    It is also a ``TypeError`` so code that guards against wrong types keeps working.
+    """
+
+    def __init__(self, path: str, offending: type | str, detail: str = "") -> None:
+        self.path = path
+        self.offending = offending if isinstance(offending, str) else offending.__qualname__
+        allowed = "None, bool, int, float, str, bytes, list and dict with str keys"
+        extra = f" ({detail})" if detail else ""
+        super().__init__(f"path '{path}': {self.offending} is not a portable value{extra}; allowed: {allowed}")
+
+
+class ResourceError(BridgeError):
+    """A resource that is not declared in the plan, has another type, or could not be built."""
+
+
+class JavaError(BridgeError):
+    """A Java throwable, kept whole: its class, its message and its stack text (causes included)."""
+
+    def __init__(self, java_class: str, message: str | None, stack: str = "", *, context: str = "") -> None:
+        self.java_class = java_class
+        self.java_message = message
+        self.stack = stack
+        head = f"{java_class}: {message}" if message else java_class
+        text = f"{context}: {head}" if context else head
+        if stack:
+            text = f"{text}\nJava stack:\n{stack.rstrip()}"
+        super().__init__(text)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, context: str = "") -> JavaError:
+        """Build from the ``{"class", "message", "stack"}`` record the Java side returns."""
+        return cls(data.get("class", "java.lang.Throwable"), data.get("message"), data.get("stack", ""),
+                   context=context)
+
+
+class JvmError(BridgeError):
+    """The JVM could not be found, started, or was started with other options than asked for now."""
+
+
+class ActionError(BridgeError):
+    """An action failed while processing one event; names the key, the action and the event type.
+
+    The original exception is kept as ``__cause__`` and ``cause``; its traceback (or Java stack) is in
+    ``details``.
+    """
+
+    def __init__(self, *, key: Any, action: str, event_type: str, cause: BaseException, details: str = "") -> None:
+        self.key = key
+        self.action = action
+        self.event_type = event_type
+        self.cause = cause
+        self.details = details
+        super().__init__(
+            f"action '{action}' failed on event '{event_type}' for key {key!r}: {type(cause).__name__}: {cause}"
+        )
+        self.__cause__ = cause

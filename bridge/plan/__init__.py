@@ -1,0 +1,30 @@
+"""The plan: pure data in the Flink Agents wire format (pydantic models), loaded from JSON or YAML."""
+
+from bridge.plan._load import load_plan, plan_from_data
+from bridge.plan._models import (
+    Action,
+    AgentPlan,
+    JavaFunction,
+    JavaResourceDescriptor,
+    JavaResourceProvider,
+    PlanConfig,
+    PythonFunction,
+    PythonResourceDescriptor,
+    PythonResourceProvider,
+    PythonSerializableResourceProvider,
+)
+
+__all__ = [
+    "Action",
+    "AgentPlan",
+    "JavaFunction",
+    "JavaResourceDescriptor",
+    "JavaResourceProvider",
+    "PlanConfig",
+    "PythonFunction",
+    "PythonResourceDescriptor",
+    "PythonResourceProvider",
+    "PythonSerializableResourceProvider",
+    "load_plan",
+    "plan_from_data",
+]

@@ -1,0 +1,73 @@
+import pytest
+
+from bridge import BridgeError, MemoryObject, ValueContractError
+from bridge.runtime import MemoryStore
+from bridge.runtime._memory import MemoryView
+
+
+@pytest.fixture
+def memory() -> MemoryView:
+    return MemoryView(MemoryStore(), "short_term")
+
+
+def test_set_creates_parent_objects_and_get_returns_objects_as_views(memory: MemoryView) -> None:
+    memory.set("order.customer.name", "Ada")
+    order = memory.get("order")
+    assert isinstance(order, MemoryObject)
+    assert order.get("customer.name") == "Ada"
+    assert memory.get_field_names() == ["order"]
+    assert memory.is_exist("order.customer") and not memory.is_exist("order.total")
+
+
+def test_a_dict_value_stays_a_value_and_reads_return_copies(memory: MemoryView) -> None:
+    memory.set("cart", {"items": [1, 2]})
+    cart = memory.get("cart")
+    assert cart == {"items": [1, 2]}
+    cart["items"].append(3)
+    assert memory.get("cart") == {"items": [1, 2]}
+
+
+def test_new_object_keeps_an_existing_object_unless_overwrite(memory: MemoryView) -> None:
+    memory.new_object("profile").set("tier", "gold")
+    assert memory.new_object("profile").get("tier") == "gold"
+    assert memory.new_object("profile", overwrite=True).get_field_names() == []
+
+
+def test_get_fields_returns_values_and_views(memory: MemoryView) -> None:
+    memory.set("a", 1)
+    memory.set("b.c", 2)
+    fields = memory.get_fields()
+    assert fields["a"] == 1 and isinstance(fields["b"], MemoryObject)
+
+
+def test_writing_under_a_value_is_an_error_naming_the_path(memory: MemoryView) -> None:
+    memory.set("total", 5)
+    with pytest.raises(BridgeError, match="short_term.total' holds a value"):
+        memory.set("total.cents", 1)
+    with pytest.raises(BridgeError, match="invalid memory path"):
+        memory.set("a..b", 1)
+
+
+def test_non_portable_values_are_refused_with_the_memory_path(memory: MemoryView) -> None:
+    with pytest.raises(ValueContractError, match=r"short_term\.x\.y\[1\].*complex"):
+        memory.set("x.y", [1, 2j])
+
+
+def test_every_write_is_logged_and_json_updates_replay_into_another_store() -> None:
+    source = MemoryStore()
+    view = MemoryView(source, "short_term")
+    view.new_object("user")
+    view.set("user.tier", "gold")
+    MemoryView(source, "sensory").set("blob", b"\x00\x01")
+    log = source.take_log()
+    assert [u.to_dict() for u in log] == [
+        {"memory": "short_term", "op": "new_object", "path": "user"},
+        {"memory": "short_term", "op": "set", "path": "user.tier", "value": "gold"},
+        {"memory": "sensory", "op": "set", "path": "blob", "value": b"\x00\x01"},
+    ]
+    replica = MemoryStore()
+    replica.apply([u.to_dict() for u in log])
+    assert replica.snapshot("short_term") == {"user": {"tier": "gold"}}
+    assert replica.read_wire("short_term", "user") == {"o": ["tier"]}
+    assert replica.read_wire("sensory", "blob") == {"v": b"\x00\x01"}
+    assert replica.read_wire("sensory", "missing") is None

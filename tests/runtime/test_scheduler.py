@@ -1,0 +1,198 @@
+import threading
+import time
+
+import pytest
+
+from bridge import Agent, Event, InputEvent, OutputEvent, Runtime, action, gather
+
+LOG: list[tuple] = []
+
+
+class OrderingAgent(Agent):
+    @action(InputEvent)
+    @staticmethod
+    def first(event, ctx):
+        LOG.append((ctx.key, "first", event.input))
+        ctx.send_event(Event(type="followup", attributes={"n": event.input}))
+
+    @action("followup")
+    @staticmethod
+    def followup(event, ctx):
+        LOG.append((ctx.key, "followup", event.get("n")))
+        ctx.send_event(OutputEvent(output=f"{ctx.key}:{event.get('n')}"))
+
+
+def test_events_for_one_key_run_in_arrival_order_and_sent_events_run_before_the_next_input() -> None:
+    LOG.clear()
+    with Runtime(OrderingAgent) as rt:
+        report = rt.run([("a", 1), ("a", 2), ("b", 1), ("a", 3)])
+    assert report.ok and report.inputs == 4
+    per_key = [entry for entry in LOG if entry[0] == "a"]
+    assert per_key == [("a", "first", 1), ("a", "followup", 1), ("a", "first", 2), ("a", "followup", 2),
+                       ("a", "first", 3), ("a", "followup", 3)]
+    assert [o for k, o in report.outputs if k == "a"] == ["a:1", "a:2", "a:3"]
+    assert ("b", "b:1") in report.outputs
+
+
+def slow_lookup(ms: int, who: str) -> str:
+    time.sleep(ms / 1000)
+    return f"{who} after {ms}ms"
+
+
+class WaitingAgent(Agent):
+    @action(InputEvent)
+    @staticmethod
+    def generator_action(event, ctx):
+        result = yield ctx.durable_execute_async(slow_lookup, event.input["ms"], ctx.key)
+        ctx.send_event(OutputEvent(output=result))
+
+
+class AsyncWaitingAgent(Agent):
+    @action(InputEvent)
+    @staticmethod
+    async def async_action(event, ctx):
+        result = await ctx.durable_execute_async(slow_lookup, event.input["ms"], ctx.key)
+        ctx.send_event(OutputEvent(output=result))
+
+
+@pytest.mark.parametrize("agent", [WaitingAgent, AsyncWaitingAgent])
+def test_key_b_finishes_while_key_a_waits_on_a_slow_call(agent) -> None:
+    finished: list = []
+    with Runtime(agent) as rt:
+        report = rt.run([("a", {"ms": 400}), ("b", {"ms": 0})], on_output=lambda k, o: finished.append(k))
+    assert report.ok, report.errors
+    assert finished == ["b", "a"]
+    assert dict(report.outputs) == {"a": "a after 400ms", "b": "b after 0ms"}
+
+
+class GatherAgent(Agent):
+    @action(InputEvent)
+    @staticmethod
+    async def fan_out(event, ctx):
+        calls = [ctx.durable_execute_async(slow_lookup, 200, f"call{i}") for i in range(4)]
+        results = await gather(*calls)
+        ctx.send_event(OutputEvent(output=results))
+
+
+def test_gather_runs_several_calls_at_once_and_returns_results_in_order() -> None:
+    started = time.perf_counter()
+    with Runtime(GatherAgent, workers=4) as rt:
+        report = rt.run([("k", None)])
+    elapsed = time.perf_counter() - started
+    assert report.outputs == [("k", [f"call{i} after 200ms" for i in range(4)])]
+    assert elapsed < 0.7, "four 200 ms calls should overlap, not run one after another"
+
+
+def explode() -> None:
+    raise LookupError("no such order")
+
+
+class CatchingAgent(Agent):
+    @action(InputEvent)
+    @staticmethod
+    def handle(event, ctx):
+        try:
+            yield ctx.durable_execute_async(explode)
+        except LookupError as exc:
+            ctx.send_event(OutputEvent(output=f"caught {exc}"))
+
+
+def test_a_failed_durable_call_raises_inside_the_waiting_action() -> None:
+    with Runtime(CatchingAgent) as rt:
+        assert rt.run([("k", 1)]).outputs == [("k", "caught no such order")]
+
+
+class WrongWaitAgent(Agent):
+    @action(InputEvent)
+    @staticmethod
+    async def handle(event, ctx):
+        import asyncio
+
+        await asyncio.sleep(0)
+
+
+def test_waiting_on_asyncio_primitives_fails_the_event_with_a_hint() -> None:
+    with Runtime(WrongWaitAgent) as rt:
+        report = rt.run([("k", 1)])
+    assert len(report.errors) == 1
+    assert "durable_execute_async" in str(report.errors[0])
+
+
+class FailingAgent(Agent):
+    @action(InputEvent)
+    @staticmethod
+    def handle(event, ctx):
+        if event.input == "boom":
+            raise ValueError("bad order")
+        ctx.send_event(OutputEvent(output=event.input))
+
+
+def test_an_action_that_raises_fails_its_event_names_key_and_action_and_others_go_on() -> None:
+    with Runtime(FailingAgent) as rt:
+        report = rt.run([("a", "boom"), ("a", "next"), ("b", "fine")])
+    assert not report.ok
+    (error,) = report.errors
+    assert error.key == "a" and error.action == "handle" and error.event_type == "_input_event"
+    assert "bad order" in str(error) and "ValueError" in error.details
+    assert sorted(report.outputs) == [("a", "next"), ("b", "fine")]
+
+
+class MemoryAgent(Agent):
+    @action(InputEvent)
+    @staticmethod
+    def remember(event, ctx):
+        count = ctx.short_term_memory.get("visits", 0) + 1
+        ctx.short_term_memory.set("visits", count)
+        ctx.short_term_memory.set("last.input", event.input)
+        ctx.sensory_memory.set("scratch", event.input)
+        ctx.send_event(Event(type="check"))
+
+    @action("check")
+    @staticmethod
+    def check(event, ctx):
+        ctx.send_event(OutputEvent(output={
+            "visits": ctx.short_term_memory.get("visits"),
+            "scratch": ctx.sensory_memory.get("scratch"),
+            "scratch_seen_before": ctx.short_term_memory.get("seen"),
+        }))
+        ctx.short_term_memory.set("seen", ctx.sensory_memory.is_exist("scratch"))
+
+
+def test_short_term_memory_is_kept_per_key_and_sensory_memory_is_cleared_after_each_input() -> None:
+    with Runtime(MemoryAgent, keep_action_log=True) as rt:
+        report = rt.run([("a", "x"), ("a", "y"), ("b", "z")])
+        assert rt.short_term_memory("a").get("visits") == 2
+        assert rt.short_term_memory("a").get("last").get("input") == "y"
+    outputs = [o for k, o in report.outputs if k == "a"]
+    assert outputs == [{"visits": 1, "scratch": "x", "scratch_seen_before": None},
+                       {"visits": 2, "scratch": "y", "scratch_seen_before": True}]
+    first = report.actions[0]
+    assert (first.key, first.action) == ("a", "remember")
+    assert [(u.memory, u.op, u.path, u.value) for u in first.updates] == [
+        ("short_term", "set", "visits", 1), ("short_term", "set", "last.input", "x"),
+        ("sensory", "set", "scratch", "x")]
+    assert [e.type for e in first.sent] == ["check"]
+
+
+class BadValueAgent(Agent):
+    @action(InputEvent)
+    @staticmethod
+    def handle(event, ctx):
+        ctx.short_term_memory.set("order.when", threading.Lock())
+
+
+def test_writing_a_non_portable_value_fails_the_event_naming_the_path_and_type() -> None:
+    with Runtime(BadValueAgent) as rt:
+        (error,) = rt.run([("k", 1)]).errors
+    assert "short_term.order.when" in str(error) and "lock" in str(error).lower()
+
+
+def test_many_keys_interleave_and_each_keeps_its_order() -> None:
+    LOG.clear()
+    inputs = [(f"k{i % 7}", i) for i in range(200)]
+    with Runtime(OrderingAgent, window=16) as rt:
+        report = rt.run(inputs)
+    assert report.inputs == 200 and len(report.outputs) == 200
+    for key in {k for k, _ in inputs}:
+        expected = [f"{key}:{v}" for k, v in inputs if k == key]
+        assert [o for k, o in report.outputs if k == key] == expected

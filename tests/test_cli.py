@@ -1,0 +1,88 @@
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bridge.cli import main
+
+PLAN = {
+    "agent_name": "Echo",
+    "actions": {
+        "echo": {"name": "echo", "exec": {"func_type": "PythonFunction", "module": "test_cli",
+                                          "qualname": "echo"}, "trigger_conditions": ["_input_event"]},
+    },
+}
+
+
+def echo(event, ctx):
+    from bridge import OutputEvent
+
+    if event.input == "fail":
+        raise RuntimeError("refusing to echo")
+    ctx.send_event(OutputEvent(output={"echo": event.input}))
+
+
+def _files(tmp_path: Path, lines: list[str], plan: dict = PLAN) -> tuple[Path, Path]:
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text(json.dumps(plan))
+    input_path = tmp_path / "in.jsonl"
+    input_path.write_text("\n".join(lines) + "\n")
+    return plan_path, input_path
+
+
+def test_run_writes_one_output_line_per_output_event(tmp_path: Path) -> None:
+    plan, inputs = _files(tmp_path, ['{"key": "a", "input": 1}', "", '{"key": 2, "input": "x"}'])
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(main, ["run", str(plan), "--input", str(inputs), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert lines == [{"key": "a", "output": {"echo": 1}}, {"key": 2, "output": {"echo": "x"}}]
+    assert "2 inputs, 2 outputs, 0 failed" in result.output
+
+
+def test_a_failing_action_is_reported_at_the_end_and_the_exit_code_is_1(tmp_path: Path) -> None:
+    plan, inputs = _files(tmp_path, ['{"key": "a", "input": "fail"}', '{"key": "b", "input": "ok"}'])
+    result = CliRunner().invoke(main, ["run", str(plan), "--input", str(inputs)])
+    assert result.exit_code == 1
+    assert "action 'echo' failed on event '_input_event' for key 'a'" in result.output
+    assert "refusing to echo" in result.output
+    assert '{"key":"b","output":{"echo":"ok"}}' in result.output
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("{not json", "in.jsonl:2: not valid JSON"),
+    ('{"key": "a"}', "in.jsonl:2: missing 'input'"),
+    ("[1, 2]", "in.jsonl:2: each line is an object"),
+])
+def test_malformed_jsonl_names_the_line(tmp_path: Path, line: str, message: str) -> None:
+    plan, inputs = _files(tmp_path, ['{"key": "a", "input": 1}', line])
+    result = CliRunner().invoke(main, ["run", str(plan), "--input", str(inputs)])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+@pytest.mark.parametrize(("exec_", "message"), [
+    ({"module": "no_such_module_xyz", "qualname": "f"}, "action 'echo': cannot import module 'no_such_module_xyz'"),
+    ({"module": "test_cli", "qualname": "missing_fn"}, "'test_cli' has no attribute 'missing_fn'"),
+])
+def test_an_unknown_module_or_qualname_names_the_action_and_what_was_tried(tmp_path, exec_, message) -> None:
+    plan = json.loads(json.dumps(PLAN))
+    plan["actions"]["echo"]["exec"].update(exec_)
+    plan_path, inputs = _files(tmp_path, ['{"key": "a", "input": 1}'], plan)
+    result = CliRunner().invoke(main, ["run", str(plan_path), "--input", str(inputs)])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_validate_lists_the_actions(tmp_path: Path) -> None:
+    plan, _ = _files(tmp_path, [])
+    result = CliRunner().invoke(main, ["validate", str(plan)])
+    assert result.exit_code == 0
+    assert "echo" in result.output and "python" in result.output
+
+
+def test_help_teaches_the_input_format_and_gives_examples() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    assert '{"key": ..., "input": ...}' in result.output and "Examples:" in result.output
