@@ -18,7 +18,7 @@ _REGISTRY: dict[str, type[Event]] = {}
 class Event:
     """An event routed to the actions whose trigger conditions match its ``type``."""
 
-    __slots__ = ("id", "type", "attributes")
+    __slots__ = ("_id", "type", "attributes")
     EVENT_TYPE: ClassVar[str | None] = None
 
     def __init__(self, type: str | None = None, attributes: dict[str, Any] | None = None,
@@ -26,9 +26,16 @@ class Event:
         event_type = type or self.EVENT_TYPE
         if not event_type:
             raise ValueError("an Event needs a type, e.g. Event(type='order_placed', attributes={...})")
-        self.id = id or str(uuid.uuid4())
+        self._id = id
         self.type = event_type
         self.attributes = attributes if attributes is not None else {}
+
+    @property
+    def id(self) -> str:
+        """A UUID string; made on first use, since most events never leave the host."""
+        if self._id is None:
+            self._id = str(uuid.uuid4())
+        return self._id
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -85,24 +92,29 @@ def _field(name: str) -> property:
 
 def _typed_view(class_name: str, event_type: str, fields: dict[str, Any], doc: str) -> type[Event]:
     """Build a typed view: a constructor taking the named fields (with defaults) and a property for each."""
-    required = [f for f, d in fields.items() if d is _REQUIRED]
+    names = tuple(fields)
+    count = len(names)
+    required = frozenset(f for f, d in fields.items() if d is _REQUIRED)
 
     def __init__(self: Event, *args: Any, id: str | None = None, **kwargs: Any) -> None:
-        names = list(fields)
-        if len(args) > len(names):
-            raise TypeError(f"{class_name} takes at most {len(names)} positional arguments")
-        values = dict(zip(names, args, strict=False))
-        for k in kwargs:
-            if k not in fields:
-                raise TypeError(f"{class_name} has no field {k!r} (fields: {', '.join(names)})")
-            if k in values:
-                raise TypeError(f"{class_name} got {k!r} twice")
-        values.update(kwargs)
-        missing = [f for f in required if f not in values]
-        if missing:
-            raise TypeError(f"{class_name} needs {', '.join(missing)}")
-        attrs = {f: values.get(f, _copy_default(d)) for f, d in fields.items()}
-        Event.__init__(self, event_type, attrs, id)
+        if len(args) > count:
+            raise TypeError(f"{class_name} takes at most {count} positional arguments")
+        attrs = dict(zip(names, args, strict=False)) if args else {}
+        if kwargs:
+            for k in kwargs:
+                if k not in fields:
+                    raise TypeError(f"{class_name} has no field {k!r} (fields: {', '.join(names)})")
+                if k in attrs:
+                    raise TypeError(f"{class_name} got {k!r} twice")
+            attrs.update(kwargs)
+        if len(attrs) != count:
+            missing = [f for f in names if f in required and f not in attrs]
+            if missing:
+                raise TypeError(f"{class_name} needs {', '.join(missing)}")
+            attrs = {f: attrs[f] if f in attrs else _copy_default(fields[f]) for f in names}
+        self._id = id
+        self.type = event_type
+        self.attributes = attrs
 
     namespace: dict[str, Any] = {"__init__": __init__, "__doc__": doc, "__slots__": (),
                                  "EVENT_TYPE": event_type, "__module__": __name__}

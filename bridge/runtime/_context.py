@@ -29,7 +29,7 @@ class HostRunnerContext(RunnerContext):
         self._config = config
         self._action_config = action_config or {}
         self.sent: list[Event] = []
-        self.calls: list[str] = []
+        self.calls: list[Callable[..., Any]] = []  # what ran, in order: the durable store's seam
 
     @property
     def key(self) -> Any:
@@ -65,11 +65,11 @@ class HostRunnerContext(RunnerContext):
         return self._action_config
 
     def durable_execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        self.calls.append(getattr(fn, "__qualname__", repr(fn)))
+        self.calls.append(fn)
         return fn(*args, **kwargs)
 
     def durable_execute_async(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> PendingCall:
         if not callable(fn):
             raise TypeError(f"durable_execute_async takes a callable, got {type(fn).__name__}")
-        self.calls.append(getattr(fn, "__qualname__", repr(fn)))
+        self.calls.append(fn)
         return PendingCall(f"c{next(_call_ids)}", fn, args, kwargs)

@@ -59,6 +59,7 @@ class ActionKind(Protocol):
 
 
 Dispatch = Callable[[str, PendingCall], None]
+_WAITABLE = (PendingCall, Gather)
 
 
 @dataclass(slots=True)
@@ -164,7 +165,7 @@ class ActionExecutor:
                 return DONE
             except Exception as exc:
                 return _failed(exc)
-            if isinstance(awaited, PendingCall | Gather):
+            if isinstance(awaited, _WAITABLE):
                 break
             value, error = None, TypeError(
                 f"an action may only wait on ctx.durable_execute_async(...) or gather(...), not {awaited!r:.80} "
@@ -173,7 +174,8 @@ class ActionExecutor:
         if not calls:  # gather() of nothing: resume at once
             value, error = [], None
             return self.advance(kind, ref, coro, value, error)
-        self.hold(ref, kind, _Waiting(coro, awaited, {c.call_id for c in calls}))
+        ids = tuple([c.call_id for c in calls])
+        self._suspended[ref] = (kind, _Waiting(coro, awaited, set(ids)))
         for call in calls:
             self._dispatch(ref, call)
-        return ActionState("suspended", ref, tuple(c.call_id for c in calls))
+        return ActionState("suspended", ref, ids)

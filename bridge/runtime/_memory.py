@@ -78,13 +78,21 @@ class MemoryStore:
         self._log.append(MemoryUpdate(memory, "new_object", path))
 
     def apply(self, updates: list[dict[str, Any]]) -> None:
-        """Apply updates in their JSON form (from a Java action), checking and logging each as if local."""
+        """Apply updates in their JSON form (from a Java action) and log them as if written here.
+
+        Values parsed from JSON are portable by construction and owned by nobody else, so they are
+        stored without the check and copy a Python write needs.
+        """
+        log = self._log
         for u in updates:
             memory = u.get("memory")
             if memory not in SCOPES:
                 raise BridgeError(f"memory update names an unknown memory {memory!r}: {u!r:.200}")
             if u.get("op") == "set":
-                self.set(memory, u["path"], u.get("value"))
+                path, value = u["path"], u.get("value")
+                parts = _split(path)
+                self._parent(memory, parts, create=True)[parts[-1]] = value
+                log.append(MemoryUpdate(memory, "set", path, value))
             elif u.get("op") == "new_object":
                 self.new_object(memory, u["path"], bool(u.get("overwrite", False)))
             else:

@@ -36,4 +36,4 @@ class Router:
                  if n not in typed and ts.matches(event.type, event.attributes)]
         if not extra:
             return typed
-        return sorted([*typed, *extra], key=self._order.__getitem__)
+        return typed + extra  # type matches first, then condition-only matches (upstream order)

@@ -56,7 +56,7 @@ class Runtime:
         self.plan = _as_plan(plan)
         self._keep_action_log = keep_action_log
         self._java = java
-        self._java_actions: Any = None
+        self._services: Any = None
         self._resources = ResourceRegistry(self.plan, java_factory=self._java_resource)
         self._config = self.plan.conf_data
         self._window = window
@@ -89,9 +89,11 @@ class Runtime:
         return self._java_bridge().create_resource(provider, self._host_services())
 
     def _host_services(self) -> Any:
-        from bridge.jvm import HostServices
+        if self._services is None:
+            from bridge.jvm import HostServices
 
-        return HostServices(resources=self._resources, wake=lambda ref: self._scheduler.wake(ref))
+            self._services = HostServices(resources=self._resources, wake=lambda ref: self._scheduler.wake(ref))
+        return self._services
 
     def _context(self, key: Any, store: MemoryStore, action: str) -> HostRunnerContext:
         return HostRunnerContext(key, store, self._resources, self._config, self.plan.actions[action].config)

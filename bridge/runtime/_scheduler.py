@@ -62,6 +62,7 @@ class Scheduler:
         self._keys: dict[Any, _Key] = {}
         self._ready: deque[_Key] = deque()
         self._waiting: dict[str, _Key] = {}
+        self._early: dict[str, list[Any]] = {}
 
     # -- wake-ups -----------------------------------------------------------------------------------
     def _dispatch(self, ref: str, call: PendingCall) -> None:
@@ -132,8 +133,9 @@ class Scheduler:
             ref, payload = item
             ks = self._waiting.pop(ref, None)
             if ks is not None:
-                state = self.executor.resume(ref, payload)
-                self._settle(ks, state)
+                self._settle(ks, self.executor.resume(ref, payload))
+            else:  # woken before its suspension was settled: keep it for then
+                self._early.setdefault(ref, []).append(payload)
             try:
                 item = self._completions.get_nowait()
             except queue.Empty:
@@ -168,10 +170,16 @@ class Scheduler:
 
     def _settle(self, ks: _Key, state: ActionState) -> None:
         """Act on an action's state: go on, wait for a wake-up, or fail the input's run."""
-        if state.status == "suspended":
+        while state.status == "suspended":
             assert state.ref is not None
-            self._waiting[state.ref] = ks
-            return
+            early = self._early.get(state.ref)
+            if not early:
+                self._waiting[state.ref] = ks
+                return
+            payload = early.pop(0)
+            if not early:
+                del self._early[state.ref]
+            state = self.executor.resume(state.ref, payload)
         ctx, (name, event) = ks.running, ks.running_action  # type: ignore[misc]
         ks.running = ks.running_action = None
         updates = ks.store.take_log()
