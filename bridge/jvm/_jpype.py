@@ -1,0 +1,256 @@
+"""The JPype backend: the JVM embedded in this process. Every JPype call of the project lives here.
+
+Threading: Java actions run on the scheduler thread that calls ``invoke``/``resume``; the Java side calls
+back into Python (memory reads, resources) only on that thread. The one exception is ``wake``, which the
+Java runtime's single ``bridge-wake`` platform thread calls to post a ref to the scheduler's queue.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from bridge.api._events import Event
+from bridge.api._values import dumps_str, loads
+from bridge.errors import BridgeError, JavaError, JvmError
+from bridge.jvm._backend import HostServices, JavaBridge, JvmOptions, check_same_options
+from bridge.jvm._discovery import libjvm
+from bridge.jvm._resources import wrap_resource
+from bridge.runtime._executor import DONE, ActionExecutor, ActionState
+
+RUNTIME_PACKAGE = "dev.bridge.runtime"
+
+
+def translate(exc: BaseException, context: str = "") -> BaseException:
+    """The one place a Java throwable becomes a Python :class:`JavaError` (class, message, stack kept)."""
+    import jpype
+
+    if isinstance(exc, jpype.JException):
+        java_class = str(exc.getClass().getName())
+        message = exc.getMessage()
+        return JavaError(java_class, None if message is None else str(message), str(exc.stacktrace()),
+                         context=context)
+    return exc
+
+
+class JPypeBridge(JavaBridge):
+    """Reaches Java through JPype in this process."""
+
+    def __init__(self) -> None:
+        self.options: JvmOptions | None = None
+        self._classes: dict[str, Any] = {}
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+    def ensure_started(self, options: JvmOptions) -> None:
+        import jpype
+
+        if check_same_options(self.options, options):
+            return
+        if jpype.isJVMStarted():
+            raise JvmError("a JVM was started in this process outside bridge; bridge must start it to "
+                           "load its runtime jars (start bridge's Runtime before other JPype users)")
+        jvm = libjvm(Path(options.java_home))
+        if jvm is None:
+            raise JvmError(f"{options.java_home} has no libjvm; set JAVA_HOME to a JDK home")
+        try:
+            # interrupt=False: Ctrl-C reaches Python as KeyboardInterrupt instead of halting the process,
+            # so a run can stop cleanly and report what it finished.
+            jpype.startJVM(*options.jvm_args, jvmpath=str(jvm), classpath=list(options.classpath),
+                           convertStrings=False, interrupt=False)
+        except Exception as exc:
+            raise JvmError(f"starting the JVM at {jvm} failed: {exc}") from exc
+        self.options = options
+
+    def jclass(self, name: str) -> Any:
+        """A Java class by name, cached; unknown names raise :class:`JavaError` naming the classpath."""
+        cls = self._classes.get(name)
+        if cls is None:
+            import jpype
+
+            try:
+                cls = self._classes[name] = jpype.JClass(name)
+            except Exception as exc:
+                cp = ", ".join(self.options.classpath) if self.options else "(JVM not started)"
+                raise JavaError("java.lang.ClassNotFoundException", name, "",
+                                context=f"class not found on the classpath [{cp}]") from exc
+        return cls
+
+    def call(self, fn: Any, *args: Any, context: str = "") -> Any:
+        """Call a Java method, translating a Java throwable."""
+        try:
+            return fn(*args)
+        except Exception as exc:
+            raise translate(exc, context) from None
+
+    # -- actions -------------------------------------------------------------------------------------
+    def java_action(self, name: str, function: Any, action_config: dict[str, Any] | None,
+                    plan_config: dict[str, Any], services: HostServices) -> JavaActionKind:
+        import jpype
+
+        java_action = self.jclass(f"{RUNTIME_PACKAGE}.JavaAction")
+        types = jpype.JArray(jpype.JString)(list(function.parameter_types))
+        handle = self.call(java_action.resolve, name, function.qualname, function.method_name, types,
+                           dumps_str(action_config or {}), dumps_str(plan_config or {}),
+                           context=f"action '{name}'")
+        return JavaActionKind(name, handle, self.host_access(services))
+
+    def host_access(self, services: HostServices) -> Any:
+        """The Java ``HostAccess`` proxy of one host (one per runtime, reused by every action)."""
+        proxy = services.extras.get("jpype.host_access")
+        if proxy is None:
+            proxy = services.extras["jpype.host_access"] = _make_host_access(self, services)
+        return proxy
+
+    # -- resources -----------------------------------------------------------------------------------
+    def create_resource(self, provider: Any, services: HostServices) -> Any:
+        where = f"resource_providers.{provider.type}.{provider.name}"
+        d = provider.descriptor
+        resources = self.jclass(f"{RUNTIME_PACKAGE}.JavaResources")
+        java_obj = self.call(resources.create, d.target_clazz, dumps_str(d.arguments), context=where)
+        return wrap_resource(self, provider, java_obj, where)
+
+    def to_python(self, value: Any) -> Any:
+        """A Java return value as a portable Python value."""
+        if value is None or type(value) in (str, int, float, bool):
+            return value
+        import jpype
+
+        if isinstance(value, jpype.JString):
+            return str(value)
+        if isinstance(value, bool):  # Java primitives and boxes subclass Python's numbers
+            return bool(value)
+        if isinstance(value, int):
+            return int(value)
+        if isinstance(value, float):
+            return float(value)
+        portable = self.jclass(f"{RUNTIME_PACKAGE}.PortableValues")
+        return loads(str(self.call(portable.toJson, value, context="converting a Java value")))
+
+    def to_java(self, value: Any) -> Any:
+        """A portable Python value as Java objects (maps, lists, boxed scalars, byte[])."""
+        portable = self.jclass(f"{RUNTIME_PACKAGE}.PortableValues")
+        return self.call(portable.fromJson, dumps_str(value), context="converting a Python value")
+
+    # -- diagnostics ---------------------------------------------------------------------------------
+    def describe(self) -> dict[str, Any]:
+        import jpype
+
+        system = self.jclass("java.lang.System")
+        portable = self.jclass(f"{RUNTIME_PACKAGE}.PortableValues")
+        sample = {"ping": [1, 2.5, "x", None, True], "blob": b"\x00\xff"}
+        echoed = loads(str(portable.toJson(portable.fromJson(dumps_str(sample)))))
+        return {
+            "python": sys.version.split()[0],
+            "jpype": jpype.__version__,
+            "java_home": self.options.java_home if self.options else None,
+            "jvm_path": jpype.getDefaultJVMPath() if self.options is None else str(
+                libjvm(Path(self.options.java_home))),
+            "java_version": str(system.getProperty("java.version")),
+            "java_vendor": str(system.getProperty("java.vendor")),
+            "classpath": list(self.options.classpath) if self.options else [],
+            "round_trip_ok": echoed == sample,
+        }
+
+
+class JavaActionKind:
+    """A Java action as the executor sees it: start/resume by ref, results applied on the scheduler."""
+
+    __slots__ = ("name", "handle", "host", "context")
+
+    def __init__(self, name: str, handle: Any, host: Any) -> None:
+        self.name = name
+        self.handle = handle
+        self.host = host
+        self.context = f"Java action '{name}'"
+
+    def start(self, executor: ActionExecutor, event: Event, ctx: Any) -> ActionState:
+        self.host.ctx = ctx
+        try:
+            out = self.handle.invoke(dumps_str(event.to_dict()), self.host)
+        except Exception as exc:  # a JPype-level failure (the Java side catches its own throwables)
+            return ActionState("failed", error=translate(exc, self.context))
+        return self._outcome(executor, out, ctx)
+
+    def resume(self, executor: ActionExecutor, ref: str, payload: Any) -> ActionState:
+        ctx = executor.suspended_entry(ref)
+        executor.forget(ref)
+        self.host.ctx = ctx
+        try:
+            out = self.handle.resume(ref, self.host)
+        except Exception as exc:
+            return ActionState("failed", error=translate(exc, self.context))
+        return self._outcome(executor, out, ctx)
+
+    def _outcome(self, executor: ActionExecutor, out: Any, ctx: Any) -> ActionState:
+        result = loads(str(out))
+        status = result["status"]
+        if status == "done":
+            try:
+                updates = result.get("updates")
+                if updates:
+                    ctx.store.apply(updates)
+                for e in result.get("events") or ():
+                    ctx.send_event(Event.from_dict(e))
+            except BridgeError as exc:
+                return ActionState("failed", error=exc)
+            return DONE
+        if status == "suspended":
+            ref = result["ref"]
+            executor.hold(ref, self, ctx)
+            return ActionState("suspended", ref)
+        error = JavaError.from_dict(result.get("error") or {}, context=self.context)
+        return ActionState("failed", error=error, details=error.stack)
+
+
+def _make_host_access(bridge: JPypeBridge, services: HostServices) -> Any:
+    import jpype
+
+    @jpype.JImplements(f"{RUNTIME_PACKAGE}.HostAccess")
+    class HostAccess:
+        """Java's view of the host; ``ctx`` is the context of the action running on the scheduler."""
+
+        def __init__(self) -> None:
+            self.ctx: Any = None
+
+        @jpype.JOverride
+        def readMemory(self, memory: Any, path: Any) -> Any:  # noqa: N802 - Java name
+            wire = self.ctx.store.read_wire(str(memory), str(path))
+            return None if wire is None else dumps_str(wire)
+
+        @jpype.JOverride
+        def getResource(self, name: Any, type: Any) -> Any:  # noqa: N802 - Java name
+            resource = services.resources.get(str(name), str(type))
+            java = getattr(resource, "java", None)
+            if java is not None:
+                return java
+            return _python_resource_proxy(bridge, resource, str(type))
+
+        @jpype.JOverride
+        def wake(self, ref: Any) -> None:
+            services.wake(str(ref))
+
+    return HostAccess()
+
+
+def _python_resource_proxy(bridge: JPypeBridge, resource: Any, rtype: str) -> Any:
+    """A ``dev.bridge.api.PythonResource`` proxy calling ``resource``'s methods with JSON arguments."""
+    import jpype
+
+    resource_type = bridge.jclass("dev.bridge.api.ResourceType").fromValue(rtype)
+
+    @jpype.JImplements("dev.bridge.api.PythonResource")
+    class PythonResourceProxy:
+        @jpype.JOverride
+        def getResourceType(self) -> Any:  # noqa: N802 - Java name
+            return resource_type
+
+        @jpype.JOverride
+        def invoke(self, method: Any, args_json: Any) -> Any:
+            name = str(method)
+            if name.startswith("_") or not callable(getattr(resource, name, None)):
+                raise AttributeError(f"Python resource {type(resource).__name__} has no method '{name}'")
+            kwargs = loads(str(args_json)) if args_json is not None else {}
+            return dumps_str(getattr(resource, name)(**kwargs))
+
+    return PythonResourceProxy()
