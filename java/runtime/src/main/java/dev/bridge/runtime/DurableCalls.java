@@ -1,0 +1,93 @@
+package dev.bridge.runtime;
+
+import dev.bridge.api.BridgeException;
+import dev.bridge.api.DurableCallable;
+
+/**
+ * The durable calls of one attempt: replays what the {@link DurableRun} recorded, in order, and records
+ * or starts what is new. Remembers a suspension or a divergence even if the action swallows it.
+ */
+final class DurableCalls {
+    private final String actionName;
+    private final DurableRun run;
+    private int next;
+    private boolean suspended;
+    private BridgeException divergence;
+
+    DurableCalls(String actionName, DurableRun run) {
+        this.actionName = actionName;
+        this.run = run;
+    }
+
+    <T> T execute(DurableCallable<T> callable, boolean async) throws Exception {
+        String id = callable.getId();
+        if (id == null) {
+            throw new BridgeException("action '" + actionName + "': a DurableCallable needs a non-null getId()");
+        }
+        int index = next++;
+        if (index < run.records.size()) {
+            return replay(index, id);
+        }
+        if (async) {
+            run.startPending(id, BackgroundCalls.submit(callable));
+            suspended = true;
+            throw new Suspension();
+        }
+        T result;
+        try {
+            result = callable.call();
+        } catch (Exception e) {
+            run.record(id, null, e);
+            throw e;
+        }
+        run.record(id, result, null);
+        return replay(index, id);
+    }
+
+    boolean isSuspended() {
+        return suspended;
+    }
+
+    /**
+     * Returns why this attempt diverged from the recorded calls, or null: a call with another id, or
+     * fewer calls than recorded once the action has finished.
+     */
+    BridgeException divergence(boolean finished) {
+        if (divergence == null && finished && next < run.records.size()) {
+            divergence = nonDeterministic("the replay made " + next + " durable call(s) but " + run.records.size()
+                    + " were recorded (next recorded id '" + run.records.get(next).id() + "')");
+        }
+        return divergence;
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> T replay(int index, String id) throws Exception {
+        DurableRun.CallRecord record = run.records.get(index);
+        if (!record.id().equals(id)) {
+            divergence = nonDeterministic("durable call #" + (index + 1) + " has id '" + id
+                    + "' but the recorded call #" + (index + 1) + " had id '" + record.id() + "'");
+            throw divergence;
+        }
+        if (record.error() instanceof Exception) {
+            throw (Exception) record.error();
+        }
+        if (record.error() instanceof Error) {
+            throw (Error) record.error();
+        }
+        return (T) record.result();
+    }
+
+    private BridgeException nonDeterministic(String detail) {
+        return new BridgeException("non-deterministic action '" + actionName + "': " + detail
+                + "; code before and between durable calls must make the same calls on every replay");
+    }
+
+    /** Aborts an attempt that waits for a background call; never seen by the host. */
+    private static final class Suspension extends Error {
+        private static final long serialVersionUID = 1L;
+
+        Suspension() {
+            super("action suspended on a durable call", null, false, false);
+        }
+    }
+}

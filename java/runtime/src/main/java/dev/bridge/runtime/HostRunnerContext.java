@@ -1,0 +1,111 @@
+package dev.bridge.runtime;
+
+import dev.bridge.api.BridgeException;
+import dev.bridge.api.DurableCallable;
+import dev.bridge.api.Event;
+import dev.bridge.api.MemoryObject;
+import dev.bridge.api.Resource;
+import dev.bridge.api.ResourceType;
+import dev.bridge.api.RunnerContext;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The {@link RunnerContext} of one attempt of a {@link JavaAction}: collects memory updates and sent
+ * events, and delegates memory to {@link MemoryOverlay}, durable calls to {@link DurableCalls} and
+ * resources to the host.
+ */
+final class HostRunnerContext implements RunnerContext {
+    static final String SHORT_TERM = "short_term";
+    static final String SENSORY = "sensory";
+
+    private final String actionName;
+    private final Map<String, Object> planConfig;
+    private final Map<String, Object> actionConfig;
+    private final HostAccess host;
+    private final DurableCalls calls;
+    private final List<Map<String, Object>> updates = new ArrayList<>();
+    private final List<Event> events = new ArrayList<>();
+    private final MemoryObject shortTerm;
+    private final MemoryObject sensory;
+    private final Map<String, Resource> resources = new HashMap<>();
+
+    HostRunnerContext(String actionName, Map<String, Object> planConfig, Map<String, Object> actionConfig,
+            HostAccess host, DurableCalls calls) {
+        this.actionName = actionName;
+        this.planConfig = planConfig;
+        this.actionConfig = actionConfig;
+        this.host = host;
+        this.calls = calls;
+        this.shortTerm = new HostMemoryObject(new MemoryOverlay(SHORT_TERM, host, updates), "");
+        this.sensory = new HostMemoryObject(new MemoryOverlay(SENSORY, host, updates), "");
+    }
+
+    List<Map<String, Object>> updates() {
+        return updates;
+    }
+
+    List<Event> events() {
+        return events;
+    }
+
+    @Override
+    public void sendEvent(Event event) {
+        Objects.requireNonNull(event, "event");
+        PortableValues.copy("event '" + event.getType() + "' attribute", "", event.getAttributes());
+        events.add(event);
+    }
+
+    @Override
+    public MemoryObject getSensoryMemory() {
+        return sensory;
+    }
+
+    @Override
+    public MemoryObject getShortTermMemory() {
+        return shortTerm;
+    }
+
+    @Override
+    public Resource getResource(String name, ResourceType type) {
+        String key = type.getValue() + "/" + name;
+        Resource cached = resources.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        Object found = host.getResource(name, type.getValue());
+        if (found == null) {
+            throw new BridgeException("action '" + actionName + "': the plan has no " + type.getValue()
+                    + " resource named '" + name + "'");
+        }
+        if (!(found instanceof Resource)) {
+            throw new BridgeException("action '" + actionName + "': resource '" + name + "' is a "
+                    + found.getClass().getName() + ", which does not implement " + Resource.class.getName());
+        }
+        resources.put(key, (Resource) found);
+        return (Resource) found;
+    }
+
+    @Override
+    public Map<String, Object> getConfig() {
+        return planConfig;
+    }
+
+    @Override
+    public Object getActionConfigValue(String key) {
+        return actionConfig.get(key);
+    }
+
+    @Override
+    public <T> T durableExecute(DurableCallable<T> callable) throws Exception {
+        return calls.execute(callable, false);
+    }
+
+    @Override
+    public <T> T durableExecuteAsync(DurableCallable<T> callable) throws Exception {
+        return calls.execute(callable, true);
+    }
+}

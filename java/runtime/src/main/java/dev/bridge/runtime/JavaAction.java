@@ -1,0 +1,221 @@
+package dev.bridge.runtime;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.bridge.api.BridgeException;
+import dev.bridge.api.Event;
+import dev.bridge.api.RunnerContext;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A Java action of a plan, the entry point the Python host calls through JPype.
+ *
+ * <p>{@link #invoke} runs the action on the calling thread and returns what it did as JSON; nothing is
+ * applied on the Java side. An action waiting on {@link RunnerContext#durableExecuteAsync} is suspended
+ * under a ref, and {@link #resume} replays it from the start with the recorded call results.
+ */
+public final class JavaAction {
+    private static final AtomicLong REFS = new AtomicLong();
+    private static final MethodType ACTION_TYPE = MethodType.methodType(void.class, Event.class, RunnerContext.class);
+
+    private final String actionName;
+    private final MethodHandle handle;
+    private final Map<String, Object> actionConfig;
+    private final Map<String, Object> planConfig;
+    private final Map<String, DurableRun> suspended = new ConcurrentHashMap<>();
+
+    private JavaAction(String actionName, MethodHandle handle, Map<String, Object> actionConfig,
+            Map<String, Object> planConfig) {
+        this.actionName = actionName;
+        this.handle = handle;
+        this.actionConfig = actionConfig;
+        this.planConfig = planConfig;
+    }
+
+    /**
+     * Finds the {@code public static void methodName(Event, RunnerContext)} method of an action.
+     *
+     * @param actionName the action's name in the plan, used in messages
+     * @param className the fully qualified class declaring the method
+     * @param methodName the method name
+     * @param parameterTypes the declared parameter type names: ours or Flink Agents' {@code Event} and
+     *     {@code RunnerContext}, matched by simple name; null or empty for ours
+     * @param actionConfigJson the action's configuration as a JSON object, or null
+     * @param planConfigJson the plan's configuration as a JSON object, or null
+     * @return the resolved action
+     * @throws BridgeException naming the action, what was looked up and the classpath searched
+     */
+    public static JavaAction resolve(String actionName, String className, String methodName, String[] parameterTypes,
+            String actionConfigJson, String planConfigJson) {
+        String wanted = className + "." + methodName + "(" + (parameterTypes == null ? "" : String.join(", ",
+                parameterTypes)) + ")";
+        checkParameterTypes(actionName, wanted, parameterTypes);
+        Class<?> type;
+        try {
+            type = Classes.load(className);
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new BridgeException(notFound(actionName, "class " + className + " not found (" + e + ")", wanted), e);
+        }
+        Method method;
+        try {
+            method = type.getMethod(methodName, Event.class, RunnerContext.class);
+        } catch (NoSuchMethodException e) {
+            throw new BridgeException(notFound(actionName, "no public method " + methodName + "(" + Event.class.getName()
+                    + ", " + RunnerContext.class.getName() + ") in " + className + candidates(type, methodName), wanted));
+        }
+        if (!Modifier.isStatic(method.getModifiers()) || method.getReturnType() != void.class) {
+            throw new BridgeException(notFound(actionName, "method " + method + " must be public static void", wanted));
+        }
+        MethodHandle handle;
+        try {
+            method.trySetAccessible();
+            handle = MethodHandles.lookup().unreflect(method).asType(ACTION_TYPE);
+        } catch (IllegalAccessException e) {
+            throw new BridgeException(notFound(actionName, "method " + method + " is not accessible", wanted), e);
+        }
+        return new JavaAction(actionName, handle, config(actionName, "action config", actionConfigJson),
+                config(actionName, "plan config", planConfigJson));
+    }
+
+    /** Returns the action's name in the plan. */
+    public String getActionName() {
+        return actionName;
+    }
+
+    /**
+     * Runs the action for one event on the calling thread. Never throws.
+     *
+     * @param eventJson the event as {@code {"id", "type", "attributes"}} JSON
+     * @param host the host, called back on this thread for memory reads and resources
+     * @return {@code {"status": "done", "updates", "events", "calls"}}, {@code {"status": "suspended",
+     *     "ref"}} or {@code {"status": "failed", "error": {"class", "message", "stack"}}}
+     */
+    public String invoke(String eventJson, HostAccess host) {
+        try {
+            return attempt(new DurableRun(eventJson), host);
+        } catch (Throwable t) {
+            return ActionResults.failed(t);
+        }
+    }
+
+    /**
+     * Replays a suspended action from the start on the calling thread, with the recorded durable call
+     * results. Never throws.
+     *
+     * @param ref the ref of a {@code suspended} result
+     * @param host the host, called back on this thread for memory reads and resources
+     * @return the same result forms as {@link #invoke}; {@code suspended} with the same ref when the
+     *     background call has not finished yet
+     */
+    public String resume(String ref, HostAccess host) {
+        try {
+            DurableRun run = suspended.remove(ref);
+            if (run == null) {
+                throw new BridgeException("action '" + actionName + "': no suspended run under ref '" + ref
+                        + "' (it was resumed already, or belongs to another action)");
+            }
+            if (!run.isReady()) {
+                suspended.put(ref, run);
+                return ActionResults.suspended(ref);
+            }
+            run.recordPending();
+            return attempt(run, host);
+        } catch (Throwable t) {
+            return ActionResults.failed(t);
+        }
+    }
+
+    private String attempt(DurableRun run, HostAccess host) throws Exception {
+        Event event;
+        try {
+            event = Json.mapper().readValue(run.eventJson, Event.class);
+        } catch (JsonProcessingException e) {
+            throw new BridgeException("action '" + actionName + "': cannot read the event JSON: "
+                    + e.getOriginalMessage() + " in " + PortableValues.abbreviate(run.eventJson), e);
+        }
+        DurableCalls calls = new DurableCalls(actionName, run);
+        HostRunnerContext context = new HostRunnerContext(actionName, planConfig, actionConfig, host, calls);
+        Throwable failure = null;
+        try {
+            handle.invokeExact(event, (RunnerContext) context);
+        } catch (Throwable t) {
+            failure = t;
+        }
+        BridgeException divergence = calls.divergence(failure == null);
+        if (divergence != null) {
+            return ActionResults.failed(divergence);
+        }
+        if (calls.isSuspended()) {
+            String ref = "j-" + REFS.incrementAndGet();
+            suspended.put(ref, run);
+            BackgroundCalls.wakeWhenDone(run.pending(), host, ref);
+            return ActionResults.suspended(ref);
+        }
+        if (failure != null) {
+            return ActionResults.failed(failure);
+        }
+        return ActionResults.done(context.updates(), context.events(), run.records);
+    }
+
+    private static void checkParameterTypes(String actionName, String wanted, String[] parameterTypes) {
+        if (parameterTypes == null || parameterTypes.length == 0) {
+            return;
+        }
+        if (parameterTypes.length != 2 || !"Event".equals(simpleName(parameterTypes[0]))
+                || !"RunnerContext".equals(simpleName(parameterTypes[1]))) {
+            throw new BridgeException(notFound(actionName, "parameter types " + Arrays.toString(parameterTypes)
+                    + " are not (Event, RunnerContext): expected " + Event.class.getName() + " or "
+                    + "org.apache.flink.agents.api.Event, then " + RunnerContext.class.getName() + " or "
+                    + "org.apache.flink.agents.api.context.RunnerContext", wanted));
+        }
+    }
+
+    private static String simpleName(String typeName) {
+        return typeName == null ? "" : typeName.substring(typeName.lastIndexOf('.') + 1);
+    }
+
+    private static String candidates(Class<?> type, String methodName) {
+        List<String> found = new ArrayList<>();
+        for (Method method : type.getDeclaredMethods()) {
+            if (method.getName().equals(methodName)) {
+                found.add(method.toString());
+            }
+        }
+        return found.isEmpty() ? "" : "; found instead: " + String.join("; ", found);
+    }
+
+    private static String notFound(String actionName, String problem, String wanted) {
+        return "action '" + actionName + "': cannot resolve " + wanted + ": " + problem + "; " + Classes.classpath();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> config(String actionName, String what, String json) {
+        if (json == null || json.isBlank()) {
+            return Collections.emptyMap();
+        }
+        Object parsed;
+        try {
+            parsed = PortableValues.fromJson(json);
+        } catch (BridgeException e) {
+            throw new BridgeException("action '" + actionName + "': " + what + " is not valid JSON: " + e.getMessage(), e);
+        }
+        if (parsed == null) {
+            return Collections.emptyMap();
+        }
+        if (!(parsed instanceof Map)) {
+            throw new BridgeException("action '" + actionName + "': " + what + " must be a JSON object, got "
+                    + PortableValues.abbreviate(json));
+        }
+        return Collections.unmodifiableMap((Map<String, Object>) parsed);
+    }
+}

@@ -1,0 +1,199 @@
+package dev.bridge.runtime;
+
+import dev.bridge.api.BridgeException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One memory ({@code short_term} or {@code sensory}) as one attempt of an action sees it: the host's
+ * committed state with this attempt's writes layered on top, plus the log of those writes.
+ *
+ * <p>Writes never call the host; reads call it at most once per path and attempt.
+ */
+final class MemoryOverlay {
+    private final String memory;
+    private final HostAccess host;
+    private final List<Map<String, Object>> updates;
+    /** This attempt's writes by full path, including the parent objects they created. */
+    private final Map<String, Node> written = new LinkedHashMap<>();
+    private final Map<String, Node> hostReads = new HashMap<>();
+
+    MemoryOverlay(String memory, HostAccess host, List<Map<String, Object>> updates) {
+        this.memory = memory;
+        this.host = host;
+        this.updates = updates;
+    }
+
+    /** Returns the node at a full path: this attempt's write when there is one, the host's otherwise. */
+    Node lookup(String path) {
+        if (path.isEmpty()) {
+            return Node.OBJECT_KEPT;
+        }
+        boolean hostHidden = false;
+        for (int dot = path.indexOf('.'); dot >= 0; dot = path.indexOf('.', dot + 1)) {
+            Node ancestor = written.get(path.substring(0, dot));
+            if (ancestor != null && ancestor.kind == Kind.VALUE) {
+                return Node.ABSENT;
+            }
+            hostHidden |= ancestor != null && ancestor.replacesHost;
+        }
+        Node own = written.get(path);
+        if (own != null) {
+            return own;
+        }
+        return hostHidden ? Node.ABSENT : readHost(path);
+    }
+
+    /** Returns the direct field names of the object at a full path; empty when it is not an object. */
+    List<String> fieldNames(String path) {
+        Node node = lookup(path);
+        if (node.kind != Kind.OBJECT) {
+            return Collections.emptyList();
+        }
+        Set<String> names = new LinkedHashSet<>();
+        if (!hostHiddenAt(path)) {
+            Node committed = readHost(path);
+            if (committed.kind == Kind.OBJECT) {
+                names.addAll(committed.fields);
+            }
+        }
+        String prefix = path.isEmpty() ? "" : path + ".";
+        for (String key : written.keySet()) {
+            if (key.startsWith(prefix) && key.indexOf('.', prefix.length()) < 0) {
+                names.add(key.substring(prefix.length()));
+            }
+        }
+        return new ArrayList<>(names);
+    }
+
+    /** Records a value (already checked and copied) at a full path, replacing what was there. */
+    void set(String path, Object value) {
+        replace(path, Node.value(value));
+        Map<String, Object> update = update("set", path);
+        update.put("value", value);
+        updates.add(update);
+    }
+
+    /** Makes the full path an object node unless it already is one. */
+    void newObject(String path, boolean overwrite) {
+        Node current = lookup(path);
+        if (current.kind == Kind.OBJECT) {
+            return;
+        }
+        if (current.kind == Kind.VALUE && !overwrite) {
+            throw new BridgeException("memory path '" + path + "' in " + memory
+                    + " memory holds a value; newObject(path, true) replaces it with an object");
+        }
+        replace(path, Node.OBJECT_NEW);
+        updates.add(update("new_object", path));
+    }
+
+    private void replace(String path, Node node) {
+        String below = path + ".";
+        written.keySet().removeIf(key -> key.startsWith(below));
+        for (int dot = path.indexOf('.'); dot >= 0; dot = path.indexOf('.', dot + 1)) {
+            String parent = path.substring(0, dot);
+            Node existing = written.get(parent);
+            if (existing == null) {
+                written.put(parent, Node.OBJECT_KEPT);
+            } else if (existing.kind == Kind.VALUE) {
+                written.put(parent, Node.OBJECT_NEW);
+            }
+        }
+        written.put(path, node);
+    }
+
+    private Map<String, Object> update(String op, String path) {
+        Map<String, Object> update = new LinkedHashMap<>();
+        update.put("memory", memory);
+        update.put("op", op);
+        update.put("path", path);
+        return update;
+    }
+
+    private boolean hostHiddenAt(String path) {
+        if (path.isEmpty()) {
+            return false;
+        }
+        for (int end = path.indexOf('.'); ; end = path.indexOf('.', end + 1)) {
+            Node node = written.get(end < 0 ? path : path.substring(0, end));
+            if (node != null && node.replacesHost) {
+                return true;
+            }
+            if (end < 0) {
+                return false;
+            }
+        }
+    }
+
+    private Node readHost(String path) {
+        Node cached = hostReads.get(path);
+        if (cached == null) {
+            cached = parseHostNode(path, host.readMemory(memory, path));
+            hostReads.put(path, cached);
+        }
+        return cached;
+    }
+
+    private Node parseHostNode(String path, String json) {
+        Object parsed;
+        try {
+            parsed = json == null ? null : PortableValues.fromJson(json);
+        } catch (BridgeException e) {
+            throw new BridgeException(unexpected(path, json), e);
+        }
+        if (parsed == null) {
+            return Node.ABSENT;
+        }
+        if (parsed instanceof Map && ((Map<?, ?>) parsed).size() == 1) {
+            Map<?, ?> map = (Map<?, ?>) parsed;
+            if (map.containsKey("v")) {
+                return Node.value(map.get("v"));
+            }
+            if (map.get("o") instanceof List) {
+                List<String> fields = new ArrayList<>();
+                for (Object field : (List<?>) map.get("o")) {
+                    fields.add(String.valueOf(field));
+                }
+                return new Node(Kind.OBJECT, null, fields, false);
+            }
+        }
+        throw new BridgeException(unexpected(path, json));
+    }
+
+    private String unexpected(String path, String json) {
+        return "host readMemory('" + memory + "', '" + path + "') returned " + PortableValues.abbreviate(json)
+                + "; expected null, {\"v\": value} or {\"o\": [fields]}";
+    }
+
+    enum Kind { ABSENT, VALUE, OBJECT }
+
+    /** A memory node; {@code replacesHost} marks an object written here that hides the host's subtree. */
+    static final class Node {
+        static final Node ABSENT = new Node(Kind.ABSENT, null, List.of(), false);
+        static final Node OBJECT_KEPT = new Node(Kind.OBJECT, null, List.of(), false);
+        static final Node OBJECT_NEW = new Node(Kind.OBJECT, null, List.of(), true);
+
+        final Kind kind;
+        final Object value;
+        final List<String> fields;
+        final boolean replacesHost;
+
+        private Node(Kind kind, Object value, List<String> fields, boolean replacesHost) {
+            this.kind = kind;
+            this.value = value;
+            this.fields = fields;
+            this.replacesHost = replacesHost;
+        }
+
+        static Node value(Object value) {
+            return new Node(Kind.VALUE, value, List.of(), true);
+        }
+    }
+}
