@@ -116,6 +116,41 @@ def validate(plan: Path, fmt: str) -> None:
                 click.echo(f"  resource {rtype}:{name}")
 
 
+@main.command()
+@click.option("--plan", "plan_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Use this plan's JVM settings (bridge.jvm.classpath, bridge.jvm.options, bridge.jvm.java_home).")
+def doctor(plan_path: Path | None) -> None:
+    """Check the machine: Python, JPype, the JDK chosen, the classpath, and one round-trip call.
+
+    The JDK is JAVA_HOME if set, else the newest under /usr/lib/jvm and the other
+    usual places. Extra jars come from BRIDGE_CLASSPATH; JVM flags from
+    BRIDGE_JVM_OPTIONS.
+    """
+    from bridge.jvm import default_bridge
+
+    conf = {}
+    try:
+        if plan_path is not None:
+            from bridge.plan import load_plan
+
+            conf = load_plan(plan_path).conf_data
+        facts = default_bridge(conf).describe()
+    except BridgeError as exc:
+        click.echo(f"python  {sys.version.split()[0]}", err=True)
+        _fail(exc)
+    click.echo(f"python      {facts['python']}")
+    click.echo(f"jpype       {facts['jpype']}")
+    click.echo(f"java home   {facts['java_home']}")
+    click.echo(f"jvm         {facts['jvm_path']}")
+    click.echo(f"java        {facts['java_version']} ({facts['java_vendor']})")
+    click.echo(f"classpath   {len(facts['classpath'])} entries")
+    for entry in facts["classpath"]:
+        click.echo(f"  {entry}")
+    verdict = "ok" if facts["round_trip_ok"] else "FAILED: values changed on the way through Java"
+    click.echo(f"round trip  {verdict}")
+    sys.exit(0 if facts["round_trip_ok"] else 1)
+
+
 def _fail(exc: BaseException) -> None:
     click.echo(f"error: {exc}", err=True)
     sys.exit(2)

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# One JVM serves the whole test session; a small heap keeps the out-of-memory test quick.
+os.environ.setdefault("BRIDGE_JVM_OPTIONS", "-Xmx512m")
 SHARED = ROOT.parent / "shared"
 FIXTURES = SHARED / "fixtures"
 
@@ -21,3 +23,39 @@ def shared_path(*parts: str) -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+JARS = ROOT / "java" / "dist" / "target" / "jars"
+
+
+@pytest.fixture(scope="session")
+def java_built() -> Path:
+    """The built Java jars; skips (fails on CI, where `make test` builds them first) when absent."""
+    if not any(JARS.glob("bridge-runtime-*.jar")):
+        message = f"the Java build is missing: no bridge-runtime jar in {JARS} (run `make jars`)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return JARS
+
+
+def java_plan(actions: dict, resources: dict | None = None, conf: dict | None = None):
+    """A plan from compact action specs: ``name -> (exec dict, [triggers])`` (config optional third)."""
+    from bridge.plan import plan_from_data
+
+    spec = {name: {"name": name, "exec": exec_, "trigger_conditions": triggers,
+                   "config": rest[0] if rest else None}
+            for name, (exec_, triggers, *rest) in actions.items()}
+    return plan_from_data({"agent_name": "test", "actions": spec, "resource_providers": resources or {},
+                           "config": {"conf_data": conf or {}}})
+
+
+def java_fn(cls: str, method: str) -> dict:
+    """A JavaFunction descriptor of a (Event, RunnerContext) method."""
+    return {"func_type": "JavaFunction", "qualname": cls, "method_name": method,
+            "parameter_types": ["dev.bridge.api.Event", "dev.bridge.api.RunnerContext"]}
+
+
+def py_fn(module: str, qualname: str) -> dict:
+    """A PythonFunction descriptor."""
+    return {"func_type": "PythonFunction", "module": module, "qualname": qualname}

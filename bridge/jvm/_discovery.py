@@ -17,6 +17,8 @@ JARS_DIR = PROJECT_ROOT / "java" / "dist" / "target" / "jars"
 CONF_CLASSPATH = "bridge.jvm.classpath"
 CONF_OPTIONS = "bridge.jvm.options"
 CONF_JAVA_HOME = "bridge.jvm.java_home"
+# Native libraries (JPype's own, onnxruntime) are loaded from unnamed modules; JDK 22+ warns without this.
+DEFAULT_FLAGS = ("--enable-native-access=ALL-UNNAMED",)
 NO_JDK_HINT = ("install a JDK 17 or newer (Debian/Ubuntu: apt-get install openjdk-17-jdk-headless) "
                "or set JAVA_HOME to one")
 
@@ -86,7 +88,8 @@ def classpath(conf: dict[str, Any] | None = None) -> tuple[str, ...]:
 def options_from_config(conf: dict[str, Any] | None = None) -> JvmOptions:
     """JVM options for a plan: JDK, classpath, and ``bridge.jvm.options`` flags."""
     return JvmOptions(java_home=str(find_java_home(conf)), classpath=classpath(conf),
-                      jvm_args=tuple(_flags((conf or {}).get(CONF_OPTIONS))))
+                      jvm_args=(*DEFAULT_FLAGS, *_flags(os.environ.get("BRIDGE_JVM_OPTIONS")),
+                                *_flags((conf or {}).get(CONF_OPTIONS))))
 
 
 def _flags(value: Any) -> list[str]:
