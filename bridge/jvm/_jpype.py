@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.api._events import Event
-from bridge.api._values import dumps_str, loads
+from bridge.api._values import dumps, dumps_str, loads
 from bridge.errors import BridgeError, JavaError, JvmError
 from bridge.jvm._backend import HostServices, JavaBridge, JvmOptions, check_same_options
 from bridge.jvm._discovery import libjvm
@@ -61,6 +61,7 @@ class JPypeBridge(JavaBridge):
         except Exception as exc:
             raise JvmError(f"starting the JVM at {jvm} failed: {exc}") from exc
         self.options = options
+        self._jstring = jpype.JString
 
     def jclass(self, name: str) -> Any:
         """A Java class by name, cached; unknown names raise :class:`JavaError` naming the classpath."""
@@ -75,6 +76,8 @@ class JPypeBridge(JavaBridge):
                 raise JavaError("java.lang.ClassNotFoundException", name, "",
                                 context=f"class not found on the classpath [{cp}]") from exc
         return cls
+
+    translate = staticmethod(translate)
 
     def call(self, fn: Any, *args: Any, context: str = "") -> Any:
         """Call a Java method, translating a Java throwable."""
@@ -93,14 +96,22 @@ class JPypeBridge(JavaBridge):
         handle = self.call(java_action.resolve, name, function.qualname, function.method_name, types,
                            dumps_str(action_config or {}), dumps_str(plan_config or {}),
                            context=f"action '{name}'")
-        return JavaActionKind(name, handle, self.host_access(services))
+        host, java_host = self.host_access(services)
+        return JavaActionKind(name, handle, host, java_host)
 
-    def host_access(self, services: HostServices) -> Any:
-        """The Java ``HostAccess`` proxy of one host (one per runtime, reused by every action)."""
-        proxy = services.extras.get("jpype.host_access")
-        if proxy is None:
-            proxy = services.extras["jpype.host_access"] = _make_host_access(self, services)
-        return proxy
+    def host_access(self, services: HostServices) -> tuple[Any, Any]:
+        """The ``HostAccess`` proxy of one host, and the same already cast to the Java interface.
+
+        One per runtime, reused by every action: passing the cast object saves JPype a proxy lookup per call.
+        """
+        pair = services.extras.get("jpype.host_access")
+        if pair is None:
+            import jpype
+
+            proxy = _make_host_access(self, services)
+            java = jpype.JObject(proxy, self.jclass(f"{RUNTIME_PACKAGE}.HostAccess"))
+            pair = services.extras["jpype.host_access"] = (proxy, java)
+        return pair
 
     # -- resources -----------------------------------------------------------------------------------
     def create_resource(self, provider: Any, services: HostServices) -> Any:
@@ -114,9 +125,7 @@ class JPypeBridge(JavaBridge):
         """A Java return value as a portable Python value."""
         if value is None or type(value) in (str, int, float, bool):
             return value
-        import jpype
-
-        if isinstance(value, jpype.JString):
+        if isinstance(value, self._jstring):
             return str(value)
         if isinstance(value, bool):  # Java primitives and boxes subclass Python's numbers
             return bool(value)
@@ -154,20 +163,26 @@ class JPypeBridge(JavaBridge):
 
 
 class JavaActionKind:
-    """A Java action as the executor sees it: start/resume by ref, results applied on the scheduler."""
+    """A Java action as the executor sees it: start/resume by ref, results applied on the scheduler.
 
-    __slots__ = ("name", "handle", "host", "context")
+    Events go in and results come back as UTF-8 JSON bytes (``byte[]``), which JPype copies without the
+    per-character conversion a ``str`` ↔ ``java.lang.String`` crossing costs.
+    """
 
-    def __init__(self, name: str, handle: Any, host: Any) -> None:
+    __slots__ = ("name", "host", "_java_host", "_invoke", "_resume", "context")
+
+    def __init__(self, name: str, handle: Any, host: Any, java_host: Any) -> None:
         self.name = name
-        self.handle = handle
         self.host = host
+        self._java_host = java_host
+        self._invoke = handle.invokeUtf8
+        self._resume = handle.resumeUtf8
         self.context = f"Java action '{name}'"
 
     def start(self, executor: ActionExecutor, event: Event, ctx: Any) -> ActionState:
         self.host.ctx = ctx
         try:
-            out = self.handle.invoke(dumps_str(event.to_dict()), self.host)
+            out = self._invoke(dumps(event.to_dict()), self._java_host)
         except Exception as exc:  # a JPype-level failure (the Java side catches its own throwables)
             return ActionState("failed", error=translate(exc, self.context))
         return self._outcome(executor, out, ctx)
@@ -177,13 +192,13 @@ class JavaActionKind:
         executor.forget(ref)
         self.host.ctx = ctx
         try:
-            out = self.handle.resume(ref, self.host)
+            out = self._resume(ref, self._java_host)
         except Exception as exc:
             return ActionState("failed", error=translate(exc, self.context))
         return self._outcome(executor, out, ctx)
 
     def _outcome(self, executor: ActionExecutor, out: Any, ctx: Any) -> ActionState:
-        result = loads(str(out))
+        result = loads(bytes(out))
         status = result["status"]
         if status == "done":
             try:

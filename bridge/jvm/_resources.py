@@ -14,6 +14,7 @@ from bridge.errors import ResourceError
 from bridge.jvm._schema import ArgumentChecker
 
 API = "dev.bridge.api"
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 class JavaTool(Tool):
@@ -31,12 +32,16 @@ class JavaTool(Tool):
         self._context = f"Java tool '{name}'"
 
     def call(self, **kwargs: Any) -> Any:
-        args = self._checker.positional(kwargs)
+        args = self._checker.fast_positional(kwargs)
         if self._method is None:  # static tool: go through the JSON call
             from bridge.api._values import dumps_str
 
             return loads(str(self._bridge.call(self.java.callJson, dumps_str(kwargs), context=self._context)))
-        return self._bridge.to_python(self._bridge.call(self._method, *args, context=self._context))
+        try:
+            result = self._method(*args)
+        except Exception as exc:
+            raise self._bridge.translate(exc, self._context) from None
+        return result if type(result) in _PLAIN else self._bridge.to_python(result)
 
     def __repr__(self) -> str:
         return f"JavaTool({self.metadata.name!r})"

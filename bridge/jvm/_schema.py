@@ -22,12 +22,26 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
 }
 
 
+_MISSING = object()
+
+
 class ToolArgumentError(BridgeError, TypeError):
     """A tool called with missing, unknown or mistyped arguments."""
 
 
+# Exact Python types accepted per JSON type on the fast path; anything else takes the full check.
+_FAST: dict[str, frozenset[type]] = {
+    "integer": frozenset({int}), "number": frozenset({int, float}), "string": frozenset({str}),
+    "boolean": frozenset({bool}), "array": frozenset({list, tuple}), "object": frozenset({dict}),
+}
+
+
 class ArgumentChecker:
-    """A compiled check of one tool's arguments; returns them in the order the Java method takes them."""
+    """A compiled check of one tool's arguments; returns them in the order the Java method takes them.
+
+    The common call (every required argument, exact built-in types, no enum) is checked with a few set
+    lookups; anything else goes through the full check, which names what is wrong.
+    """
 
     def __init__(self, tool: str, schema: dict[str, Any], order: list[str]) -> None:
         self.tool = tool
@@ -35,6 +49,24 @@ class ArgumentChecker:
         self.properties: dict[str, Any] = schema.get("properties", {}) or {}
         self.required = [r for r in schema.get("required", []) if r in self.properties] or []
         self._checks = [(name, self._check_for(name, spec)) for name, spec in self.properties.items()]
+        fast_ok = len(self.required) == len(order) and all(
+            isinstance(self.properties.get(n, {}).get("type"), str) and "enum" not in self.properties.get(n, {})
+            and self.properties[n]["type"] in _FAST for n in order)
+        self._fast = [(n, _FAST[self.properties[n]["type"]]) for n in order] if fast_ok else None
+        self._count = len(order)
+
+    def fast_positional(self, kwargs: dict[str, Any]) -> list[Any]:
+        """:meth:`positional`, with a fast path for the common call."""
+        fast = self._fast
+        if fast is not None and len(kwargs) == self._count:
+            args = []
+            for name, types in fast:
+                value = kwargs.get(name, _MISSING)
+                if type(value) not in types:
+                    return self.positional(kwargs)
+                args.append(value)
+            return args
+        return self.positional(kwargs)
 
     def _check_for(self, name: str, spec: dict[str, Any]) -> Callable[[Any], str | None]:
         kind = spec.get("type")

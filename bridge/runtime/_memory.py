@@ -8,8 +8,7 @@ action returns as JSON, what the store applies back, and what persistence will r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from bridge.api._memory import MemoryObject
 from bridge.api._values import check_portable, copy_portable
@@ -23,27 +22,37 @@ class _Node(dict):
     """An object node of a memory tree (as opposed to a dict value)."""
 
 
-@dataclass(frozen=True, slots=True)
-class MemoryUpdate:
-    """One write: ``op`` is ``set`` (with ``value``) or ``new_object``."""
+class MemoryUpdate(NamedTuple):
+    """One write: ``op`` is ``set`` (with ``value``) or ``new_object`` (value None).
+
+    Its wire form, shared with ``dev.bridge.runtime`` on the Java side, is the JSON array
+    ``[memory, op, path, value]``: compact to write in Java and cheap to parse and apply here.
+    """
 
     memory: Scope
     op: Literal["set", "new_object"]
     path: str
     value: Any = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form shared with the Java side."""
-        d: dict[str, Any] = {"memory": self.memory, "op": self.op, "path": self.path}
-        if self.op == "set":
-            d["value"] = self.value
-        return d
+    def to_wire(self) -> list[Any]:
+        """The JSON array form."""
+        return list(self)
+
+
+_SPLIT_CACHE: dict[str, list[str]] = {}
+_SCALARS = frozenset({str, int, float, bool, type(None), bytes})
 
 
 def _split(path: str) -> list[str]:
-    parts = path.split(".")
-    if not path or any(not p for p in parts):
-        raise BridgeError(f"invalid memory path {path!r}: use dotted names like 'order.items'")
+    """Path parts; cached, since actions write the same few paths over and over."""
+    parts = _SPLIT_CACHE.get(path)
+    if parts is None:
+        parts = path.split(".")
+        if not path or "" in parts:
+            raise BridgeError(f"invalid memory path {path!r}: use dotted names like 'order.items'")
+        if len(_SPLIT_CACHE) > 65536:
+            _SPLIT_CACHE.clear()
+        _SPLIT_CACHE[path] = parts
     return parts
 
 
@@ -59,10 +68,11 @@ class MemoryStore:
     # -- writes (all of them are logged) ----------------------------------------------------------------
     def set(self, memory: Scope, path: str, value: Any) -> None:
         """Store a portable value, creating parents; raises ValueContractError naming the path."""
-        check_portable(value, f"{memory}.{path}")
+        if type(value) not in _SCALARS:
+            check_portable(value, f"{memory}.{path}")
+            value = copy_portable(value)
         parts = _split(path)
-        parent = self._parent(memory, parts, create=True)
-        parent[parts[-1]] = copy_portable(value)
+        self._parent(memory, parts, create=True)[parts[-1]] = value
         self._log.append(MemoryUpdate(memory, "set", path, value))
 
     def new_object(self, memory: Scope, path: str, overwrite: bool = False) -> None:
@@ -75,28 +85,39 @@ class MemoryStore:
         if current is not None and not isinstance(current, _Node) and not overwrite:
             raise BridgeError(f"memory path '{memory}.{path}' holds a value; pass overwrite=True to replace it")
         parent[parts[-1]] = _Node()
-        self._log.append(MemoryUpdate(memory, "new_object", path))
+        self._log.append(MemoryUpdate(memory, "new_object", path, None))
 
-    def apply(self, updates: list[dict[str, Any]]) -> None:
-        """Apply updates in their JSON form (from a Java action) and log them as if written here.
+    def apply(self, updates: list[list[Any]]) -> None:
+        """Apply updates in their wire form (from a Java action) and log them as if written here.
 
         Values parsed from JSON are portable by construction and owned by nobody else, so they are
         stored without the check and copy a Python write needs.
         """
-        log = self._log
-        for u in updates:
-            memory = u.get("memory")
-            if memory not in SCOPES:
-                raise BridgeError(f"memory update names an unknown memory {memory!r}: {u!r:.200}")
-            if u.get("op") == "set":
-                path, value = u["path"], u.get("value")
-                parts = _split(path)
-                self._parent(memory, parts, create=True)[parts[-1]] = value
-                log.append(MemoryUpdate(memory, "set", path, value))
-            elif u.get("op") == "new_object":
-                self.new_object(memory, u["path"], bool(u.get("overwrite", False)))
+        log, roots, make = self._log, self._roots, tuple.__new__
+        last_memory, last_head, node = None, None, None  # consecutive writes under one parent reuse it
+        for update in updates:
+            try:
+                memory, op, path, value = update
+                root = roots[memory]
+            except (ValueError, TypeError, KeyError):
+                raise BridgeError(f"malformed memory update {update!r:.200}: expected "
+                                  "[\"short_term\"|\"sensory\", \"set\"|\"new_object\", path, value]") from None
+            if op == "set":
+                head, _, leaf = path.rpartition(".")
+                if head != last_head or memory != last_memory:
+                    parts = _split(path)
+                    node = root if not head else self._parent(memory, parts, create=True)
+                    last_memory, last_head = memory, head
+                elif not leaf:
+                    _split(path)  # raises: an empty segment
+                node[leaf] = value
+                log.append(make(MemoryUpdate, update))
+            elif op == "new_object":  # sent when the path was absent or held a value: replace a value
+                found, current = self.lookup(memory, path)
+                self.new_object(memory, path, overwrite=found and type(current) is not _Node)
+                last_head = None
             else:
-                raise BridgeError(f"memory update has an unknown op: {u!r:.200}")
+                raise BridgeError(f"memory update has an unknown op {op!r}: {update!r:.200}")
 
     def clear_sensory(self) -> None:
         """End of an input's run: sensory memory is forgotten (not logged: it is not state to persist)."""
@@ -133,11 +154,14 @@ class MemoryStore:
 
     def _parent(self, memory: Scope, parts: list[str], *, create: bool) -> _Node:
         node = self._roots[memory]
-        for i, part in enumerate(parts[:-1]):
+        if len(parts) == 1:
+            return node
+        for i in range(len(parts) - 1):
+            part = parts[i]
             child = node.get(part)
             if child is None and create:
                 child = node[part] = _Node()
-            if not isinstance(child, _Node):
+            if type(child) is not _Node:
                 where = ".".join(parts[: i + 1])
                 raise BridgeError(f"memory path '{memory}.{where}' holds a value, not an object, so "
                                   f"'{'.'.join(parts)}' cannot be written under it")
@@ -176,7 +200,7 @@ class MemoryView(MemoryObject):
         return copy_portable(raw)
 
     def set(self, path: str, value: Any) -> None:
-        self._store.set(self._memory, self._abs(path), value)
+        self._store.set(self._memory, f"{self._prefix}.{path}" if self._prefix else path, value)
 
     def new_object(self, path: str, overwrite: bool = False) -> MemoryObject:
         full = self._abs(path)

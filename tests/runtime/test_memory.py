@@ -60,14 +60,21 @@ def test_every_write_is_logged_and_json_updates_replay_into_another_store() -> N
     view.set("user.tier", "gold")
     MemoryView(source, "sensory").set("blob", b"\x00\x01")
     log = source.take_log()
-    assert [u.to_dict() for u in log] == [
-        {"memory": "short_term", "op": "new_object", "path": "user"},
-        {"memory": "short_term", "op": "set", "path": "user.tier", "value": "gold"},
-        {"memory": "sensory", "op": "set", "path": "blob", "value": b"\x00\x01"},
+    assert [u.to_wire() for u in log] == [
+        ["short_term", "new_object", "user", None],
+        ["short_term", "set", "user.tier", "gold"],
+        ["sensory", "set", "blob", b"\x00\x01"],
     ]
     replica = MemoryStore()
-    replica.apply([u.to_dict() for u in log])
+    replica.apply([u.to_wire() for u in log])
     assert replica.snapshot("short_term") == {"user": {"tier": "gold"}}
     assert replica.read_wire("short_term", "user") == {"o": ["tier"]}
     assert replica.read_wire("sensory", "blob") == {"v": b"\x00\x01"}
     assert replica.read_wire("sensory", "missing") is None
+
+
+def test_a_malformed_update_from_another_language_is_named() -> None:
+    with pytest.raises(BridgeError, match="malformed memory update"):
+        MemoryStore().apply([["long_term", "set", "a", 1]])
+    with pytest.raises(BridgeError, match="unknown op 'delete'"):
+        MemoryStore().apply([["sensory", "delete", "a", None]])

@@ -1,5 +1,7 @@
 package dev.bridge.runtime;
 
+import java.nio.charset.StandardCharsets;
+
 import dev.bridge.api.Event;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -16,7 +18,7 @@ final class ActionResults {
     private ActionResults() {
     }
 
-    static String done(List<Map<String, Object>> updates, List<Event> events, List<DurableRun.CallRecord> records)
+    static byte[] done(List<List<Object>> updates, List<Event> events, List<DurableRun.CallRecord> records)
             throws Exception {
         List<Map<String, Object>> calls = new ArrayList<>(records.size());
         for (DurableRun.CallRecord record : records) {
@@ -35,15 +37,15 @@ final class ActionResults {
         result.put("updates", updates);
         result.put("events", events);
         result.put("calls", calls);
-        return Json.mapper().writeValueAsString(result);
+        return Json.mapper().writeValueAsBytes(result);
     }
 
-    static String suspended(String ref) {
-        return "{\"status\":\"suspended\",\"ref\":\"" + ref + "\"}";
+    static byte[] suspended(String ref) {
+        return ("{\"status\":\"suspended\",\"ref\":\"" + ref + "\"}").getBytes(StandardCharsets.UTF_8);
     }
 
     /** Describes a failure; never throws, even when the JVM is short of memory. */
-    static String failed(Throwable failure) {
+    static byte[] failed(Throwable failure) {
         String className = failure.getClass().getName();
         try {
             StringWriter stack = new StringWriter();
@@ -55,11 +57,11 @@ final class ActionResults {
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("status", "failed");
             result.put("error", error);
-            return Json.mapper().writeValueAsString(result);
+            return Json.mapper().writeValueAsBytes(result);
         } catch (Throwable writing) {
-            return "{\"status\":\"failed\",\"error\":{\"class\":\"" + className
+            return ("{\"status\":\"failed\",\"error\":{\"class\":\"" + className
                     + "\",\"message\":\"(the failure could not be described: " + writing.getClass().getName()
-                    + ")\",\"stack\":\"\"}}";
+                    + ")\",\"stack\":\"\"}}").getBytes(StandardCharsets.UTF_8);
         }
     }
 }

@@ -12,12 +12,12 @@ import java.util.concurrent.CompletionException;
  * An attempt that suspends leaves its pending background call here until the run resumes.
  */
 final class DurableRun {
-    final String eventJson;
+    final byte[] eventJson;
     final List<CallRecord> records = new ArrayList<>();
     private String pendingId;
     private CompletableFuture<Object> pending;
 
-    DurableRun(String eventJson) {
+    DurableRun(byte[] eventJson) {
         this.eventJson = eventJson;
     }
 

@@ -27,7 +27,7 @@ final class HostRunnerContext implements RunnerContext {
     private final Map<String, Object> actionConfig;
     private final HostAccess host;
     private final DurableCalls calls;
-    private final List<Map<String, Object>> updates = new ArrayList<>();
+    private final List<List<Object>> updates = new ArrayList<>();
     private final List<Event> events = new ArrayList<>();
     private final MemoryObject shortTerm;
     private final MemoryObject sensory;
@@ -44,7 +44,7 @@ final class HostRunnerContext implements RunnerContext {
         this.sensory = new HostMemoryObject(new MemoryOverlay(SENSORY, host, updates), "");
     }
 
-    List<Map<String, Object>> updates() {
+    List<List<Object>> updates() {
         return updates;
     }
 

@@ -1,5 +1,7 @@
 package dev.bridge.runtime;
 
+import java.nio.charset.StandardCharsets;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.bridge.api.BridgeException;
 import dev.bridge.api.Event;
@@ -101,6 +103,18 @@ public final class JavaAction {
      *     "ref"}} or {@code {"status": "failed", "error": {"class", "message", "stack"}}}
      */
     public String invoke(String eventJson, HostAccess host) {
+        return new String(invokeUtf8(eventJson.getBytes(StandardCharsets.UTF_8), host), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * {@link #invoke} with UTF-8 JSON bytes in and out: the form an in-process host passes without
+     * converting strings on either side of the boundary.
+     *
+     * @param eventJson the event JSON as UTF-8
+     * @param host the host
+     * @return the result JSON as UTF-8
+     */
+    public byte[] invokeUtf8(byte[] eventJson, HostAccess host) {
         try {
             return attempt(new DurableRun(eventJson), host);
         } catch (Throwable t) {
@@ -118,6 +132,17 @@ public final class JavaAction {
      *     background call has not finished yet
      */
     public String resume(String ref, HostAccess host) {
+        return new String(resumeUtf8(ref, host), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * {@link #resume} returning UTF-8 JSON bytes.
+     *
+     * @param ref the ref of a {@code suspended} result
+     * @param host the host
+     * @return the result JSON as UTF-8
+     */
+    public byte[] resumeUtf8(String ref, HostAccess host) {
         try {
             DurableRun run = suspended.remove(ref);
             if (run == null) {
@@ -135,13 +160,13 @@ public final class JavaAction {
         }
     }
 
-    private String attempt(DurableRun run, HostAccess host) throws Exception {
+    private byte[] attempt(DurableRun run, HostAccess host) throws Exception {
         Event event;
         try {
             event = Json.mapper().readValue(run.eventJson, Event.class);
         } catch (JsonProcessingException e) {
             throw new BridgeException("action '" + actionName + "': cannot read the event JSON: "
-                    + e.getOriginalMessage() + " in " + PortableValues.abbreviate(run.eventJson), e);
+                    + e.getOriginalMessage() + " in " + PortableValues.abbreviate(new String(run.eventJson, StandardCharsets.UTF_8)), e);
         }
         DurableCalls calls = new DurableCalls(actionName, run);
         HostRunnerContext context = new HostRunnerContext(actionName, planConfig, actionConfig, host, calls);

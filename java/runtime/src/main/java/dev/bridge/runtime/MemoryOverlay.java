@@ -1,6 +1,7 @@
 package dev.bridge.runtime;
 
 import dev.bridge.api.BridgeException;
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -19,12 +20,12 @@ import java.util.Set;
 final class MemoryOverlay {
     private final String memory;
     private final HostAccess host;
-    private final List<Map<String, Object>> updates;
+    private final List<List<Object>> updates;
     /** This attempt's writes by full path, including the parent objects they created. */
     private final Map<String, Node> written = new LinkedHashMap<>();
     private final Map<String, Node> hostReads = new HashMap<>();
 
-    MemoryOverlay(String memory, HostAccess host, List<Map<String, Object>> updates) {
+    MemoryOverlay(String memory, HostAccess host, List<List<Object>> updates) {
         this.memory = memory;
         this.host = host;
         this.updates = updates;
@@ -75,9 +76,7 @@ final class MemoryOverlay {
     /** Records a value (already checked and copied) at a full path, replacing what was there. */
     void set(String path, Object value) {
         replace(path, Node.value(value));
-        Map<String, Object> update = update("set", path);
-        update.put("value", value);
-        updates.add(update);
+        updates.add(Arrays.asList(memory, "set", path, value));
     }
 
     /** Makes the full path an object node unless it already is one. */
@@ -91,7 +90,7 @@ final class MemoryOverlay {
                     + " memory holds a value; newObject(path, true) replaces it with an object");
         }
         replace(path, Node.OBJECT_NEW);
-        updates.add(update("new_object", path));
+        updates.add(Arrays.asList(memory, "new_object", path, null));
     }
 
     private void replace(String path, Node node) {
@@ -107,14 +106,6 @@ final class MemoryOverlay {
             }
         }
         written.put(path, node);
-    }
-
-    private Map<String, Object> update(String op, String path) {
-        Map<String, Object> update = new LinkedHashMap<>();
-        update.put("memory", memory);
-        update.put("op", op);
-        update.put("path", path);
-        return update;
     }
 
     private boolean hostHiddenAt(String path) {

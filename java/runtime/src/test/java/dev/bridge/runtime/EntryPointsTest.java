@@ -23,6 +23,8 @@ class EntryPointsTest {
                     String.class, String.class),
             new EntryPoint(JavaAction.class, "invoke", false, String.class, HostAccess.class),
             new EntryPoint(JavaAction.class, "resume", false, String.class, HostAccess.class),
+            new EntryPoint(JavaAction.class, "invokeUtf8", false, byte[].class, HostAccess.class),
+            new EntryPoint(JavaAction.class, "resumeUtf8", false, String.class, HostAccess.class),
             new EntryPoint(JavaResources.class, "create", true, String.class, String.class),
             new EntryPoint(JavaResources.class, "tools", true, Object.class),
             new EntryPoint(JavaTool.class, "getName", false),

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bridge.api.BridgeException;
 import dev.bridge.api.MemoryObject;
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +23,7 @@ class HostMemoryObjectTest {
             .put("short_term", "blob", new byte[] {9, 8})
             .put("short_term", "count", 41)
             .put("short_term", "nothing", null);
-    private final List<Map<String, Object>> updates = new ArrayList<>();
+    private final List<List<Object>> updates = new ArrayList<>();
     private final MemoryObject memory =
             new HostMemoryObject(new MemoryOverlay("short_term", host, updates), "");
 
@@ -69,7 +70,7 @@ class HostMemoryObjectTest {
 
         assertInstanceOf(MemoryObject.class, memory.get("a.b"));
         assertEquals(List.of("b"), ((MemoryObject) memory.get("a")).getFieldNames());
-        assertEquals(List.of(Map.of("memory", "short_term", "op", "set", "path", "a.b.c", "value", 1)), updates);
+        assertEquals(List.of(Arrays.asList("short_term", "set", "a.b.c", 1)), updates);
     }
 
     @Test
@@ -113,7 +114,7 @@ class HostMemoryObjectTest {
 
         MemoryObject replaced = memory.newObject("count", true);
         assertEquals(List.of(), replaced.getFieldNames());
-        assertEquals(List.of(Map.of("memory", "short_term", "op", "new_object", "path", "count")), updates);
+        assertEquals(List.of(Arrays.asList("short_term", "new_object", "count", null)), updates);
     }
 
     @Test
@@ -122,7 +123,7 @@ class HostMemoryObjectTest {
         user.set("address.city", "London");
 
         assertEquals("London", memory.get("user.address.city"));
-        assertEquals("user.address.city", updates.get(0).get("path"));
+        assertEquals("user.address.city", updates.get(0).get(2));
     }
 
     @Test
@@ -134,7 +135,7 @@ class HostMemoryObjectTest {
         ((List<Object>) memory.get("tags")).add("c");
 
         assertEquals(List.of("a"), memory.get("tags"));
-        assertEquals(List.of("a"), updates.get(0).get("value"));
+        assertEquals(List.of("a"), updates.get(0).get(3));
     }
 
     @Test

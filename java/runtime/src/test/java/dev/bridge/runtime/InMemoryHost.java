@@ -68,10 +68,10 @@ public final class InMemoryHost implements HostAccess {
             throw new AssertionError("expected a done result, got " + resultJson);
         }
         for (Object item : (List<?>) result.get("updates")) {
-            Map<String, Object> update = cast(item);
-            String memory = (String) update.get("memory");
-            String path = (String) update.get("path");
-            put(memory, path, "new_object".equals(update.get("op")) ? new LinkedHashMap<>() : update.get("value"));
+            List<?> update = (List<?>) item;
+            String memory = (String) update.get(0);
+            String path = (String) update.get(2);
+            put(memory, path, "new_object".equals(update.get(1)) ? new LinkedHashMap<>() : update.get(3));
         }
         return result;
     }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bridge.api.BridgeException;
 import dev.bridge.api.ChatModel;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +33,8 @@ class JavaActionTest {
 
         assertEquals("done", result.get("status"));
         assertEquals(List.of(
-                Map.of("memory", "short_term", "op", "set", "path", "a.b", "value", 7),
-                Map.of("memory", "sensory", "op", "new_object", "path", "scratch")), result.get("updates"));
+                Arrays.asList("short_term", "set", "a.b", 7),
+                Arrays.asList("sensory", "new_object", "scratch", null)), result.get("updates"));
     }
 
     @Test
