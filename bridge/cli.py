@@ -48,7 +48,8 @@ def run(plan: Path, input_path: Path, output_path: Path | None, workers: int, pr
     """Run PLAN over the inputs and write one line per output.
 
     Exits 0 when every event succeeded, 1 when some action failed (each failure
-    is listed with its key and action), 2 when the plan or input is malformed.
+    is listed with its key and action), 2 when the plan or input is malformed,
+    130 when stopped with Ctrl-C (outputs of finished inputs are kept).
     """
     from bridge._jsonl import count_lines, read_inputs, write_output
     from bridge.runtime import Runtime
@@ -68,11 +69,21 @@ def run(plan: Path, input_path: Path, output_path: Path | None, workers: int, pr
         def on_output(key: Any, value: Any) -> None:
             write_output(out, key, value)
 
+        finished = [0]
+
+        def progress(done: int) -> None:
+            finished[0] = done
+            bar(done)
+
         try:
-            report = runtime.run(read_inputs(source), on_output=on_output, on_progress=bar)
+            report = runtime.run(read_inputs(source), on_output=on_output, on_progress=progress)
         except BridgeError as exc:
             out.flush()
             _fail(exc)
+        except KeyboardInterrupt:
+            out.flush()
+            click.echo(f"interrupted: {finished[0]} inputs finished; their outputs are written", err=True)
+            sys.exit(130)
         out.flush()
     for err in report.errors:
         click.echo(f"error: {err}", err=True)

@@ -86,3 +86,40 @@ def test_help_teaches_the_input_format_and_gives_examples() -> None:
     result = CliRunner().invoke(main, ["--help"])
     assert result.exit_code == 0
     assert '{"key": ..., "input": ...}' in result.output and "Examples:" in result.output
+
+
+def nap(event, ctx):
+    import time
+
+    time.sleep(0.05)
+    ctx.send_event(__import__("bridge").OutputEvent(output=event.input))
+
+
+@pytest.mark.parametrize("with_java", [False, True])
+def test_ctrl_c_stops_a_run_cleanly_keeping_finished_outputs(tmp_path: Path, with_java: bool, request) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    plan = json.loads(json.dumps(PLAN))
+    plan["actions"]["echo"]["exec"]["qualname"] = "nap"
+    if with_java:
+        request.getfixturevalue("java_built")
+        plan["actions"]["convert_units"] = {
+            "name": "convert_units", "trigger_conditions": ["never_sent"],
+            "exec": {"func_type": "JavaFunction", "qualname": "dev.bridge.examples.OrderActions",
+                     "method_name": "benchHop", "parameter_types": []}}
+    plan_path, inputs = _files(tmp_path, [json.dumps({"key": i % 3, "input": i}) for i in range(2000)], plan)
+    out = tmp_path / "out.jsonl"
+    env = {**os.environ, "PYTHONPATH": f"{Path(__file__).parent}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    proc = subprocess.Popen([sys.executable, "-m", "bridge.cli", "run", str(plan_path), "--input", str(inputs),
+                             "--output", str(out)], stderr=subprocess.PIPE, text=True, env=env)
+    time.sleep(4)  # the run takes 100 s; by now it has started (and the JVM too)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted:" in err and "Traceback" not in err
+    lines = out.read_text().splitlines()
+    assert 0 < len(lines) < 2000

@@ -15,11 +15,11 @@ from bridge.api._events import Event
 from bridge.api._values import dumps, dumps_str, loads
 from bridge.errors import BridgeError, JavaError, JvmError
 from bridge.jvm._backend import HostServices, JavaBridge, JvmOptions, check_same_options
+from bridge.jvm import _names as names
 from bridge.jvm._discovery import libjvm
 from bridge.jvm._resources import wrap_resource
 from bridge.runtime._executor import DONE, ActionExecutor, ActionState
 
-RUNTIME_PACKAGE = "dev.bridge.runtime"
 
 
 def translate(exc: BaseException, context: str = "") -> BaseException:
@@ -91,7 +91,7 @@ class JPypeBridge(JavaBridge):
                     plan_config: dict[str, Any], services: HostServices) -> JavaActionKind:
         import jpype
 
-        java_action = self.jclass(f"{RUNTIME_PACKAGE}.JavaAction")
+        java_action = self.jclass(names.JAVA_ACTION)
         types = jpype.JArray(jpype.JString)(list(function.parameter_types))
         handle = self.call(java_action.resolve, name, function.qualname, function.method_name, types,
                            dumps_str(action_config or {}), dumps_str(plan_config or {}),
@@ -109,7 +109,7 @@ class JPypeBridge(JavaBridge):
             import jpype
 
             proxy = _make_host_access(self, services)
-            java = jpype.JObject(proxy, self.jclass(f"{RUNTIME_PACKAGE}.HostAccess"))
+            java = jpype.JObject(proxy, self.jclass(names.HOST_ACCESS))
             pair = services.extras["jpype.host_access"] = (proxy, java)
         return pair
 
@@ -117,7 +117,7 @@ class JPypeBridge(JavaBridge):
     def create_resource(self, provider: Any, services: HostServices) -> Any:
         where = f"resource_providers.{provider.type}.{provider.name}"
         d = provider.descriptor
-        resources = self.jclass(f"{RUNTIME_PACKAGE}.JavaResources")
+        resources = self.jclass(names.JAVA_RESOURCES)
         java_obj = self.call(resources.create, d.target_clazz, dumps_str(d.arguments), context=where)
         return wrap_resource(self, provider, java_obj, where)
 
@@ -133,12 +133,12 @@ class JPypeBridge(JavaBridge):
             return int(value)
         if isinstance(value, float):
             return float(value)
-        portable = self.jclass(f"{RUNTIME_PACKAGE}.PortableValues")
+        portable = self.jclass(names.PORTABLE_VALUES)
         return loads(str(self.call(portable.toJson, value, context="converting a Java value")))
 
     def to_java(self, value: Any) -> Any:
         """A portable Python value as Java objects (maps, lists, boxed scalars, byte[])."""
-        portable = self.jclass(f"{RUNTIME_PACKAGE}.PortableValues")
+        portable = self.jclass(names.PORTABLE_VALUES)
         return self.call(portable.fromJson, dumps_str(value), context="converting a Python value")
 
     # -- diagnostics ---------------------------------------------------------------------------------
@@ -146,7 +146,7 @@ class JPypeBridge(JavaBridge):
         import jpype
 
         system = self.jclass("java.lang.System")
-        portable = self.jclass(f"{RUNTIME_PACKAGE}.PortableValues")
+        portable = self.jclass(names.PORTABLE_VALUES)
         sample = {"ping": [1, 2.5, "x", None, True], "blob": b"\x00\xff"}
         echoed = loads(str(portable.toJson(portable.fromJson(dumps_str(sample)))))
         return {
@@ -221,7 +221,7 @@ class JavaActionKind:
 def _make_host_access(bridge: JPypeBridge, services: HostServices) -> Any:
     import jpype
 
-    @jpype.JImplements(f"{RUNTIME_PACKAGE}.HostAccess")
+    @jpype.JImplements(names.HOST_ACCESS)
     class HostAccess:
         """Java's view of the host; ``ctx`` is the context of the action running on the scheduler."""
 
@@ -252,9 +252,9 @@ def _python_resource_proxy(bridge: JPypeBridge, resource: Any, rtype: str) -> An
     """A ``dev.bridge.api.PythonResource`` proxy calling ``resource``'s methods with JSON arguments."""
     import jpype
 
-    resource_type = bridge.jclass("dev.bridge.api.ResourceType").fromValue(rtype)
+    resource_type = bridge.jclass(names.RESOURCE_TYPE).fromValue(rtype)
 
-    @jpype.JImplements("dev.bridge.api.PythonResource")
+    @jpype.JImplements(names.PYTHON_RESOURCE)
     class PythonResourceProxy:
         @jpype.JOverride
         def getResourceType(self) -> Any:  # noqa: N802 - Java name

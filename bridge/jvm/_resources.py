@@ -11,9 +11,9 @@ from typing import Any
 from bridge.api._resources import ChatModel, EmbeddingModel, Resource, Tool, ToolMetadata, VectorStore
 from bridge.api._values import loads
 from bridge.errors import ResourceError
+from bridge.jvm import _names as names
 from bridge.jvm._schema import ArgumentChecker
 
-API = "dev.bridge.api"
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
@@ -94,7 +94,8 @@ class JavaResourceHandle(Resource):
         self.java = java
 
 
-_KINDS = {"EmbeddingModel": JavaEmbeddingModel, "ChatModel": JavaChatModel, "VectorStore": JavaVectorStore}
+_KINDS = {names.EMBEDDING_MODEL: JavaEmbeddingModel, names.CHAT_MODEL: JavaChatModel,
+          names.VECTOR_STORE: JavaVectorStore}
 
 
 def wrap_resource(bridge: Any, provider: Any, java_obj: Any, where: str) -> Any:
@@ -102,21 +103,21 @@ def wrap_resource(bridge: Any, provider: Any, java_obj: Any, where: str) -> Any:
     if provider.type == "tool":
         return JavaTool(bridge, _pick_tool(bridge, provider, java_obj, where))
     for interface, wrapper in _KINDS.items():
-        if isinstance(java_obj, bridge.jclass(f"{API}.{interface}")):
+        if isinstance(java_obj, bridge.jclass(interface)):
             return wrapper(bridge, java_obj)
     return JavaResourceHandle(java_obj)
 
 
 def _pick_tool(bridge: Any, provider: Any, java_obj: Any, where: str) -> Any:
     """The ``@Tool`` method a tool provider means: ``descriptor.method``, the resource name, or the only one."""
-    tools = list(bridge.call(bridge.jclass("dev.bridge.runtime.JavaResources").tools, java_obj, context=where))
-    names = [str(t.getName()) for t in tools]
+    tools = list(bridge.call(bridge.jclass(names.JAVA_RESOURCES).tools, java_obj, context=where))
+    tool_names = [str(t.getName()) for t in tools]
     wanted = (provider.descriptor.model_extra or {}).get("method") or provider.name
-    for tool, name in zip(tools, names, strict=True):
+    for tool, name in zip(tools, tool_names, strict=True):
         if name == wanted:
             return tool
     if len(tools) == 1 and "method" not in (provider.descriptor.model_extra or {}):
         return tools[0]
     raise ResourceError(f"{where}: {provider.descriptor.target_clazz} has no @Tool named '{wanted}' "
-                        f"(tools: {', '.join(names) or 'none'}); name the resource after one or set "
+                        f"(tools: {', '.join(tool_names) or 'none'}); name the resource after one or set "
                         "descriptor.method")
