@@ -22,6 +22,12 @@ Examples:
 Input lines are {"key": ..., "input": ...}; each key's inputs run in order,
 keys run interleaved. Output lines are {"key": ..., "output": ...}, one per
 OutputEvent an action sends.
+
+\b
+Java: the JVM starts when a plan first needs it.
+  JAVA_HOME           the JDK to use (default: the newest found)
+  BRIDGE_CLASSPATH    extra jars/folders for your Java actions and resources
+  BRIDGE_JVM_OPTIONS  JVM flags, e.g. "-Xmx2g"
 """
 
 

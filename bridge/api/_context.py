@@ -49,7 +49,7 @@ class RunnerContext(ABC):
     @property
     @abstractmethod
     def action_config(self) -> dict[str, Any]:
-        """This action's ``config`` from the plan (empty when none)."""
+        """The ``config`` of this action in the plan (empty when none)."""
 
     @abstractmethod
     def durable_execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

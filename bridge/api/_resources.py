@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class ResourceType(str, Enum):
+class ResourceType(StrEnum):
     """Resource types, with the wire names of the plan's ``resource_providers`` keys."""
 
     CHAT_MODEL = "chat_model"

@@ -14,12 +14,11 @@ from typing import Any
 from bridge.api._events import Event
 from bridge.api._values import dumps, dumps_str, loads
 from bridge.errors import BridgeError, JavaError, JvmError
-from bridge.jvm._backend import HostServices, JavaBridge, JvmOptions, check_same_options
 from bridge.jvm import _names as names
+from bridge.jvm._backend import HostServices, JavaBridge, JvmOptions, check_same_options
 from bridge.jvm._discovery import libjvm
 from bridge.jvm._resources import wrap_resource
 from bridge.runtime._executor import DONE, ActionExecutor, ActionState
-
 
 
 def translate(exc: BaseException, context: str = "") -> BaseException:

@@ -13,10 +13,8 @@ class Router:
 
     def __init__(self, plan: AgentPlan) -> None:
         self._by_type: dict[str, list[str]] = {}
-        self._with_expressions: list[tuple[int, str, TriggerSet]] = []
-        self._order: dict[str, int] = {}
-        for index, (name, action) in enumerate(plan.actions.items()):
-            self._order[name] = index
+        self._with_expressions: list[tuple[str, TriggerSet]] = []
+        for name, action in plan.actions.items():
             try:
                 triggers = TriggerSet(action.triggers)
             except TriggerError as exc:
@@ -24,16 +22,19 @@ class Router:
             for event_type in triggers.event_types:
                 self._by_type.setdefault(event_type, []).append(name)
             if triggers.expressions:
-                self._with_expressions.append((index, name, triggers))
-        self._cache: dict[str, list[str]] = {}
+                self._with_expressions.append((name, triggers))
 
     def actions_for(self, event: Event) -> list[str]:
-        """Names of the actions ``event`` triggers, each once, in plan order."""
+        """Names of the actions ``event`` triggers, each once.
+
+        Type matches come first in plan order, then actions matched only by a condition, in plan order:
+        the upstream rule (``ordering_dedupe_type_first`` in the trigger-condition fixture).
+        """
         typed = self._by_type.get(event.type, [])
         if not self._with_expressions:
             return typed
-        extra = [n for _, n, ts in self._with_expressions
+        extra = [n for n, ts in self._with_expressions
                  if n not in typed and ts.matches(event.type, event.attributes)]
         if not extra:
             return typed
-        return typed + extra  # type matches first, then condition-only matches (upstream order)
+        return typed + extra

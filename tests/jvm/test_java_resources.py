@@ -82,7 +82,7 @@ def test_the_java_minilm_embedding_model_ranks_related_text_higher() -> None:
     assert len(query) == 384 and all(isinstance(x, float) for x in query)
 
     def cos(a, b):
-        return sum(x * y for x, y in zip(a, b)) / (sum(x * x for x in a) * sum(y * y for y in b)) ** 0.5
+        return sum(x * y for x, y in zip(a, b, strict=True)) / (sum(x * x for x in a) * sum(y * y for y in b)) ** 0.5
 
     assert cos(query, near) > cos(query, far) + 0.1
 

@@ -246,3 +246,13 @@ def test_a_blank_entry_is_rejected(entries: list[Any]) -> None:
 def test_an_expression_names_no_event_type() -> None:
     with pytest.raises(ValueError, match="is an expression"):
         event_type_of("score > 1")
+
+
+def test_the_language_raises_the_trigger_error_callers_catch() -> None:
+    # Routing catches TriggerError from _triggers; a second class defined there would let
+    # parse errors raised by _cel escape that handler.
+    from bridge.plan import _cel
+
+    assert _cel.TriggerError is TriggerError
+    with pytest.raises(TriggerError):
+        _cel.parse("a ==")

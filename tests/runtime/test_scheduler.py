@@ -196,3 +196,24 @@ def test_many_keys_interleave_and_each_keeps_its_order() -> None:
     for key in {k for k, _ in inputs}:
         expected = [f"{key}:{v}" for k, v in inputs if k == key]
         assert [o for k, o in report.outputs if k == key] == expected
+
+
+class ConditionAgent(Agent):
+    @action("never")
+    @staticmethod
+    def a_condition_only(event, ctx):
+        ctx.send_event(OutputEvent(output="condition"))
+
+    @action(InputEvent, "attributes.input.priority == 'high'")
+    @staticmethod
+    def b_typed(event, ctx):
+        ctx.send_event(OutputEvent(output="typed"))
+
+
+ConditionAgent.a_condition_only.__bridge_triggers__ = ["attributes.input.priority == 'high'"]
+
+
+def test_expression_triggers_route_after_type_matches_each_action_once() -> None:
+    with Runtime(ConditionAgent) as rt:
+        report = rt.run([("k", {"priority": "high"}), ("k", {"priority": "low"})])
+    assert [o for _, o in report.outputs] == ["typed", "condition", "typed"]
