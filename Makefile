@@ -11,7 +11,7 @@ JARS   := java/dist/target/jars
 demo: install jars
 	$(BIN)/bridge run examples/demo/plan.yaml --input examples/demo/orders.jsonl
 
-test: install test-java test-python
+test: install lint test-java test-python
 
 install: $(VENV)/.installed
 

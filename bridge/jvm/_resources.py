@@ -41,7 +41,9 @@ class JavaTool(Tool):
             result = self._method(*args)
         except Exception as exc:
             raise self._bridge.translate(exc, self._context) from None
-        return result if type(result) in _PLAIN else self._bridge.to_python(result)
+        if type(result) in _PLAIN:
+            return result
+        return float(result) if isinstance(result, float) else self._bridge.to_python(result)
 
     def __repr__(self) -> str:
         return f"JavaTool({self.metadata.name!r})"
