@@ -65,6 +65,9 @@ def run(plan: Path, input_path: Path, output_path: Path | None, workers: int, pr
         runtime = Runtime(plan, workers=workers)
     except BridgeError as exc:
         _fail(exc)
+    except KeyboardInterrupt:
+        click.echo("interrupted while loading the plan; nothing ran", err=True)
+        sys.exit(130)
     source = "/dev/stdin" if str(input_path) == "-" else input_path
     with contextlib.ExitStack() as stack:
         out: IO[bytes] = (stack.enter_context(open(output_path, "wb")) if output_path  # noqa: SIM115

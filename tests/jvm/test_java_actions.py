@@ -87,8 +87,8 @@ def test_durable_execute_async_in_java_lets_another_key_progress_meanwhile() -> 
     plan = java_plan({"ask": (py_fn(HERE, "ask_lookup"), ["_input_event"]),
                       "slow": (java_fn(ORDERS, "slowLookup"), ["lookup"])})
     finished: list[tuple[str, float]] = []
-    started = time.perf_counter()
     with Runtime(plan) as rt:
+        started = time.perf_counter()
         report = rt.run([("slow", 600), ("fast", 1)],
                         on_output=lambda k, o: finished.append((k, time.perf_counter() - started)))
     assert report.ok, report.errors
