@@ -65,3 +65,12 @@ def test_doctor_prints_the_jvm_the_classpath_and_a_successful_round_trip() -> No
     assert result.exit_code == 0, result.output
     assert "round trip  ok" in result.output
     assert "bridge-runtime" in result.output and "java home" in result.output
+
+
+def test_doctor_without_a_jdk_says_what_to_install(monkeypatch, tmp_path: Path) -> None:
+    from bridge.cli import main
+
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "not-a-jdk"))
+    result = CliRunner().invoke(main, ["doctor"])
+    assert result.exit_code == 2
+    assert "install a JDK 17 or newer" in result.output and "JAVA_HOME" in result.output
