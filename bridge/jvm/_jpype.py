@@ -39,6 +39,7 @@ class JPypeBridge(JavaBridge):
     def __init__(self) -> None:
         self.options: JvmOptions | None = None
         self._classes: dict[str, Any] = {}
+        self._jstring: Any = None  # jpype.JString, once the JVM runs
 
     # -- lifecycle -----------------------------------------------------------------------------------
     def ensure_started(self, options: JvmOptions) -> None:

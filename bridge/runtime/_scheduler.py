@@ -83,10 +83,13 @@ class Scheduler:
     # -- state ------------------------------------------------------------------------------------
     def store_for(self, key: Any) -> MemoryStore:
         """The key's memory store, created on first use and kept across runs."""
+        return self._key(key).store
+
+    def _key(self, key: Any) -> _Key:
         ks = self._keys.get(key)
         if ks is None:
             ks = self._keys[key] = _Key(key, MemoryStore())
-        return ks.store
+        return ks
 
     def close(self) -> None:
         """Stop the workers."""
@@ -108,8 +111,7 @@ class Scheduler:
                 except StopIteration:
                     exhausted = True
                     break
-                self.store_for(key)
-                ks = self._keys[key]
+                ks = self._key(key)
                 ks.inputs.append(payload)
                 pending += 1
                 if not ks.active:
