@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bridge.api._resources import ChatModel, EmbeddingModel, Resource, Tool, ToolMetadata, VectorStore
-from bridge.api._values import loads
+from bridge.api._values import dumps_str, loads
 from bridge.errors import ResourceError
 from bridge.jvm import _names as names
 from bridge.jvm._schema import ArgumentChecker
@@ -34,8 +34,6 @@ class JavaTool(Tool):
     def call(self, **kwargs: Any) -> Any:
         args = self._checker.fast_positional(kwargs)
         if self._method is None:  # static tool: go through the JSON call
-            from bridge.api._values import dumps_str
-
             return loads(str(self._bridge.call(self.java.callJson, dumps_str(kwargs), context=self._context)))
         try:
             result = self._method(*args)

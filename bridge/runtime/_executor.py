@@ -175,7 +175,7 @@ class ActionExecutor:
             value, error = [], None
             return self.advance(kind, ref, coro, value, error)
         ids = tuple([c.call_id for c in calls])
-        self._suspended[ref] = (kind, _Waiting(coro, awaited, set(ids)))
+        self.hold(ref, kind, _Waiting(coro, awaited, set(ids)))
         for call in calls:
             self._dispatch(ref, call)
         return ActionState("suspended", ref, ids)
