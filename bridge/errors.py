@@ -92,3 +92,33 @@ class ActionError(BridgeError):
             f"action '{action}' failed on event '{event_type}' for key {key!r}: {type(cause).__name__}: {cause}"
         )
         self.__cause__ = cause
+
+
+class MemoryPathError(BridgeError):
+    """A memory operation the memory rules refuse: a malformed path, a write under a value, a value over
+    an object node. Names the memory and the full path; see the README's memory rules.
+    """
+
+
+class ContextError(BridgeError):
+    """A ``RunnerContext`` used where it is not valid: from a thread that is not running the action (a
+    durable call's worker) or after the action finished.
+    """
+
+
+class StepLimitError(BridgeError):
+    """An input's run took more action steps than the limit (``--max-steps``): an event type that loops."""
+
+    def __init__(self, limit: int, event_type: str) -> None:
+        self.limit = limit
+        self.event_type = event_type
+        super().__init__(f"the input's run exceeded {limit} action steps; the last event was '{event_type}', "
+                         "which probably triggers itself in a loop (raise the limit with --max-steps / "
+                         "Runtime(max_steps=...) if the run is meant to be this long)")
+
+
+class CallTimeoutError(BridgeError, TimeoutError):
+    """A durable call that did not finish within its timeout; the action receives it and may catch it.
+
+    It is also a ``TimeoutError``, so ``except TimeoutError`` in an action catches it.
+    """
