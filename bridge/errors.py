@@ -6,7 +6,7 @@ happened (file, line, action, key, memory path), so a message alone is enough to
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 
 class BridgeError(Exception):
@@ -47,6 +47,31 @@ class ValueContractError(BridgeError, TypeError):
         super().__init__(f"path '{path}': {self.offending} is not a portable value{extra}; allowed: {allowed}")
 
 
+TriggerCategory = Literal[
+    "syntax", "unsupported_construct", "unknown_event_type", "type_check", "referenced_attributes"
+]
+"""The rule a trigger-condition entry broke (the categories of ``trigger_condition_conformance.json``)."""
+
+
+class TriggerError(BridgeError, ValueError):
+    """A trigger-condition entry is invalid; the message quotes the entry and says what is wrong.
+
+    It is also a ``ValueError`` because plan validation runs it inside pydantic validators, which turn
+    only ``ValueError`` into the field-path report a :class:`PlanError` lists.
+
+    Attributes:
+        category: The rule that failed (``syntax``, ``unsupported_construct``,
+            ``unknown_event_type``, ``type_check`` or ``referenced_attributes``), so callers and
+            tests can branch on it without parsing the message.
+        entry: The entry exactly as the plan wrote it, so a plan error can point at it.
+    """
+
+    def __init__(self, message: str, *, category: TriggerCategory, entry: str) -> None:
+        super().__init__(message)
+        self.category: TriggerCategory = category
+        self.entry = entry
+
+
 class ResourceError(BridgeError):
     """A resource that is not declared in the plan, has another type, or could not be built."""
 
@@ -69,6 +94,13 @@ class JavaError(BridgeError):
         """Build from the ``{"class", "message", "stack"}`` record the Java side returns."""
         return cls(data.get("class", "java.lang.Throwable"), data.get("message"), data.get("stack", ""),
                    context=context)
+
+
+class ToolArgumentError(BridgeError, TypeError):
+    """A tool called with missing, unknown or mistyped arguments; names the tool and the argument.
+
+    It is also a ``TypeError``, as Python raises for a function called with the wrong arguments.
+    """
 
 
 class JvmError(BridgeError):
@@ -95,14 +127,16 @@ class ActionError(BridgeError):
 
 
 class MemoryPathError(BridgeError):
-    """A memory operation the memory rules refuse: a malformed path, a write under a value, a value over
-    an object node. Names the memory and the full path; see the README's memory rules.
+    """A memory operation the memory rules refuse; names the memory and the full path.
+
+    A malformed path, a write under a value, a value over an object node: see the README's memory rules.
     """
 
 
 class ContextError(BridgeError):
-    """A ``RunnerContext`` used where it is not valid: from a thread that is not running the action (a
-    durable call's worker) or after the action finished.
+    """A ``RunnerContext`` used where it is not valid.
+
+    From a thread that is not running the action (a durable call's worker), or after the action finished.
     """
 
 

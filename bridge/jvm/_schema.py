@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bridge.errors import BridgeError
+from bridge.errors import ToolArgumentError
 
 _TYPES: dict[str, Callable[[Any], bool]] = {
     "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
@@ -23,10 +23,6 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
 
 
 _MISSING = object()
-
-
-class ToolArgumentError(BridgeError, TypeError):
-    """A tool called with missing, unknown or mistyped arguments."""
 
 
 # Exact Python types accepted per JSON type on the fast path; anything else takes the full check.

@@ -10,11 +10,12 @@ import operator
 import re
 from collections.abc import Callable, Mapping
 from functools import reduce
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
-Category = Literal[
-    "syntax", "unsupported_construct", "unknown_event_type", "type_check", "referenced_attributes"
-]
+from bridge.errors import TriggerCategory, TriggerError
+
+# The error and its categories live in the error tree (bridge.errors); the language raises them.
+Category = TriggerCategory
 
 #: ``EventType.<Name>`` constants an expression may use, and the event type each stands for.
 EVENT_TYPE_NAMES: Mapping[str, str] = {
@@ -50,22 +51,6 @@ _ARITHMETIC = frozenset("+-*/%")
 _MACROS = frozenset({"all", "exists", "exists_one", "filter", "map"})
 _FRAMEWORK_ROOTS = frozenset({"type", "id", "EventType", "attributes"})
 _MAX_DEPTH = 64
-
-
-class TriggerError(ValueError):
-    """A trigger-condition entry is invalid; the message quotes the entry and says what is wrong.
-
-    Attributes:
-        category: The rule that failed (``syntax``, ``unsupported_construct``,
-            ``unknown_event_type``, ``type_check`` or ``referenced_attributes``), so callers and
-            tests can branch on it without parsing the message.
-        entry: The entry exactly as the plan wrote it, so a plan error can point at it.
-    """
-
-    def __init__(self, message: str, *, category: Category, entry: str) -> None:
-        super().__init__(message)
-        self.category: Category = category
-        self.entry = entry
 
 
 def entry_error(category: Category, entry: str, what: str) -> TriggerError:

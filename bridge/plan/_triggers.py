@@ -14,11 +14,11 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
+# TriggerError lives in the error tree (bridge.errors); re-exported here with the language's Category,
+# where the rest of the plan package looks for them.
+from bridge.errors import TriggerError
 from bridge.plan import _cel
-
-# TriggerError and Category live with the language, which raises them; re-exported here, where
-# the rest of bridge looks for them.
-from bridge.plan._cel import EVENT_TYPE_NAMES, Category, TriggerError
+from bridge.plan._cel import EVENT_TYPE_NAMES, Category
 
 __all__ = [
     "EVENT_TYPE_NAMES",

@@ -3,8 +3,7 @@
 import pytest
 from conftest import java_plan, py_fn
 
-from bridge import JavaError, OutputEvent, ResourceError, ResourceType, Runtime
-from bridge.jvm._schema import ToolArgumentError
+from bridge import JavaError, OutputEvent, ResourceError, ResourceType, Runtime, ToolArgumentError
 
 pytestmark = pytest.mark.usefixtures("java_built")
 HERE = "test_java_resources"
