@@ -1,4 +1,8 @@
-"""Compiling a plan from a Python ``Agent`` class: each ``@action`` static method becomes a PythonFunction."""
+"""Compiling a plan from a Python ``Agent`` class: each ``@action`` static method becomes a PythonFunction.
+
+It produces the plan's wire-form data only; ``AgentPlan.from_agent`` validates it. Returning data rather than
+a model keeps this module below the models, so the plan package has no import circle.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,13 @@ from typing import Any
 
 from bridge.api._agent import TRIGGERS_ATTR
 from bridge.errors import PlanError
-from bridge.plan._load import plan_from_data
 
 
-def compile_agent(agent: type) -> Any:
-    """Build an ``AgentPlan`` from ``agent``'s marked static methods, config and resource providers."""
+def agent_plan_data(agent: type) -> tuple[dict[str, Any], str | None]:
+    """The plan data of ``agent``'s marked static methods, config and resource providers, and its source file.
+
+    The file lets a validation error point at the agent's source.
+    """
     actions: dict[str, Any] = {}
     for klass in reversed(agent.__mro__):
         for name, member in vars(klass).items():
@@ -40,4 +46,4 @@ def compile_agent(agent: type) -> Any:
         "resource_providers": dict(getattr(agent, "resource_providers", {}) or {}),
         "config": {"conf_data": dict(getattr(agent, "config", {}) or {})},
     }
-    return plan_from_data(data, file=inspect.getsourcefile(agent) if inspect.isclass(agent) else None)
+    return data, inspect.getsourcefile(agent) if inspect.isclass(agent) else None

@@ -7,34 +7,14 @@ from typing import Any
 
 import orjson
 import yaml
-from pydantic import ValidationError
 
 from bridge.errors import PlanError
 from bridge.plan._models import AgentPlan
 
 
-def _loc(loc: tuple[Any, ...]) -> str:
-    parts: list[str] = []
-    for item in loc:
-        if isinstance(item, int):
-            parts.append(f"[{item}]")
-        elif isinstance(item, str) and (item.startswith("function-") or item[:1].isupper() and "Provider" in item):
-            continue  # pydantic's union-branch labels, not fields of the plan
-        else:
-            parts.append(("." if parts else "") + str(item))
-    return "".join(parts) or "<root>"
-
-
 def plan_from_data(data: Any, *, file: str | None = None) -> AgentPlan:
-    """Validate already-parsed plan data; every problem is listed with its path."""
-    if not isinstance(data, dict):
-        raise PlanError(f"a plan is a JSON/YAML object, got {type(data).__name__}", file=file)
-    try:
-        return AgentPlan.model_validate(data)
-    except ValidationError as exc:
-        problems = [f"{_loc(err['loc'])}: {err['msg']}" for err in exc.errors()]
-        first_path = _loc(exc.errors()[0]["loc"]) if exc.errors() else None
-        raise PlanError("invalid plan:\n  " + "\n  ".join(problems), file=file, path=first_path) from None
+    """Validate already-parsed plan data: :meth:`AgentPlan.from_data`, kept under its older name."""
+    return AgentPlan.from_data(data, file=file)
 
 
 def load_plan(path: str | Path) -> AgentPlan:
@@ -58,4 +38,4 @@ def load_plan(path: str | Path) -> AgentPlan:
             raise PlanError(f"not valid YAML: {exc}", file=name) from None
     else:
         raise PlanError("unknown plan format: use a .json, .yaml or .yml file", file=name)
-    return plan_from_data(data, file=name)
+    return AgentPlan.from_data(data, file=name)

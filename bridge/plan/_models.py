@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
 
+from bridge.errors import PlanError
 from bridge.plan import _triggers
+from bridge.plan._compile import agent_plan_data
 
 _STRICT = ConfigDict(extra="forbid", populate_by_name=True)
 _OPEN = ConfigDict(extra="allow", populate_by_name=True)
@@ -195,8 +197,32 @@ class AgentPlan(BaseModel):
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
     @classmethod
+    def from_data(cls, data: Any, *, file: str | None = None) -> AgentPlan:
+        """Validate already-parsed plan data; a :class:`PlanError` lists every problem with its field path."""
+        if not isinstance(data, dict):
+            raise PlanError(f"a plan is a JSON/YAML object, got {type(data).__name__}", file=file)
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            problems = [f"{_loc(err['loc'])}: {err['msg']}" for err in exc.errors()]
+            first_path = _loc(exc.errors()[0]["loc"]) if exc.errors() else None
+            raise PlanError("invalid plan:\n  " + "\n  ".join(problems), file=file, path=first_path) from None
+
+    @classmethod
     def from_agent(cls, agent: type) -> AgentPlan:
         """Compile a plan from a Python ``Agent`` subclass (see :mod:`bridge.plan._compile`)."""
-        from bridge.plan._compile import compile_agent
+        data, file = agent_plan_data(agent)
+        return cls.from_data(data, file=file)
 
-        return compile_agent(agent)
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    """A pydantic error location as the plan's field path (``actions.a.exec``, ``[0]`` for list items)."""
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif isinstance(item, str) and (item.startswith("function-") or item[:1].isupper() and "Provider" in item):
+            continue  # pydantic's union-branch labels, not fields of the plan
+        else:
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts) or "<root>"
