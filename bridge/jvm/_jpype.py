@@ -53,10 +53,15 @@ class JPypeBridge(JavaBridge):
         jvm = libjvm(Path(options.java_home))
         if jvm is None:
             raise JvmError(f"{options.java_home} has no libjvm; set JAVA_HOME to a JDK home")
+        # -Xrs: the JVM installs no SIGTERM/SIGINT/SIGHUP handlers, so those signals reach Python's handlers
+        # (or Python's default action). Without it SIGTERM ran the JVM's shutdown on its own thread while
+        # Python kept going, which crashed the process in native code (hs_err file) or failed a running
+        # Java action with InterruptedException.
+        args = options.jvm_args if "-Xrs" in options.jvm_args else ("-Xrs", *options.jvm_args)
         try:
             # interrupt=False: Ctrl-C reaches Python as KeyboardInterrupt instead of halting the process,
             # so a run can stop cleanly and report what it finished.
-            jpype.startJVM(*options.jvm_args, jvmpath=str(jvm), classpath=list(options.classpath),
+            jpype.startJVM(*args, jvmpath=str(jvm), classpath=list(options.classpath),
                            convertStrings=False, interrupt=False)
         except Exception as exc:
             raise JvmError(f"starting the JVM at {jvm} failed: {exc}") from exc
