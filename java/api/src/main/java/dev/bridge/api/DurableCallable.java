@@ -1,6 +1,5 @@
 package dev.bridge.api;
 
-import java.util.Objects;
 import java.util.concurrent.Callable;
 
 /**
@@ -31,11 +30,13 @@ public interface DurableCallable<T> {
      * @param body the call itself
      * @param <T> the result type
      * @return a durable callable delegating to {@code body}
+     * @throws BridgeException if an argument is null
      */
     static <T> DurableCallable<T> of(String id, Class<T> resultClass, Callable<T> body) {
-        Objects.requireNonNull(id, "id");
-        Objects.requireNonNull(resultClass, "resultClass");
-        Objects.requireNonNull(body, "body");
+        if (id == null || resultClass == null || body == null) {
+            throw new BridgeException("DurableCallable.of needs a non-null id, result class and body (got id " + id
+                    + ", result class " + resultClass + ", body " + body + ")");
+        }
         return new DurableCallable<>() {
             @Override
             public String getId() {

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * The {@link RunnerContext} of one attempt of a {@link JavaAction}: collects memory updates and sent
@@ -54,7 +53,9 @@ final class HostRunnerContext implements RunnerContext {
 
     @Override
     public void sendEvent(Event event) {
-        Objects.requireNonNull(event, "event");
+        if (event == null) {
+            throw new BridgeException("action '" + actionName + "': sendEvent(null); send an Event");
+        }
         PortableValues.copy("event '" + event.getType() + "' attribute", "", event.getAttributes());
         events.add(event);
     }
