@@ -1,5 +1,4 @@
 import threading
-import time
 
 import pytest
 
@@ -34,16 +33,45 @@ def test_events_for_one_key_run_in_arrival_order_and_sent_events_run_before_the_
     assert ("b", "b:1") in report.outputs
 
 
-def slow_lookup(ms: int, who: str) -> str:
-    time.sleep(ms / 1000)
-    return f"{who} after {ms}ms"
+# Durable calls that wait for each other or for the test prove that calls overlap by what happened in
+# which order, not by how long it took. A wait that is never released fails its call after WAIT seconds,
+# so a scheduler that does not overlap calls fails the test instead of hanging it.
+WAIT = 20.0
+GATES: dict[str, threading.Event] = {}
+BARRIERS: dict[str, threading.Barrier] = {}
+
+
+def wait_at_gate(gate: str, who: str) -> str:
+    """Block until the test opens ``gate``."""
+    if not GATES[gate].wait(WAIT):
+        raise TimeoutError(f"{who}: gate {gate!r} was not opened within {WAIT} s")
+    return f"{who} passed {gate}"
+
+
+def meet_at_barrier(barrier: str, who: str) -> str:
+    """Block until every party of ``barrier`` is waiting at once (BrokenBarrierError after WAIT s)."""
+    BARRIERS[barrier].wait(WAIT)
+    return f"{who} met at {barrier}"
+
+
+def echo(who: str) -> str:
+    return f"{who} answered"
+
+
+def _call(event, ctx):
+    """``{"gate": name}`` waits at a gate, ``{"barrier": name}`` at a barrier, anything else answers at once."""
+    if "gate" in event.input:
+        return ctx.durable_execute_async(wait_at_gate, event.input["gate"], ctx.key)
+    if "barrier" in event.input:
+        return ctx.durable_execute_async(meet_at_barrier, event.input["barrier"], ctx.key)
+    return ctx.durable_execute_async(echo, ctx.key)
 
 
 class WaitingAgent(Agent):
     @action(InputEvent)
     @staticmethod
     def generator_action(event, ctx):
-        result = yield ctx.durable_execute_async(slow_lookup, event.input["ms"], ctx.key)
+        result = yield _call(event, ctx)
         ctx.send_event(OutputEvent(output=result))
 
 
@@ -51,36 +79,55 @@ class AsyncWaitingAgent(Agent):
     @action(InputEvent)
     @staticmethod
     async def async_action(event, ctx):
-        result = await ctx.durable_execute_async(slow_lookup, event.input["ms"], ctx.key)
+        result = await _call(event, ctx)
         ctx.send_event(OutputEvent(output=result))
 
 
 @pytest.mark.parametrize("agent", [WaitingAgent, AsyncWaitingAgent])
-def test_key_b_finishes_while_key_a_waits_on_a_slow_call(agent) -> None:
+def test_key_b_finishes_while_key_a_waits_on_a_blocked_call(agent, request) -> None:
+    # a's call is released only when b's output arrives: a's output can only come second, and only if
+    # the scheduler ran b to its end while a's call was still in flight.
+    gate = GATES[request.node.name] = threading.Event()
     finished: list = []
+
+    def on_output(key, output) -> None:
+        finished.append(key)
+        if key == "b":
+            gate.set()
+
     with Runtime(agent) as rt:
-        report = rt.run([("a", {"ms": 400}), ("b", {"ms": 0})], on_output=lambda k, o: finished.append(k))
+        report = rt.run([("a", {"gate": request.node.name}), ("b", {})], on_output=on_output)
     assert report.ok, report.errors
     assert finished == ["b", "a"]
-    assert dict(report.outputs) == {"a": "a after 400ms", "b": "b after 0ms"}
+    assert dict(report.outputs) == {"a": f"a passed {request.node.name}", "b": "b answered"}
+
+
+@pytest.mark.parametrize("agent", [WaitingAgent, AsyncWaitingAgent])
+def test_two_keys_durable_calls_are_in_flight_at_once(agent, request) -> None:
+    # Each call returns only when both wait at the barrier together: both succeed only if they overlap.
+    BARRIERS[request.node.name] = threading.Barrier(2)
+    with Runtime(agent, workers=2) as rt:
+        report = rt.run([("a", {"barrier": request.node.name}), ("b", {"barrier": request.node.name})])
+    assert report.ok, report.errors
+    assert dict(report.outputs) == {k: f"{k} met at {request.node.name}" for k in ("a", "b")}
 
 
 class GatherAgent(Agent):
     @action(InputEvent)
     @staticmethod
     async def fan_out(event, ctx):
-        calls = [ctx.durable_execute_async(slow_lookup, 200, f"call{i}") for i in range(4)]
+        calls = [ctx.durable_execute_async(meet_at_barrier, event.input, f"call{i}") for i in range(4)]
         results = await gather(*calls)
         ctx.send_event(OutputEvent(output=results))
 
 
-def test_gather_runs_several_calls_at_once_and_returns_results_in_order() -> None:
-    started = time.perf_counter()
+def test_gather_runs_several_calls_at_once_and_returns_results_in_order(request) -> None:
+    # The four calls return only when all four wait at the barrier together, i.e. run at once.
+    BARRIERS[request.node.name] = threading.Barrier(4)
     with Runtime(GatherAgent, workers=4) as rt:
-        report = rt.run([("k", None)])
-    elapsed = time.perf_counter() - started
-    assert report.outputs == [("k", [f"call{i} after 200ms" for i in range(4)])]
-    assert elapsed < 0.7, "four 200 ms calls should overlap, not run one after another"
+        report = rt.run([("k", request.node.name)])
+    assert report.ok, report.errors
+    assert report.outputs == [("k", [f"call{i} met at {request.node.name}" for i in range(4)])]
 
 
 def explode() -> None:
