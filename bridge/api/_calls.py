@@ -11,6 +11,8 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
+from bridge.errors import CallTimeoutError
+
 
 @dataclass(frozen=True, slots=True)
 class CallResult:
@@ -28,16 +30,31 @@ class CallResult:
 
 
 class PendingCall:
-    """``fn(*args, **kwargs)`` to be run by the host's workers when the action waits on it."""
+    """``fn(*args, **kwargs)`` to be run by the host's workers when the action waits on it.
 
-    __slots__ = ("call_id", "fn", "args", "kwargs")
+    ``timeout`` (seconds, or None for no limit) bounds how long the action waits: past it the action receives
+    a :class:`CallTimeoutError`. ``reconciler`` and ``durable_id`` are kept for the durable store (upstream
+    Flink Agents' names); none of the three is passed to ``fn``.
+    """
 
-    def __init__(self, call_id: str, fn: Callable[..., Any], args: tuple[Any, ...],
-                 kwargs: dict[str, Any]) -> None:
+    __slots__ = ("call_id", "fn", "args", "kwargs", "timeout", "reconciler", "durable_id")
+
+    def __init__(self, call_id: str, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
+                 *, timeout: float | None = None, reconciler: Callable[[], Any] | None = None,
+                 durable_id: str | None = None) -> None:
         self.call_id = call_id
         self.fn = fn
         self.args = args
         self.kwargs = kwargs
+        self.timeout = timeout
+        self.reconciler = reconciler
+        self.durable_id = durable_id
+
+    def timed_out(self) -> CallTimeoutError:
+        """The error an action receives when this call overran its timeout."""
+        name = getattr(self.fn, "__qualname__", repr(self.fn))
+        return CallTimeoutError(f"durable call {name} did not finish within {self.timeout:g} s (timeout=); it "
+                                "was abandoned")
 
     @property
     def calls(self) -> tuple[PendingCall, ...]:

@@ -52,9 +52,24 @@ class RunnerContext(ABC):
         """The ``config`` of this action in the plan (empty when none)."""
 
     @abstractmethod
-    def durable_execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Call ``fn`` now and return its result; the call is recorded (a later issue makes it replayable)."""
+    def durable_execute(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None,
+                        reconciler: Callable[[], Any] | None = None, durable_id: str | None = None,
+                        **kwargs: Any) -> Any:
+        """Call ``fn(*args, **kwargs)`` and return its result; the call is recorded for the durable store.
+
+        ``timeout`` (seconds; default: the runtime's ``call_timeout``) bounds the wait: past it the call is
+        abandoned and :class:`~bridge.errors.CallTimeoutError` (a ``TimeoutError``) is raised here.
+        ``reconciler`` and ``durable_id`` follow upstream Flink Agents and are kept for recovery. None of these
+        three keywords is passed to ``fn``: wrap ``fn`` with ``functools.partial`` if it takes such a name.
+        ``fn`` must not use this context (memory, events): it may run on another thread.
+        """
 
     @abstractmethod
-    def durable_execute_async(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> PendingCall:
-        """A call the action waits on with ``yield``/``await``; it runs on a worker, not the scheduler."""
+    def durable_execute_async(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None,
+                              reconciler: Callable[[], Any] | None = None, durable_id: str | None = None,
+                              **kwargs: Any) -> PendingCall:
+        """A call the action waits on with ``yield``/``await``; it runs on a worker, not the scheduler.
+
+        The keywords are those of :meth:`durable_execute`; a timed-out call raises ``CallTimeoutError`` at the
+        ``await``/``yield``.
+        """

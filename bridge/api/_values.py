@@ -1,13 +1,19 @@
 """The portable value contract and its JSON form: the one Python owner of value conversion.
 
-Portable values cross every boundary bridge has (a JVM, a stored run), so they are limited to what both
-languages represent alike: None, bool, int, float, str, bytes, list and dicts with str keys. JSON carries
-``bytes`` as ``{"$bytes": "<base64>"}``; the Java class ``dev.bridge.runtime.PortableValues`` is the other leg.
+Portable values cross every boundary bridge has (a JVM, a stored run, an output file), so they are limited to
+what both languages and JSON represent alike: None, bool, int (any size, carried exactly: Java reads a big one
+as ``BigInteger``), finite float, str (valid Unicode: no lone surrogates), bytes, list and dicts with str keys.
+NaN and infinities are refused rather than turned into ``null`` or a string, because JSON has no form for
+them and a silent change is worse than an error. JSON carries ``bytes`` as ``{"$bytes": "<base64>"}``; the
+Java class ``dev.bridge.runtime.PortableValues`` is the other leg and follows the same rules.
 """
 
 from __future__ import annotations
 
 import base64
+import json
+import math
+import re
 from typing import Any
 
 import orjson
@@ -21,6 +27,24 @@ _SCALARS = (str, int, float, bool, type(None))
 
 def check_portable(value: Any, path: str) -> None:
     """Raise :class:`ValueContractError` naming the first non-portable part of ``value`` below ``path``."""
+    t = type(value)
+    if t is str:
+        if not value.isascii():
+            check_text(value, path)
+        return
+    if t is float:
+        if not math.isfinite(value):
+            raise ValueContractError(path, f"float {value!r}", "JSON has no NaN or infinity; store None or a "
+                                     "string if you mean it")
+        return
+    if t is int or t is bool or value is None or t is bytes:
+        return
+    if isinstance(value, str):
+        check_text(value, path)
+        return
+    if isinstance(value, float):
+        check_portable(float(value), path)
+        return
     if isinstance(value, _SCALARS) or isinstance(value, bytes):
         return
     if isinstance(value, list | tuple):
@@ -32,10 +56,23 @@ def check_portable(value: Any, path: str) -> None:
     if isinstance(value, dict):
         for k, item in value.items():
             if not isinstance(k, str):
-                raise ValueContractError(f"{path}.{k!r}", f"dict key of type {type(k).__qualname__}")
+                raise ValueContractError(f"{path}.{k!r}", f"dict key of type {type(k).__qualname__}",
+                                         "JSON object keys are strings: convert the keys with str()")
+            if not k.isascii():
+                check_text(k, f"{path} key")
             check_portable(item, f"{path}.{k}" if path else k)
         return
     raise ValueContractError(path, type(value))
+
+
+def check_text(text: str, path: str) -> None:
+    """Refuse a string that is not valid Unicode (a lone surrogate): it has no UTF-8 form to cross with."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueContractError(path, "str with a lone surrogate",
+                                 f"character {exc.start} is U+{ord(text[exc.start]):04X}, which is half of a "
+                                 "UTF-16 pair; fix the text where it was decoded") from None
 
 
 def copy_portable(value: Any) -> Any:
@@ -54,13 +91,32 @@ def _default(obj: Any) -> Any:
 
 
 def dumps(value: Any) -> bytes:
-    """Serialize a portable value to JSON bytes (bytes values tagged)."""
-    return orjson.dumps(value, default=_default)
+    """Serialize a portable value to JSON bytes (bytes values tagged, big ints exact).
+
+    orjson is the fast path; it refuses ints beyond 64 bits, so those values go through the standard
+    library encoder, which writes them exactly.
+    """
+    try:
+        return orjson.dumps(value, default=_default)
+    except orjson.JSONEncodeError as exc:
+        if "64-bit" not in str(exc):
+            raise TypeError(str(exc)) from None
+        return json.dumps(_tag(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
 def dumps_str(value: Any) -> str:
     """Serialize to a JSON ``str``, the form a JVM call takes."""
-    return orjson.dumps(value, default=_default).decode()
+    return dumps(value).decode()
+
+
+def _tag(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return _default(value)
+    if isinstance(value, list | tuple):
+        return [_tag(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _tag(v) for k, v in value.items()}
+    return value
 
 
 def _untag(value: Any) -> Any:
@@ -73,10 +129,21 @@ def _untag(value: Any) -> Any:
     return value
 
 
+# An integer literal of 19 or more digits may not fit 64 bits; orjson would read it as a float.
+_LONG_INT = re.compile(rb'(?<![\d.eE"])-?\d{19,}(?![\d.eE])')
+
+
 def loads(data: str | bytes) -> Any:
-    """Parse JSON written by either leg; the bytes pass runs only when a tag is present."""
+    """Parse JSON written by either leg; the bytes pass runs only when a tag is present.
+
+    Integers of any size come back exact: text with a 19+ digit literal is read by the standard library
+    parser (orjson reads such numbers as floats, which merged distinct keys).
+    """
     raw = data.encode() if isinstance(data, str) else data
-    value = orjson.loads(raw)
+    if _LONG_INT.search(raw) is not None:
+        value = json.loads(raw)
+    else:
+        value = orjson.loads(raw)
     if _BYTES_MARK in raw:
         value = _untag(value)
     return value

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bridge.jvm._backend import HostServices, JavaBridge, JvmOptions
+from bridge.jvm._backend import JavaBridge, JvmOptions
 from bridge.jvm._discovery import classpath, find_java_home, options_from_config
+from bridge.runtime import HostServices, register_java
 
 _DEFAULT: JavaBridge | None = None
 
@@ -20,6 +21,8 @@ def default_bridge(conf: dict[str, Any] | None = None) -> JavaBridge:
     _DEFAULT.ensure_started(options_from_config(conf))
     return _DEFAULT
 
+
+register_java(default_bridge)  # the runtime's default way to reach Java (it must not import this package)
 
 __all__ = ["HostServices", "JavaBridge", "JvmOptions", "classpath", "default_bridge", "find_java_home",
            "options_from_config"]

@@ -8,11 +8,11 @@ options, naming the difference.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from bridge.errors import JvmError
+from bridge.runtime import HostServices
 
 
 @dataclass(frozen=True)
@@ -36,17 +36,11 @@ class JvmOptions:
         return out
 
 
-@dataclass
-class HostServices:
-    """What the host lends a Java action: its resources and a thread-safe wake-up for suspended runs."""
-
-    resources: Any
-    wake: Callable[[str], None]
-    extras: dict[str, Any] = field(default_factory=dict)
-
-
 class JavaBridge(ABC):
-    """Calls into Java for a host: Java actions, Java resources, diagnostics."""
+    """Calls into Java for a host: Java actions, Java resources, diagnostics.
+
+    It implements the runtime's ``JavaHost`` interface.
+    """
 
     options: JvmOptions | None = None
 

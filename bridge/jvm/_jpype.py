@@ -13,12 +13,12 @@ from typing import Any
 
 from bridge.api._events import Event
 from bridge.api._values import dumps, dumps_str, loads
-from bridge.errors import BridgeError, JavaError, JvmError
+from bridge.errors import JavaError, JvmError
 from bridge.jvm import _names as names
-from bridge.jvm._backend import HostServices, JavaBridge, JvmOptions, check_same_options
+from bridge.jvm._backend import JavaBridge, JvmOptions, check_same_options
 from bridge.jvm._discovery import libjvm
 from bridge.jvm._resources import wrap_resource
-from bridge.runtime._executor import DONE, ActionExecutor, ActionState
+from bridge.runtime import ActionExecutor, ActionState, HostServices
 
 
 def translate(exc: BaseException, context: str = "") -> BaseException:
@@ -168,7 +168,10 @@ class JPypeBridge(JavaBridge):
 
 
 class JavaActionKind:
-    """A Java action as the executor sees it: start/resume by ref, results applied on the scheduler.
+    """A Java action as the executor sees it: started and resumed by ref.
+
+    Its memory updates and events are handed to the scheduler in the returned state, which applies them
+    (all or nothing) when it settles the action.
 
     Events go in and results come back as UTF-8 JSON bytes (``byte[]``), which JPype copies without the
     per-character conversion a ``str`` ↔ ``java.lang.String`` crossing costs.
@@ -203,18 +206,14 @@ class JavaActionKind:
         return self._outcome(executor, out, ctx)
 
     def _outcome(self, executor: ActionExecutor, out: Any, ctx: Any) -> ActionState:
-        result = loads(bytes(out))
+        try:
+            result = loads(bytes(out))
+        except ValueError as exc:  # e.g. a lone surrogate Jackson wrote as invalid UTF-8
+            return ActionState("failed", error=JavaError("dev.bridge.api.BridgeException", f"the action's result "
+                                                         f"is not valid JSON: {exc}", context=self.context))
         status = result["status"]
         if status == "done":
-            try:
-                updates = result.get("updates")
-                if updates:
-                    ctx.store.apply(updates)
-                for e in result.get("events") or ():
-                    ctx.send_event(Event.from_dict(e))
-            except BridgeError as exc:
-                return ActionState("failed", error=exc)
-            return DONE
+            return ActionState("done", updates=result.get("updates") or None, events=result.get("events") or None)
         if status == "suspended":
             ref = result["ref"]
             executor.hold(ref, self, ctx)

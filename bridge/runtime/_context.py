@@ -1,8 +1,15 @@
-"""The Python host's RunnerContext: a thin front that delegates to memory, resources and durable calls."""
+"""The Python host's RunnerContext: a thin front that delegates to memory, resources and durable calls.
+
+A context belongs to one action run and to the scheduler thread that runs it. Writes and sends are checked
+where they enter: a non-portable event attribute or memory value fails the action that made it (naming the
+attribute or path), and a call from another thread (a durable call's worker) or after the action ended is a
+:class:`ContextError` rather than a race with the scheduler.
+"""
 
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +18,8 @@ from bridge.api._context import RunnerContext
 from bridge.api._events import Event
 from bridge.api._memory import MemoryObject
 from bridge.api._resources import ResourceType
+from bridge.api._values import check_portable
+from bridge.errors import ContextError
 from bridge.runtime._memory import MemoryStore, MemoryView
 
 _call_ids = itertools.count(1)
@@ -19,10 +28,11 @@ _call_ids = itertools.count(1)
 class HostRunnerContext(RunnerContext):
     """The context of one action run; lives across its suspensions, dies when it ends."""
 
-    __slots__ = ("_key", "_store", "_resources", "_config", "_action_config", "sent", "calls")
+    __slots__ = ("_key", "_store", "_resources", "_config", "_action_config", "sent", "calls", "_thread",
+                 "_closed", "call_timeout")
 
     def __init__(self, key: Any, store: MemoryStore, resources: Any, config: dict[str, Any],
-                 action_config: dict[str, Any] | None) -> None:
+                 action_config: dict[str, Any] | None, call_timeout: float | None = None) -> None:
         self._key = key
         self._store = store
         self._resources = resources
@@ -30,23 +40,44 @@ class HostRunnerContext(RunnerContext):
         self._action_config = action_config or {}
         self.sent: list[Event] = []
         self.calls: list[Callable[..., Any]] = []  # what ran, in order: the durable store's seam
+        self._thread = threading.get_ident()
+        self._closed = False
+        self.call_timeout = call_timeout
+
+    def check_owner(self) -> None:
+        """Refuse a write from a thread other than the one running the action, or after the action ended."""
+        if self._closed:
+            raise ContextError("this action has finished: its RunnerContext (memory, send_event) cannot be used "
+                               "any more; do the work inside the action")
+        if threading.get_ident() != self._thread:
+            raise ContextError("a RunnerContext was used from another thread (a durable call's worker?): memory "
+                               "and send_event belong to the action, not to the functions it calls; return "
+                               "the value from the call and write it in the action")
+
+    def close(self) -> None:
+        """The action ended: later uses of this context raise :class:`ContextError`."""
+        self._closed = True
 
     @property
     def key(self) -> Any:
         return self._key
 
     def send_event(self, event: Event) -> None:
+        self.check_owner()
         if not isinstance(event, Event):
             raise TypeError(f"send_event takes an Event, got {type(event).__name__}")
+        if not isinstance(event.type, str):
+            raise TypeError(f"an event type is a str, got {type(event.type).__name__}")
+        check_portable(event.attributes, f"event '{event.type}' attribute")
         self.sent.append(event)
 
     @property
     def sensory_memory(self) -> MemoryObject:
-        return MemoryView(self._store, "sensory")
+        return MemoryView(self._store, "sensory", "", self)
 
     @property
     def short_term_memory(self) -> MemoryObject:
-        return MemoryView(self._store, "short_term")
+        return MemoryView(self._store, "short_term", "", self)
 
     @property
     def store(self) -> MemoryStore:
@@ -64,12 +95,55 @@ class HostRunnerContext(RunnerContext):
     def action_config(self) -> dict[str, Any]:
         return self._action_config
 
-    def durable_execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        self.calls.append(fn)
-        return fn(*args, **kwargs)
+    def durable_execute(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None,
+                        reconciler: Callable[[], Any] | None = None, durable_id: str | None = None,
+                        **kwargs: Any) -> Any:
+        call = self._call(fn, args, kwargs, timeout, reconciler, durable_id)
+        if call.timeout is None:
+            return fn(*args, **kwargs)
+        return _call_with_timeout(call)
 
-    def durable_execute_async(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> PendingCall:
+    def durable_execute_async(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None,
+                              reconciler: Callable[[], Any] | None = None, durable_id: str | None = None,
+                              **kwargs: Any) -> PendingCall:
+        return self._call(fn, args, kwargs, timeout, reconciler, durable_id)
+
+    def _call(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float | None,
+              reconciler: Callable[[], Any] | None, durable_id: str | None) -> PendingCall:
+        self.check_owner()
         if not callable(fn):
-            raise TypeError(f"durable_execute_async takes a callable, got {type(fn).__name__}")
+            raise TypeError(f"durable_execute takes a callable, got {type(fn).__name__}")
+        if reconciler is not None and not callable(reconciler):
+            raise TypeError(f"reconciler= takes a callable, got {type(reconciler).__name__}")
+        if timeout is None:
+            timeout = self.call_timeout
+        elif not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+            raise ValueError(f"timeout= takes a positive number of seconds, got {timeout!r}")
         self.calls.append(fn)
-        return PendingCall(f"c{next(_call_ids)}", fn, args, kwargs)
+        return PendingCall(f"c{next(_call_ids)}", fn, args, kwargs, timeout=timeout, reconciler=reconciler,
+                           durable_id=durable_id)
+
+
+def _call_with_timeout(call: PendingCall) -> Any:
+    """Run a synchronous durable call on a daemon thread and wait at most its timeout.
+
+    A call that overruns is abandoned (Python cannot stop a thread); the action gets a
+    :class:`CallTimeoutError` it may catch, and the thread cannot hold the process's exit.
+    """
+    box: list[Any] = []
+
+    def work() -> None:
+        try:
+            box.append((True, call.fn(*call.args, **call.kwargs)))
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the action
+            box.append((False, exc))
+
+    thread = threading.Thread(target=work, name=f"bridge-call-{call.call_id}", daemon=True)
+    thread.start()
+    thread.join(call.timeout)
+    if not box:
+        raise call.timed_out()
+    ok, value = box[0]
+    if ok:
+        return value
+    raise value

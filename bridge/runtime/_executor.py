@@ -30,6 +30,9 @@ class ActionState:
     waiting: tuple[str, ...] = ()
     error: BaseException | None = None
     details: str = ""
+    # A foreign action's effects, applied by the scheduler when it settles the action (never by the kind):
+    updates: list[list[Any]] | None = None  # memory updates in their wire form
+    events: list[dict[str, Any]] | None = None  # sent events in their wire form
 
     def to_dict(self) -> dict[str, Any]:
         """The plain form a foreign host receives."""
@@ -154,6 +157,21 @@ class ActionExecutor:
     def forget(self, ref: str) -> None:
         """Drop a ref whose run continues or ended."""
         self._suspended.pop(ref, None)
+
+    def holds(self, ref: str) -> bool:
+        """Whether a run is suspended under ``ref``."""
+        return ref in self._suspended
+
+    def forget_all(self) -> None:
+        """Abandon every suspended run (a run that raised or was stopped); coroutines are closed."""
+        for _, entry in self._suspended.values():
+            coro = getattr(entry, "coro", None)
+            if coro is not None:
+                try:
+                    coro.close()
+                except Exception:  # noqa: BLE001 - an action's cleanup failing must not mask the reset
+                    pass
+        self._suspended.clear()
 
     def advance(self, kind: ActionKind, ref: str, coro: Any, value: Any, error: BaseException | None
                 ) -> ActionState:

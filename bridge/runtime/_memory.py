@@ -1,9 +1,21 @@
-"""The memory of one key and its update log: one component, so a durable store can persist it whole.
+"""The memory of one key, its update log and its undo journal: the one Python implementation of the rules.
 
 The store owns two trees, *short-term* (kept across inputs) and *sensory* (cleared after each input's run).
-Object nodes are :class:`_Node` dicts, so an object created with ``new_object`` stays distinct from a
-dict *value* stored with ``set``. Every write appends a :class:`MemoryUpdate` to the log: it is what a Java
-action returns as JSON, what the store applies back, and what persistence will record.
+Object nodes are :class:`_Node` dicts, so an object created with ``new_object`` stays distinct from a dict
+*value* stored with ``set``. The rules, shared with the Java ``MemoryOverlay`` through the case files in
+``tests/contract/memory`` (and stated in the README):
+
+- a path is dot-separated non-empty names; anything else is a :class:`MemoryPathError`;
+- ``set`` creates missing parent objects; it refuses to write *under* a value (the value would be lost) and
+  to replace an *object* with a value (as upstream Flink Agents does: "cannot overwrite object with value");
+- ``new_object`` keeps an existing object as it is (with or without ``overwrite``, as upstream's Java
+  runtime does; emptying it would silently drop data); over a value (``None`` included: an explicit ``None``
+  exists) it needs ``overwrite=True`` and then replaces the value with an empty object;
+- values are portable (:mod:`bridge.api._values`) and are checked where they enter.
+
+Every write appends a :class:`MemoryUpdate` to the log (what a Java action returns as JSON, what the store
+applies back, what persistence will record). While an action runs, :meth:`MemoryStore.begin` also keeps an
+undo journal, so a failed action's writes are rolled back and memory is exactly as before it started.
 """
 
 from __future__ import annotations
@@ -12,18 +24,21 @@ from typing import Any, Literal, NamedTuple
 
 from bridge.api._memory import MemoryObject
 from bridge.api._values import check_portable, copy_portable
-from bridge.errors import BridgeError
+from bridge.errors import MemoryPathError
 
 Scope = Literal["short_term", "sensory"]
 SCOPES: tuple[Scope, ...] = ("short_term", "sensory")
+_MISSING: Any = object()
 
 
 class _Node(dict):
     """An object node of a memory tree (as opposed to a dict value)."""
 
+    __slots__ = ()
+
 
 class MemoryUpdate(NamedTuple):
-    """One write: ``op`` is ``set`` (with ``value``) or ``new_object`` (value None).
+    """One write: ``op`` is ``set`` (with ``value``) or ``new_object`` (``value`` true: it may replace a value).
 
     Its wire form, shared with ``dev.bridge.runtime`` on the Java side, is the JSON array
     ``[memory, op, path, value]``: compact to write in Java and cheap to parse and apply here.
@@ -40,16 +55,19 @@ class MemoryUpdate(NamedTuple):
 
 
 _SPLIT_CACHE: dict[str, list[str]] = {}
-_SCALARS = frozenset({str, int, float, bool, type(None), bytes})
+_FAST_SCALARS = frozenset({int, bool, type(None), bytes})
 
 
-def _split(path: str) -> list[str]:
+def split_path(path: str) -> list[str]:
     """Path parts; cached, since actions write the same few paths over and over."""
     parts = _SPLIT_CACHE.get(path)
     if parts is None:
+        if not isinstance(path, str):
+            raise MemoryPathError(f"a memory path is a str, got {type(path).__name__} {path!r:.80}")
         parts = path.split(".")
         if not path or "" in parts:
-            raise BridgeError(f"invalid memory path {path!r}: use dotted names like 'order.items'")
+            raise MemoryPathError(f"invalid memory path {path!r}: use dot-separated, non-empty names such as "
+                                  "'orders.o-1' (no empty, leading or trailing segments)")
         if len(_SPLIT_CACHE) > 65536:
             _SPLIT_CACHE.clear()
         _SPLIT_CACHE[path] = parts
@@ -57,84 +75,134 @@ def _split(path: str) -> list[str]:
 
 
 class MemoryStore:
-    """Both memory trees of one key and the log of writes since :meth:`take_log`."""
+    """Both memory trees of one key, the log of writes since :meth:`take_log`, and the undo journal."""
 
-    __slots__ = ("_roots", "_log")
+    __slots__ = ("_short", "_sensory", "_log", "_undo")
 
     def __init__(self) -> None:
-        self._roots: dict[str, _Node] = {"short_term": _Node(), "sensory": _Node()}
+        self._short = _Node()
+        self._sensory: _Node | None = None  # made on first use: most keys never write sensory memory
         self._log: list[MemoryUpdate] = []
+        self._undo: list[tuple[dict[str, Any], str, Any]] | None = None
+
+    def _root(self, memory: str) -> _Node:
+        if memory == "short_term":
+            return self._short
+        if memory == "sensory":
+            if self._sensory is None:
+                self._sensory = _Node()
+            return self._sensory
+        raise MemoryPathError(f"unknown memory {memory!r}: use 'short_term' or 'sensory'")
+
+    # -- transactions -----------------------------------------------------------------------------------
+    def begin(self) -> None:
+        """Start an action's writes: from now on each change is journaled so :meth:`rollback` can undo it."""
+        self._undo = []
+        self._log = []
+
+    def commit(self) -> list[MemoryUpdate]:
+        """The action finished: keep its writes, return them, stop journaling."""
+        self._undo = None
+        log, self._log = self._log, []
+        return log
+
+    def rollback(self) -> None:
+        """The action failed: undo its writes in reverse order, so memory is exactly as before it began."""
+        undo, self._undo = self._undo, None
+        self._log = []
+        if undo:
+            for parent, name, old in reversed(undo):
+                if old is _MISSING:
+                    del parent[name]
+                else:
+                    parent[name] = old
+
+    def _put(self, parent: dict[str, Any], name: str, value: Any) -> None:
+        undo = self._undo
+        if undo is not None:
+            undo.append((parent, name, parent.get(name, _MISSING)))
+        parent[name] = value
 
     # -- writes (all of them are logged) ----------------------------------------------------------------
     def set(self, memory: Scope, path: str, value: Any) -> None:
-        """Store a portable value, creating parents; raises ValueContractError naming the path."""
-        if type(value) not in _SCALARS:
+        """Store a portable value at ``path``, creating parents; see the module docstring for the rules."""
+        if type(value) not in _FAST_SCALARS:
             check_portable(value, f"{memory}.{path}")
             value = copy_portable(value)
-        parts = _split(path)
-        self._parent(memory, parts, create=True)[parts[-1]] = value
+        parts = split_path(path)
+        parent = self._parent(memory, parts)
+        leaf = parts[-1]
+        if type(parent.get(leaf)) is _Node:
+            raise MemoryPathError(f"memory path '{memory}.{path}' holds an object, which a value cannot replace "
+                                  "(set its fields instead, or write the value at another path)")
+        self._put(parent, leaf, value)
         self._log.append(MemoryUpdate(memory, "set", path, value))
 
     def new_object(self, memory: Scope, path: str, overwrite: bool = False) -> None:
-        """Create an object node at ``path`` unless one exists (or replace what is there if ``overwrite``)."""
-        parts = _split(path)
-        parent = self._parent(memory, parts, create=True)
-        current = parent.get(parts[-1])
-        if isinstance(current, _Node) and not overwrite:
+        """Make ``path`` an object node; an existing object is kept, a value is replaced only if ``overwrite``."""
+        parts = split_path(path)
+        parent = self._parent(memory, parts)
+        leaf = parts[-1]
+        current = parent.get(leaf, _MISSING)
+        if type(current) is _Node:
             return
-        if current is not None and not isinstance(current, _Node) and not overwrite:
-            raise BridgeError(f"memory path '{memory}.{path}' holds a value; pass overwrite=True to replace it")
-        parent[parts[-1]] = _Node()
-        self._log.append(MemoryUpdate(memory, "new_object", path, None))
+        if current is not _MISSING and not overwrite:
+            raise MemoryPathError(f"memory path '{memory}.{path}' holds a value ({type(current).__name__}); "
+                                  "new_object(path, overwrite=True) replaces it with an empty object")
+        self._put(parent, leaf, _Node())
+        self._log.append(MemoryUpdate(memory, "new_object", path, True if current is not _MISSING else None))
 
     def apply(self, updates: list[list[Any]]) -> None:
-        """Apply updates in their wire form (from a Java action) and log them as if written here.
+        """Apply updates in their wire form (from another language's action) under the same rules.
 
-        Values parsed from JSON are portable by construction and owned by nobody else, so they are
-        stored without the check and copy a Python write needs.
+        Values parsed from JSON are owned by nobody else, so they are stored without the copy a Python write
+        needs; they are still checked (a Java double can be NaN). A bad update raises, and the caller rolls
+        the whole action back.
         """
-        log, roots, make = self._log, self._roots, tuple.__new__
-        last_memory, last_head, node = None, None, None  # consecutive writes under one parent reuse it
         for update in updates:
             try:
                 memory, op, path, value = update
-                root = roots[memory]
-            except (ValueError, TypeError, KeyError):
-                raise BridgeError(f"malformed memory update {update!r:.200}: expected "
-                                  "[\"short_term\"|\"sensory\", \"set\"|\"new_object\", path, value]") from None
+            except (ValueError, TypeError):
+                raise MemoryPathError(f"malformed memory update {update!r:.200}: expected "
+                                      "[\"short_term\"|\"sensory\", \"set\"|\"new_object\", path, value]") from None
+            if memory not in SCOPES:
+                raise MemoryPathError(f"malformed memory update {update!r:.200}: unknown memory {memory!r}")
             if op == "set":
-                head, _, leaf = path.rpartition(".")
-                if head != last_head or memory != last_memory:
-                    parts = _split(path)
-                    node = root if not head else self._parent(memory, parts, create=True)
-                    last_memory, last_head = memory, head
-                elif not leaf:
-                    _split(path)  # raises: an empty segment
-                node[leaf] = value
-                log.append(make(MemoryUpdate, update))
-            elif op == "new_object":  # sent when the path was absent or held a value: replace a value
-                found, current = self.lookup(memory, path)
-                self.new_object(memory, path, overwrite=found and type(current) is not _Node)
-                last_head = None
+                if type(value) not in _FAST_SCALARS:
+                    check_portable(value, f"{memory}.{path}")
+                parts = split_path(path)
+                parent = self._parent(memory, parts)
+                if type(parent.get(parts[-1])) is _Node:
+                    raise MemoryPathError(f"memory path '{memory}.{path}' holds an object, which a value "
+                                          "cannot replace")
+                self._put(parent, parts[-1], value)
+                self._log.append(MemoryUpdate(memory, "set", path, value))
+            elif op == "new_object":
+                self.new_object(memory, path, overwrite=bool(value))
             else:
-                raise BridgeError(f"memory update has an unknown op {op!r}: {update!r:.200}")
+                raise MemoryPathError(f"memory update has an unknown op {op!r}: {update!r:.200}")
 
     def clear_sensory(self) -> None:
         """End of an input's run: sensory memory is forgotten (not logged: it is not state to persist)."""
-        self._roots["sensory"] = _Node()
+        self._sensory = None
 
     def take_log(self) -> list[MemoryUpdate]:
         """Return and reset the updates written since the last call."""
         log, self._log = self._log, []
         return log
 
+    @property
+    def empty(self) -> bool:
+        """True when the key has no short-term memory (its state may then be dropped while it is idle)."""
+        return not self._short
+
     # -- reads ------------------------------------------------------------------------------------------
     def lookup(self, memory: Scope, path: str) -> tuple[bool, Any]:
         """``(found, raw)`` where raw may be a node; ``path`` "" is the root."""
-        node: Any = self._roots[memory]
+        node: Any = self._root(memory)
         if path:
-            for part in _split(path):
-                if not isinstance(node, _Node) or part not in node:
+            for part in split_path(path):
+                if type(node) is not _Node or part not in node:
                     return False, None
                 node = node[part]
         return True, node
@@ -144,27 +212,28 @@ class MemoryStore:
         found, raw = self.lookup(memory, path)
         if not found:
             return None
-        if isinstance(raw, _Node):
+        if type(raw) is _Node:
             return {"o": list(raw)}
         return {"v": raw}
 
     def snapshot(self, memory: Scope) -> dict[str, Any]:
         """A plain-dict copy of one tree (for inspection and tests)."""
-        return _plain(self._roots[memory])
+        return _plain(self._root(memory))
 
-    def _parent(self, memory: Scope, parts: list[str], *, create: bool) -> _Node:
-        node = self._roots[memory]
-        if len(parts) == 1:
-            return node
+    def _parent(self, memory: str, parts: list[str]) -> _Node:
+        """The object node that holds the last part, creating missing objects; never writes under a value."""
+        node = self._root(memory)
         for i in range(len(parts) - 1):
             part = parts[i]
-            child = node.get(part)
-            if child is None and create:
-                child = node[part] = _Node()
-            if type(child) is not _Node:
+            child = node.get(part, _MISSING)
+            if child is _MISSING:
+                child = _Node()
+                self._put(node, part, child)
+            elif type(child) is not _Node:
                 where = ".".join(parts[: i + 1])
-                raise BridgeError(f"memory path '{memory}.{where}' holds a value, not an object, so "
-                                  f"'{'.'.join(parts)}' cannot be written under it")
+                raise MemoryPathError(f"memory path '{memory}.{where}' holds a value, not an object, so "
+                                      f"'{'.'.join(parts)}' cannot be written under it (the value would be "
+                                      "lost); new_object(path, overwrite=True) replaces the value first")
             node = child
         return node
 
@@ -178,41 +247,53 @@ def _plain(value: Any) -> Any:
 
 
 class MemoryView(MemoryObject):
-    """A :class:`MemoryObject` over one object node of a store; paths are relative to ``prefix``."""
+    """A :class:`MemoryObject` over one object node of a store; paths are relative to ``prefix``.
 
-    __slots__ = ("_store", "_memory", "_prefix")
+    ``guard`` (the running action's context) is called before every write, so a write from a worker thread
+    or after the action ended fails with a clear error instead of racing the scheduler.
+    """
 
-    def __init__(self, store: MemoryStore, memory: Scope, prefix: str = "") -> None:
+    __slots__ = ("_store", "_memory", "_prefix", "_guard")
+
+    def __init__(self, store: MemoryStore, memory: Scope, prefix: str = "", guard: Any = None) -> None:
         self._store = store
         self._memory = memory
         self._prefix = prefix
+        self._guard = guard
 
     def _abs(self, path: str) -> str:
-        return f"{self._prefix}.{path}" if self._prefix else path
+        if not self._prefix:
+            return path
+        split_path(path)  # a relative path is checked on its own: "a." below "x" must not become "x.a."
+        return f"{self._prefix}.{path}"
 
     def get(self, path: str, default: Any = None) -> Any:
         full = self._abs(path)
         found, raw = self._store.lookup(self._memory, full)
         if not found:
             return default
-        if isinstance(raw, _Node):
-            return MemoryView(self._store, self._memory, full)
+        if type(raw) is _Node:
+            return MemoryView(self._store, self._memory, full, self._guard)
         return copy_portable(raw)
 
     def set(self, path: str, value: Any) -> None:
-        self._store.set(self._memory, f"{self._prefix}.{path}" if self._prefix else path, value)
+        if self._guard is not None:
+            self._guard.check_owner()
+        self._store.set(self._memory, self._abs(path), value)
 
     def new_object(self, path: str, overwrite: bool = False) -> MemoryObject:
+        if self._guard is not None:
+            self._guard.check_owner()
         full = self._abs(path)
         self._store.new_object(self._memory, full, overwrite)
-        return MemoryView(self._store, self._memory, full)
+        return MemoryView(self._store, self._memory, full, self._guard)
 
     def is_exist(self, path: str) -> bool:
         return self._store.lookup(self._memory, self._abs(path))[0]
 
     def get_field_names(self) -> list[str]:
         found, raw = self._store.lookup(self._memory, self._prefix)
-        return list(raw) if found and isinstance(raw, _Node) else []
+        return list(raw) if found and type(raw) is _Node else []
 
     def get_fields(self) -> dict[str, Any]:
         return {name: self.get(name) for name in self.get_field_names()}

@@ -4,24 +4,40 @@ Each key processes its inputs first in, first out; the events an input's actions
 the key's next input. Keys interleave at action granularity, and a key whose action waits on durable calls
 steps aside until a worker's completion wakes the scheduler through its queue (a blocking ``get``, never a
 polling loop). Worker threads only run the calls and post results; they never touch memory or plan state.
+
+An action's effects are all or nothing: its memory writes are journaled from its start and its sent events
+are held by its context; :meth:`Scheduler._settle` is the one place that applies a finished action's effects
+(a Java action's JSON update log included) or rolls them back when it failed.
+
+Inputs are pulled lazily (a line read is a line run): only when no key is ready to step, and at most
+``window`` accepted inputs are unfinished. A *live* source (standard input) is read by a thread that posts
+lines through the same queue as completions, so outputs of earlier lines appear while later ones are awaited.
 """
 
 from __future__ import annotations
 
+import heapq
 import queue
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from bridge.api._calls import CallResult, PendingCall
 from bridge.api._events import Event, InputEvent, OutputEvent
-from bridge.errors import ActionError
+from bridge.api._values import check_portable
+from bridge.errors import ActionError, StepLimitError
 from bridge.runtime._context import HostRunnerContext
 from bridge.runtime._executor import ActionExecutor, ActionState
 from bridge.runtime._memory import MemoryStore, MemoryUpdate
 from bridge.runtime._routing import Router
+from bridge.runtime._workers import WorkerPool
+
+_INPUT = "\0input"  # a ref no action has: the queue item carries an input from a live source
+_STOP = "\0stop"  # wakes a blocked scheduler after request_stop()
+_END: Any = object()
 
 
 @dataclass(slots=True)
@@ -37,15 +53,31 @@ class ActionRecord:
 
 @dataclass(slots=True)
 class _Key:
+    """A key with work: it exists only while the key has queued, running or waiting work."""
+
     key: Any
+    kid: Any
     store: MemoryStore
     inputs: deque[Any] = field(default_factory=deque)
     events: deque[Event] = field(default_factory=deque)
     todo: deque[tuple[str, Event]] = field(default_factory=deque)
     running: HostRunnerContext | None = None
     running_action: tuple[str, Event] | None = None
-    active: bool = False  # queued in `ready` or suspended
     in_run: bool = False  # an input's run is under way
+    steps: int = 0  # action steps of the current input's run
+
+
+def key_id(key: Any) -> Any:
+    """The identity of a key: its JSON value exactly, so ``1``, ``1.0`` and ``true`` are three keys."""
+    t = type(key)
+    return key if t is str else (t, key)
+
+
+class _Raised:
+    __slots__ = ("exc",)
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
 
 
 class Scheduler:
@@ -53,99 +85,212 @@ class Scheduler:
 
     def __init__(self, router: Router, executor_factory: Callable[[Callable[[str, PendingCall], None]],
                  ActionExecutor], make_context: Callable[[Any, MemoryStore, str], HostRunnerContext],
-                 workers: int) -> None:
+                 workers: int, max_steps: int = 10_000) -> None:
         self._router = router
         self._completions: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bridge-worker")
+        self._pool = WorkerPool(workers)
         self.executor = executor_factory(self._dispatch)
         self._make_context = make_context
-        self._keys: dict[Any, _Key] = {}
+        self._max_steps = max_steps
+        self._keys: dict[Any, _Key] = {}  # keys with work
+        self._stores: dict[Any, MemoryStore] = {}  # keys with short-term memory (or with work)
         self._ready: deque[_Key] = deque()
         self._waiting: dict[str, _Key] = {}
         self._early: dict[str, list[Any]] = {}
+        self._calls: set[tuple[str, str]] = set()  # (ref, call id) of durable calls in flight
+        self._deadlines: list[tuple[float, int, str, PendingCall]] = []
+        self._seq = 0
+        self._stop_at: float | None = None
+        self._slots: threading.Semaphore | None = None  # read-ahead of a live source
+        self._pending = 0
+        self._run_id = 0
 
     # -- wake-ups -----------------------------------------------------------------------------------
     def _dispatch(self, ref: str, call: PendingCall) -> None:
         """Run a durable call on a worker; its completion is posted to the scheduler's queue."""
+        post = self._completions.put
+
         def work() -> None:
             try:
                 result = CallResult(call.call_id, value=call.fn(*call.args, **call.kwargs))
             except BaseException as exc:  # noqa: BLE001 - handed to the action, which decides
                 result = CallResult(call.call_id, error=exc)
-            self._completions.put((ref, (call.call_id, result)))
+            post((ref, (call.call_id, result)))
 
+        self._calls.add((ref, call.call_id))
+        if call.timeout is not None:
+            self._seq += 1
+            heapq.heappush(self._deadlines, (time.monotonic() + call.timeout, self._seq, ref, call))
         self._pool.submit(work)
 
     def wake(self, ref: str, payload: Any = None) -> None:
         """Post a completion from any thread (used by the JVM's wake thread)."""
         self._completions.put((ref, payload))
 
+    def request_stop(self, grace: float) -> None:
+        """Stop taking inputs; accepted inputs may finish within ``grace`` seconds. Safe from any thread."""
+        deadline = time.monotonic() + max(0.0, grace)
+        if self._stop_at is None or deadline < self._stop_at:
+            self._stop_at = deadline
+        self._completions.put((_STOP, None))
+
     # -- state ------------------------------------------------------------------------------------
     def store_for(self, key: Any) -> MemoryStore:
-        """The key's memory store, created on first use and kept across runs."""
-        return self._key(key).store
+        """The key's memory store, created on first use and kept while it holds short-term memory."""
+        kid = key_id(key)
+        store = self._stores.get(kid)
+        if store is None:
+            store = self._stores[kid] = MemoryStore()
+        return store
 
-    def _key(self, key: Any) -> _Key:
-        ks = self._keys.get(key)
-        if ks is None:
-            ks = self._keys[key] = _Key(key, MemoryStore())
-        return ks
+    @property
+    def key_count(self) -> int:
+        """Keys whose state is held: those with work or with short-term memory."""
+        return len(self._stores)
 
     def close(self) -> None:
-        """Stop the workers."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Stop the workers (they are daemon threads: a blocked call cannot hold the process's exit)."""
+        self._pool.shutdown()
 
     # -- the loop -----------------------------------------------------------------------------------
     def run(self, inputs: Iterator[tuple[Any, Any]], window: int,
             on_output: Callable[[Any, Any], None], on_error: Callable[[ActionError], None],
-            on_action: Callable[[ActionRecord], None] | None, on_input_done: Callable[[], None]) -> None:
-        """Process every input; returns when all runs ended."""
+            on_action: Callable[[ActionRecord], None] | None, on_input_done: Callable[[], None],
+            live: bool = False) -> bool:
+        """Process every input; returns when all runs ended (False) or a stop's grace period ran out (True).
+
+        Whatever happens (an exception from an iterator or a callback, a stop), no queued input, suspended
+        action or half-written memory is left behind for the next run.
+        """
         self._on_output, self._on_error, self._on_action = on_output, on_error, on_action
         self._on_input_done = on_input_done
-        pending = 0  # inputs accepted and not finished
-        exhausted = False
-        while True:
-            while not exhausted and pending < window:
-                try:
-                    key, payload = next(inputs)
-                except StopIteration:
-                    exhausted = True
-                    break
-                ks = self._key(key)
-                ks.inputs.append(payload)
-                pending += 1
-                if not ks.active:
-                    ks.active = True
-                    self._ready.append(ks)
-            if self._ready:
-                ks = self._ready.popleft()
-                pending -= self._step(ks)
-                self._drain(block=False)
-            elif self._waiting:
-                self._drain(block=True)
-            elif exhausted:
-                return
-
-    def _drain(self, block: bool) -> None:
+        self._stop_at = None
+        slots = threading.Semaphore(window) if live else None
+        self._slots = slots
+        if live:
+            self._start_reader(inputs, slots)  # type: ignore[arg-type]
+        self._pending = 0  # inputs accepted and not finished
+        exhausted = stopped = False
         try:
-            item = self._completions.get() if block else self._completions.get_nowait()
+            while True:
+                if self._stop_at is not None:
+                    exhausted = stopped = True
+                    if self._pending == 0 or time.monotonic() >= self._stop_at:
+                        return True
+                if self._ready:
+                    self._step(self._ready.popleft())
+                    self._drain(block=False)
+                elif not exhausted and not live and self._pending < window:
+                    try:
+                        key, payload = next(inputs)
+                    except StopIteration:
+                        exhausted = True
+                    else:
+                        self._accept(key, payload)
+                elif self._pending == 0 and exhausted:
+                    return stopped
+                elif self._drain(block=True):
+                    exhausted = True
+        finally:
+            self._reset()
+
+    def _accept(self, key: Any, payload: Any) -> None:
+        kid = key_id(key)
+        ks = self._keys.get(kid)
+        if ks is None:
+            store = self._stores.get(kid)
+            if store is None:
+                store = self._stores[kid] = MemoryStore()
+            ks = self._keys[kid] = _Key(key, kid, store)
+            self._ready.append(ks)
+        ks.inputs.append(payload)
+        self._pending += 1
+
+    def _start_reader(self, inputs: Iterator[tuple[Any, Any]], slots: threading.Semaphore) -> None:
+        """Read a live source on a daemon thread; at most ``window`` read inputs are unfinished at a time."""
+        post = self._completions.put
+        self._run_id += 1
+        run = self._run_id
+
+        def read() -> None:
+            try:
+                while True:
+                    slots.acquire()
+                    try:
+                        item = next(inputs)
+                    except StopIteration:
+                        break
+                    post((_INPUT, (run, item)))
+            except BaseException as exc:  # noqa: BLE001 - re-raised on the scheduler thread
+                post((_INPUT, (run, _Raised(exc))))
+                return
+            post((_INPUT, (run, _END)))
+
+        threading.Thread(target=read, name="bridge-input", daemon=True).start()
+
+    def _wait_time(self) -> float | None:
+        """How long a blocking wait may last: to the next call or stop deadline (None: no limit)."""
+        limit = self._stop_at
+        if self._deadlines and (limit is None or self._deadlines[0][0] < limit):
+            limit = self._deadlines[0][0]
+        return None if limit is None else max(0.0, limit - time.monotonic())
+
+    def _drain(self, block: bool) -> bool:
+        """Handle queued completions and inputs; True when a live source reported its end.
+
+        With ``block``, wait for the first item, at most until the next call or stop deadline.
+        """
+        ended = False
+        try:
+            item = self._completions.get(timeout=self._wait_time()) if block else self._completions.get_nowait()
         except queue.Empty:
-            return
+            self._expire()
+            return ended
         while True:
             ref, payload = item
-            ks = self._waiting.pop(ref, None)
-            if ks is not None:
-                self._settle(ks, self.executor.resume(ref, payload))
-            else:  # woken before its suspension was settled: keep it for then
-                self._early.setdefault(ref, []).append(payload)
+            if ref is _INPUT:
+                run, payload = payload
+                if run != self._run_id or self._slots is None:
+                    pass  # read for a run that has ended
+                elif payload is _END:
+                    ended = True
+                elif isinstance(payload, _Raised):
+                    raise payload.exc
+                else:
+                    self._accept(*payload)
+            elif ref is not _STOP:
+                self._complete(ref, payload)
             try:
                 item = self._completions.get_nowait()
             except queue.Empty:
-                return
+                break
+        self._expire()
+        return ended
 
-    def _step(self, ks: _Key) -> int:
-        """Advance one key by one action; returns 1 when an input's run finished."""
-        finished = 0
+    def _complete(self, ref: str, payload: Any) -> None:
+        if type(payload) is tuple:  # a durable call's (call id, result)
+            token = (ref, payload[0])
+            if token not in self._calls:  # timed out already, or left from an earlier run: dropped
+                return
+            self._calls.discard(token)
+        ks = self._waiting.pop(ref, None)
+        if ks is not None:
+            self._settle(ks, self.executor.resume(ref, payload))
+        elif self.executor.holds(ref):  # woken before its suspension was settled: keep it for then
+            self._early.setdefault(ref, []).append(payload)
+
+    def _expire(self) -> None:
+        """Fail durable calls past their timeout; the action gets a CallTimeoutError it may catch."""
+        deadlines = self._deadlines
+        now = time.monotonic()
+        while deadlines and deadlines[0][0] <= now:
+            _, _, ref, call = heapq.heappop(deadlines)
+            token = (ref, call.call_id)
+            if token in self._calls:
+                self._complete(ref, (call.call_id, CallResult(call.call_id, error=call.timed_out())))
+
+    def _step(self, ks: _Key) -> None:
+        """Advance one key by one action."""
         while not ks.todo:
             if ks.events:
                 event = ks.events.popleft()
@@ -156,22 +301,39 @@ class Scheduler:
             if ks.in_run:  # no events and no actions left: this input's run is over
                 ks.store.clear_sensory()
                 ks.in_run = False
-                finished = 1
+                self._pending -= 1
+                if self._slots is not None:
+                    self._slots.release()
                 self._on_input_done()
-            if ks.inputs:
+            if ks.inputs and self._stop_at is None:
                 ks.events.append(InputEvent(ks.inputs.popleft()))
                 ks.in_run = True
+                ks.steps = 0
                 continue
-            ks.active = False
-            return finished
+            self._idle(ks)
+            return
         name, event = ks.todo.popleft()
+        ks.steps += 1
+        if ks.steps > self._max_steps:
+            self._fail(ks, name, event, StepLimitError(self._max_steps, event.type), "")
+            self._ready.append(ks)
+            return
         ctx = self._make_context(ks.key, ks.store, name)
         ks.running, ks.running_action = ctx, (name, event)
+        ks.store.begin()
         self._settle(ks, self.executor.start(name, event, ctx))
-        return finished
+
+    def _idle(self, ks: _Key) -> None:
+        """The key has no work left: keep only its memory, and nothing at all when that is empty."""
+        if ks.inputs:  # stopping: inputs not started are dropped with the run
+            self._pending -= len(ks.inputs)
+            ks.inputs.clear()
+        del self._keys[ks.kid]
+        if ks.store.empty:
+            self._stores.pop(ks.kid, None)
 
     def _settle(self, ks: _Key, state: ActionState) -> None:
-        """Act on an action's state: go on, wait for a wake-up, or fail the input's run."""
+        """Act on an action's state: wait for a wake-up, or commit its effects, or roll them back."""
         while state.status == "suspended":
             assert state.ref is not None
             early = self._early.get(state.ref)
@@ -184,15 +346,62 @@ class Scheduler:
             state = self.executor.resume(state.ref, payload)
         ctx, (name, event) = ks.running, ks.running_action  # type: ignore[misc]
         ks.running = ks.running_action = None
-        updates = ks.store.take_log()
+        ctx.close()
         if state.status == "done":
-            ks.events.extend(ctx.sent)
-            if self._on_action is not None:
-                self._on_action(ActionRecord(ks.key, name, event.type, updates, list(ctx.sent)))
-        else:
-            assert state.error is not None
-            self._on_error(ActionError(key=ks.key, action=name, event_type=event.type, cause=state.error,
-                                       details=state.details))
-            ks.events.clear()
-            ks.todo.clear()
+            try:
+                sent = self._foreign_effects(ks, ctx, state) if state.updates or state.events else ctx.sent
+            except Exception as exc:  # a bad update or event from another language: the action failed
+                state = ActionState("failed", error=exc)
+            else:
+                updates = ks.store.commit()
+                ks.events.extend(sent)
+                if self._on_action is not None:
+                    self._on_action(ActionRecord(ks.key, name, event.type, updates, list(sent)))
+                self._ready.append(ks)
+                return
+        assert state.error is not None
+        self._fail(ks, name, event, state.error, state.details)
         self._ready.append(ks)
+
+    @staticmethod
+    def _foreign_effects(ks: _Key, ctx: HostRunnerContext, state: ActionState) -> list[Event]:
+        """Apply a Java action's update log and read its events, under the rules Python writes obey."""
+        if state.updates:
+            ks.store.apply(state.updates)
+        sent = list(ctx.sent)
+        for data in state.events or ():
+            event = Event.from_dict(data)
+            check_portable(event.attributes, f"event '{event.type}' attribute")
+            sent.append(event)
+        return sent
+
+    def _fail(self, ks: _Key, name: str, event: Event, error: BaseException, details: str) -> None:
+        """Fail the input's run: the action's writes are rolled back, nothing it sent is delivered."""
+        ks.store.rollback()
+        ks.events.clear()
+        ks.todo.clear()
+        self._on_error(ActionError(key=ks.key, action=name, event_type=event.type, cause=error, details=details))
+
+    def _reset(self) -> None:
+        """Drop every trace of the run's unfinished work; committed memory stays."""
+        for ks in list(self._keys.values()):
+            if ks.running is not None:
+                ks.running.close()
+                ks.store.rollback()
+            ks.store.clear_sensory()
+            if ks.store.empty:
+                self._stores.pop(ks.kid, None)
+        self._keys.clear()
+        self._ready.clear()
+        self._waiting.clear()
+        self._early.clear()
+        self._calls.clear()
+        self._deadlines.clear()
+        self.executor.forget_all()
+        self._slots = None
+        self._stop_at = None
+        while True:  # completions of abandoned calls would otherwise wake the next run
+            try:
+                self._completions.get_nowait()
+            except queue.Empty:
+                break

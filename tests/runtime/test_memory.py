@@ -27,10 +27,10 @@ def test_a_dict_value_stays_a_value_and_reads_return_copies(memory: MemoryView) 
     assert memory.get("cart") == {"items": [1, 2]}
 
 
-def test_new_object_keeps_an_existing_object_unless_overwrite(memory: MemoryView) -> None:
+def test_new_object_keeps_an_existing_object_even_with_overwrite(memory: MemoryView) -> None:
     memory.new_object("profile").set("tier", "gold")
     assert memory.new_object("profile").get("tier") == "gold"
-    assert memory.new_object("profile", overwrite=True).get_field_names() == []
+    assert memory.new_object("profile", overwrite=True).get_field_names() == ["tier"]
 
 
 def test_get_fields_returns_values_and_views(memory: MemoryView) -> None:
