@@ -1,5 +1,6 @@
 """The plan: pure data in the Flink Agents wire format (pydantic models), loaded from JSON or YAML."""
 
+from bridge.plan._allow import check_allowed
 from bridge.plan._load import load_plan, plan_from_data
 from bridge.plan._models import (
     Action,
@@ -25,6 +26,7 @@ __all__ = [
     "PythonResourceDescriptor",
     "PythonResourceProvider",
     "PythonSerializableResourceProvider",
+    "check_allowed",
     "load_plan",
     "plan_from_data",
 ]

@@ -1,0 +1,205 @@
+"""Which code a plan may make the host import or instantiate: the trust boundary between plan and host.
+
+A plan looks like data but is code: it names Python modules, functions and classes, and Java classes, and the
+host imports, calls and instantiates them with arguments the plan supplies. A resource provider naming
+``os.system`` with ``{"command": "..."}`` runs a shell command. So every name is checked here, before
+anything is imported or instantiated.
+
+The policy, by prefix (``mypkg`` allows ``mypkg`` and ``mypkg.sub.f``, never ``mypkgevil``):
+
+- An allow list given (``Runtime(allow=...)``, ``--allow``, and ``BRIDGE_ALLOW``, comma-separated, together):
+  only names under one of its prefixes.
+- No allow list: everything except Python's standard library (``os.system``, ``subprocess``,
+  ``builtins.exec``), JDK classes (``java.``, ``javax.``, ``jdk.``, ``sun.``, ``com.sun.``: ``Runtime``,
+  ``ProcessBuilder``, JNDI) and JPype, which reaches any JDK class from Python.
+- Always: bridge's own ``python_actions`` and ``dev.bridge`` code.
+
+Two ways around a prefix are closed for every name: a qualified name that walks through a standard-library
+module some allowed module imported (``mypkg.os.system`` is checked as ``os.system`` too), and dunder
+attributes (``f.__globals__``), which reach past anything a plan should name. :func:`check_resolved` checks
+an object after import, for re-exports such as ``from subprocess import run`` in an allowed module.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bridge.errors import PlanError
+from bridge.plan._models import (
+    AgentPlan,
+    JavaFunction,
+    JavaResourceProvider,
+    PythonResourceProvider,
+    PythonSerializableResourceProvider,
+)
+
+ENV_ALLOW = "BRIDGE_ALLOW"
+ALWAYS_ALLOWED = ("python_actions", "dev.bridge")
+JDK_PREFIXES = ("java", "javax", "jdk", "sun", "com.sun")
+# JPype's own modules reach every JDK class from Python (``jpype.JClass``, ``import java.lang``).
+JVM_DOORS = ("jpype", "_jpype")
+_NAME = re.compile(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*")
+
+
+@dataclass(frozen=True)
+class NamedCode:
+    """One name a plan makes the host import or instantiate, and where the plan says it."""
+
+    name: str        # dotted: ``module.qualname`` or a Java class
+    path: str        # the plan field, e.g. ``actions.review.exec.qualname``
+    suggestion: str  # the narrowest ``--allow`` prefix that admits it
+    qualname: tuple[str, ...] = ()  # the attribute walk after the module (Python only)
+    qualname_path: str = ""
+    java: bool = False  # Java class names are not checked against Python's module names (``io.netty``)
+
+
+def named_code(plan: AgentPlan) -> list[NamedCode]:
+    """Every module, function and class the plan names, in plan order."""
+    out: list[NamedCode] = []
+
+    def python(module: str, qualname: str, base: str, module_field: str, qualname_field: str) -> None:
+        out.append(NamedCode(f"{module}.{qualname}", f"{base}.{module_field}", module,
+                             tuple(qualname.split(".")), f"{base}.{qualname_field}"))
+
+    for name, action in plan.actions.items():
+        base = f"actions.{name}.exec"
+        if isinstance(action.exec, JavaFunction):
+            out.append(NamedCode(action.exec.qualname, f"{base}.qualname", action.exec.qualname, java=True))
+        else:
+            python(action.exec.module, action.exec.qualname, base, "module", "qualname")
+    for rtype, providers in plan.resource_providers.items():
+        for name, provider in providers.items():
+            base = f"resource_providers.{rtype}.{name}"
+            if isinstance(provider, PythonResourceProvider):
+                d = provider.descriptor
+                python(d.target_module, d.target_clazz, f"{base}.descriptor", "target_module", "target_clazz")
+            elif isinstance(provider, PythonSerializableResourceProvider):
+                python(provider.module, provider.clazz, base, "module", "clazz")
+            elif isinstance(provider, JavaResourceProvider):
+                clazz = provider.descriptor.target_clazz
+                out.append(NamedCode(clazz, f"{base}.descriptor.target_clazz", clazz, java=True))
+    return out
+
+
+def allow_list(allow: Sequence[str] | None) -> tuple[str, ...]:
+    """The prefixes of ``allow`` and ``BRIDGE_ALLOW`` together (empty: none given, the default applies)."""
+    given = [("--allow", entry) for entry in (allow or ())]
+    given += [(ENV_ALLOW, entry) for entry in os.environ.get(ENV_ALLOW, "").split(",")]
+    prefixes = []
+    for source, entry in given:
+        prefix = entry.strip().removesuffix(".*").rstrip(".")
+        if not prefix and not entry.strip():
+            continue
+        if not _NAME.fullmatch(prefix):
+            raise PlanError(f"{source} entry {entry!r} is not a dotted name prefix: write a Python module or a "
+                            "Java package or class, e.g. mypkg or com.acme.tools (it allows everything under it)")
+        prefixes.append(prefix)
+    return tuple(dict.fromkeys(prefixes))
+
+
+def under(name: str, prefixes: Iterable[str]) -> bool:
+    """True when ``name`` is one of ``prefixes`` or inside one (``a.b`` is under ``a``; ``ab`` is not)."""
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def refusal(name: str, prefixes: tuple[str, ...], *, java: bool = False) -> str | None:
+    """Why the policy refuses ``name`` (None: allowed); ``prefixes`` empty means no allow list was given."""
+    if under(name, ALWAYS_ALLOWED):
+        return None
+    if prefixes:
+        return None if under(name, prefixes) else "not in the allow list"
+    if not java and name.split(".", 1)[0] in sys.stdlib_module_names:
+        return "Python standard library"
+    if under(name, JDK_PREFIXES):
+        return "JDK class"
+    if under(name, JVM_DOORS):
+        return "JPype, a door to every JDK class"
+    return None
+
+
+def _problems(code: NamedCode, prefixes: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """``(plan path, what, suggestion)`` for each way ``code`` breaks the policy."""
+    dunders = [part for part in code.qualname if part.startswith("__") and part.endswith("__")]
+    if dunders:
+        return [(code.qualname_path, f"{code.name} (goes through {dunders[0]}, which a plan may not name)", "")]
+    why = refusal(code.name, prefixes, java=code.java)
+    if why is not None:
+        return [(code.path, f"{code.name} ({why})", code.suggestion)]
+    problems = []
+    for i, part in enumerate(code.qualname[:-1]):  # an attribute that is a stdlib module some module imported
+        if part in sys.stdlib_module_names:
+            reached = ".".join(code.qualname[i:])
+            why = refusal(reached, prefixes) if prefixes else "Python standard library"
+            if why is not None:
+                problems.append((code.qualname_path, f"{code.name} (reaches {reached} through an import: {why})",
+                                 part))
+    return problems
+
+
+def check_allowed(plan: AgentPlan, allow: Sequence[str] | None = None) -> None:
+    """Raise one :class:`PlanError` listing every name the plan may not make the host import or instantiate.
+
+    Reads names only: nothing is imported, so a refused plan runs none of its code.
+    """
+    prefixes = allow_list(allow)
+    codes = named_code(plan)
+    problems = [p for code in codes for p in _problems(code, prefixes)]
+    if not problems:
+        return
+    lines = [f"  {path}: {what}" for path, what, _ in problems]
+    wanted = list(dict.fromkeys(s for _, _, s in problems if s))
+    head = "the plan names code this host will not import or instantiate (a plan is code: run only plans you trust)"
+    text = head + ":\n" + "\n".join(lines)
+    if wanted:
+        text += "\n" + _how_to_allow(wanted, prefixes, codes)
+    raise PlanError(text, path=problems[0][0])
+
+
+def _how_to_allow(wanted: list[str], prefixes: tuple[str, ...], codes: list[NamedCode]) -> str:
+    if prefixes:
+        flags = " ".join(f"--allow {w}" for w in wanted)
+        return (f"to allow them, add {flags} (or add {','.join(wanted)} to {ENV_ALLOW}); "
+                f"allowed now: {', '.join((*prefixes, *ALWAYS_ALLOWED))}")
+    others = [c.suggestion for c in codes
+              if refusal(c.name, (), java=c.java) is None and not under(c.name, ALWAYS_ALLOWED)]
+    everything = list(dict.fromkeys([*wanted, *others]))
+    flags = " ".join(f"--allow {w}" for w in everything)
+    text = (f"if this is really meant, allow it: {flags} (Runtime(allow=[...]), or "
+            f"{ENV_ALLOW}={','.join(everything)})")
+    if others:
+        text += "; an allow list replaces the default, so it lists the plan's other modules too"
+    return text
+
+
+def origin(obj: Any) -> str | None:
+    """Where an imported function, class or module is really defined (``os.system`` is ``posix.system``)."""
+    if inspect.ismodule(obj):
+        return obj.__name__
+    if inspect.isroutine(obj) or inspect.isclass(obj):
+        module = getattr(obj, "__module__", None)
+        qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+        if isinstance(module, str) and isinstance(qualname, str):
+            return f"{module}.{qualname}"
+    return None
+
+
+def check_resolved(obj: Any, code: NamedCode, allow: Sequence[str] | None = None) -> None:
+    """After import: refuse an object defined somewhere the policy refuses, though its plan name is allowed.
+
+    Catches re-exports: ``from subprocess import run`` makes ``mypkg.run`` the refused ``subprocess.run``.
+    """
+    where = origin(obj)
+    if where is None or where == code.name:
+        return
+    prefixes = allow_list(allow)
+    why = refusal(where, prefixes)
+    if why is not None:
+        raise PlanError(f"{code.name} is {where} ({why}), which this host will not call (a plan is code: run "
+                        f"only plans you trust); if really meant: --allow {where.rsplit('.', 1)[0]}",
+                        path=code.path)
