@@ -107,19 +107,45 @@ def run(plan: Path, input_path: Path, output_path: Path | None, workers: int, pr
 @click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["summary", "json", "yaml"]), default="summary",
               show_default=True, help="What to print once the plan is valid.")
-def validate(plan: Path, fmt: str) -> None:
-    """Check that PLAN reads and its Python actions resolve; print it back.
+@click.option("--allow", "allow", multiple=True, metavar="PREFIX",
+              help="Accept only plan code under this module/class prefix (repeatable; BRIDGE_ALLOW adds "
+                   "comma-separated ones), e.g. --allow myco.agents --allow com.myco.")
+@click.option("--import", "resolve", is_flag=True,
+              help="Also import the Python actions' modules (this runs their top-level code) and check "
+                   "each name is a function.")
+def validate(plan: Path, fmt: str, allow: tuple[str, ...], resolve: bool) -> None:
+    """Check PLAN without running any of its code; print it back.
 
-    Java actions are checked when the plan runs (that needs the JVM).
+    A plan is code: it names Python modules, functions and classes and Java
+    classes, which bridge imports, calls and instantiates with arguments the
+    plan supplies. Run only plans you trust, and use --allow for others.
+
+    Checked without importing anything: the fields, the triggers, the JVM
+    settings (bridge.jvm.*), and every name the plan gives. Without --allow,
+    names in Python's standard library (os, subprocess, builtins, ...), JDK
+    classes (java., javax., jdk., sun., com.sun.) and jpype are refused and
+    the rest pass; with --allow (or BRIDGE_ALLOW) only names under its
+    prefixes pass. bridge's own python_actions and dev.bridge always pass.
+
+    --import goes further and imports the Python actions. Java classes are
+    checked when the plan runs (that needs the JVM).
     """
-    from bridge.plan import PythonFunction, load_plan
-    from bridge.runtime._functions import resolve_python_action
+    from bridge.jvm._discovery import check_config
+    from bridge.plan import PythonFunction, check_allowed, load_plan
 
     try:
         p = load_plan(plan)
-        for name, act in p.actions.items():
-            if isinstance(act.exec, PythonFunction):
-                resolve_python_action(name, act.exec.module, act.exec.qualname)
+        check_config(p.conf_data)
+        check_allowed(p, allow)
+        if resolve:
+            from bridge.plan._allow import check_resolved, named_code
+            from bridge.runtime._functions import resolve_python_action
+
+            codes = {code.path: code for code in named_code(p)}
+            for name, act in p.actions.items():
+                if isinstance(act.exec, PythonFunction):
+                    fn = resolve_python_action(name, act.exec.module, act.exec.qualname)
+                    check_resolved(fn, codes[f"actions.{name}.exec.module"], allow)
     except BridgeError as exc:
         _fail(exc)
     if fmt == "json":
@@ -127,7 +153,8 @@ def validate(plan: Path, fmt: str) -> None:
     elif fmt == "yaml":
         click.echo(p.to_yaml())
     else:
-        click.echo(f"{plan}: plan '{p.agent_name or '(unnamed)'}' is valid")
+        how = "Python actions imported and resolved" if resolve else "names checked, nothing imported"
+        click.echo(f"{plan}: plan '{p.agent_name or '(unnamed)'}' is valid ({how})")
         for name, act in p.actions.items():
             kind = "java" if act.exec.func_type == "JavaFunction" else "python"
             click.echo(f"  {name:<28} {kind:<7} on {', '.join(act.triggers)}")

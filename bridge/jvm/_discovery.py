@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from bridge.errors import JvmError
+from bridge.errors import JvmError, PlanError
 from bridge.jvm._backend import JvmOptions
 
 JDK_ROOTS = ("/usr/lib/jvm", "/usr/java", "/opt/java", "/opt", "/Library/Java/JavaVirtualMachines")
@@ -21,6 +23,8 @@ CONF_JAVA_HOME = "bridge.jvm.java_home"
 DEFAULT_FLAGS = ("--enable-native-access=ALL-UNNAMED",)
 NO_JDK_HINT = ("install a JDK 17 or newer (Debian/Ubuntu: apt-get install openjdk-17-jdk-headless) "
                "or set JAVA_HOME to one")
+ENV_OPTIONS = "BRIDGE_JVM_OPTIONS"
+_CONF_PATH = "config.conf_data."
 
 
 def libjvm(home: Path) -> Path | None:
@@ -44,8 +48,8 @@ def jdk_version(home: Path) -> tuple[int, ...]:
 
 
 def find_java_home(conf: dict[str, Any] | None = None) -> Path:
-    """Config, then ``JAVA_HOME``, then the newest JDK under the usual roots."""
-    for source, value in (("plan config " + CONF_JAVA_HOME, (conf or {}).get(CONF_JAVA_HOME)),
+    """Config, then ``JAVA_HOME``, then the newest JDK among the usual roots and the ``java`` on ``PATH``."""
+    for source, value in (("plan config " + CONF_JAVA_HOME, _java_home_setting(conf)),
                           ("JAVA_HOME", os.environ.get("JAVA_HOME"))):
         if value:
             home = Path(value)
@@ -53,10 +57,39 @@ def find_java_home(conf: dict[str, Any] | None = None) -> Path:
                 raise JvmError(f"{source}={value} has no lib/server/libjvm.so: point it at a JDK home; "
                                + NO_JDK_HINT)
             return home
-    found = [home for home in _candidates(JDK_ROOTS) if libjvm(home) is not None]
+    found = {home: None for home in _candidates(JDK_ROOTS) if libjvm(home) is not None}
+    on_path, path_note = java_on_path()
+    if on_path is not None:
+        found[on_path] = None
     if not found:
-        raise JvmError(f"no JDK found (looked in JAVA_HOME and {', '.join(JDK_ROOTS)}): {NO_JDK_HINT}")
+        raise JvmError(f"no JDK found (looked in JAVA_HOME (not set), {path_note}, and under "
+                       f"{', '.join(JDK_ROOTS)}; a JDK home has lib/server/libjvm.so): {NO_JDK_HINT}")
     return max(found, key=lambda h: (jdk_version(h), str(h)))
+
+
+def java_on_path() -> tuple[Path | None, str]:
+    """The JDK home of the ``java`` command on ``PATH``, and a note on where it looked (for errors).
+
+    ``/usr/bin/java`` is usually a chain of symlinks (``/etc/alternatives/java``, SDKMAN's ``current``);
+    the real file is ``<home>/bin/java`` (``<home>/jre/bin/java`` on old layouts), so the home is the
+    nearest folder above it that has a ``libjvm``.
+    """
+    exe = shutil.which("java")
+    if exe is None:
+        return None, "no `java` on PATH"
+    real = Path(exe).resolve()
+    for home in list(real.parents)[:3]:
+        if libjvm(home) is not None:
+            return home, f"`java` on PATH ({exe} -> {home})"
+    return None, f"`java` on PATH ({exe} -> {real}, no lib/server/libjvm.so above it)"
+
+
+def _java_home_setting(conf: dict[str, Any] | None) -> str | None:
+    value = _setting(conf, CONF_JAVA_HOME)
+    if value is None or isinstance(value, str):
+        return value or None
+    raise PlanError(f"must be a string: the JDK home folder, e.g. {CONF_JAVA_HOME}: /usr/lib/jvm/temurin-21 "
+                    f"(got {_describe(value)})", path=_CONF_PATH + CONF_JAVA_HOME)
 
 
 def _candidates(roots: Iterable[str]) -> Iterable[Path]:
@@ -66,35 +99,96 @@ def _candidates(roots: Iterable[str]) -> Iterable[Path]:
             yield from (p.resolve() for p in sorted(base.iterdir()) if p.is_dir())
 
 
-def _entries(value: Any) -> list[str]:
-    if not value:
-        return []
-    if isinstance(value, str):
-        return [v for v in value.split(os.pathsep) if v]
-    return [str(v) for v in value]
+def _setting(conf: dict[str, Any] | None, key: str) -> Any:
+    """A ``bridge.jvm.*`` plan setting; a nested ``bridge: {jvm: ...}`` form is refused, not ignored."""
+    conf = conf or {}
+    nested = conf.get("bridge")
+    if isinstance(nested, dict) and "jvm" in nested:
+        raise PlanError(f"JVM settings are flat keys of conf_data: write '{CONF_CLASSPATH}', '{CONF_OPTIONS}' "
+                        f"or '{CONF_JAVA_HOME}' as one key (quoted in YAML), not nested under 'bridge: jvm:'",
+                        path=_CONF_PATH + "bridge")
+    return conf.get(key)
+
+
+def _describe(value: Any) -> str:
+    return f"{type(value).__name__} {value!r:.60}"
+
+
+def _string_list(conf: dict[str, Any] | None, key: str, one_string: str, example: str) -> list[str] | str | None:
+    """A setting that is one string or a list of strings; anything else names the field and the fix."""
+    value = _setting(conf, key)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple):
+        bad = [(i, v) for i, v in enumerate(value) if not isinstance(v, str)]
+        if not bad:
+            return list(value)
+        i, v = bad[0]
+        got = f"a list whose item [{i}] is {_describe(v)}"
+    else:
+        got = _describe(value)
+    raise PlanError(f"must be a list of strings or one string ({one_string}), e.g. {key}: {example} "
+                    f"(got {got}); quote values YAML would read as numbers or booleans",
+                    path=_CONF_PATH + key)
 
 
 def classpath(conf: dict[str, Any] | None = None) -> tuple[str, ...]:
     """The built jars of this project, then plan-config entries, then ``BRIDGE_CLASSPATH``."""
     jars_dir = Path(os.environ.get("BRIDGE_JARS_DIR", JARS_DIR))
     entries = [str(p) for p in sorted(jars_dir.glob("*.jar"))] if jars_dir.is_dir() else []
-    entries += _entries((conf or {}).get(CONF_CLASSPATH)) + _entries(os.environ.get("BRIDGE_CLASSPATH"))
+    entries += _split_path(_plan_classpath(conf)) + _split_path(os.environ.get("BRIDGE_CLASSPATH"))
     if not any("bridge-runtime" in Path(e).name for e in entries):
         raise JvmError(f"the bridge Java runtime jar is not built (looked in {jars_dir}): run `make jars` "
                        "(mvn -DskipTests package) in the project, or add its jars to BRIDGE_CLASSPATH")
     return tuple(dict.fromkeys(entries))
 
 
-def options_from_config(conf: dict[str, Any] | None = None) -> JvmOptions:
-    """JVM options for a plan: JDK, classpath, and ``bridge.jvm.options`` flags."""
-    return JvmOptions(java_home=str(find_java_home(conf)), classpath=classpath(conf),
-                      jvm_args=(*DEFAULT_FLAGS, *_flags(os.environ.get("BRIDGE_JVM_OPTIONS")),
-                                *_flags((conf or {}).get(CONF_OPTIONS))))
+def _plan_classpath(conf: dict[str, Any] | None) -> list[str] | str | None:
+    return _string_list(conf, CONF_CLASSPATH, f"entries separated by '{os.pathsep}'", "[/opt/lib/tools.jar]")
 
 
-def _flags(value: Any) -> list[str]:
-    import shlex
-
+def _split_path(value: list[str] | str | None) -> list[str]:
     if not value:
         return []
-    return shlex.split(value) if isinstance(value, str) else [str(v) for v in value]
+    return [v for v in value.split(os.pathsep) if v] if isinstance(value, str) else value
+
+
+def plan_flags(conf: dict[str, Any] | None) -> list[str]:
+    """The ``bridge.jvm.options`` flags of a plan."""
+    planned = _string_list(conf, CONF_OPTIONS, "flags separated by spaces, quoted like a shell", '["-Xmx2g"]')
+    return _split_flags(planned, f"{_CONF_PATH}{CONF_OPTIONS}", plan=True)
+
+
+def check_config(conf: dict[str, Any] | None) -> None:
+    """Check the plan's ``bridge.jvm.*`` settings without looking for a JDK.
+
+    ``bridge validate`` uses it, and a start runs it first, so a wrong plan fails the same way on every machine.
+    """
+    _java_home_setting(conf)
+    _plan_classpath(conf)
+    plan_flags(conf)
+
+
+def options_from_config(conf: dict[str, Any] | None = None) -> JvmOptions:
+    """JVM options for a plan: JDK, classpath, and flags from ``BRIDGE_JVM_OPTIONS`` and ``bridge.jvm.options``."""
+    check_config(conf)
+    env_flags = _split_flags(os.environ.get(ENV_OPTIONS), ENV_OPTIONS, plan=False)
+    return JvmOptions(java_home=str(find_java_home(conf)), classpath=classpath(conf),
+                      jvm_args=(*DEFAULT_FLAGS, *env_flags, *plan_flags(conf)))
+
+
+def _split_flags(value: list[str] | str | None, where: str, *, plan: bool) -> list[str]:
+    """Flags from a list (as given) or a shell-quoted string; a malformed string names where it came from."""
+    if not value:
+        return []
+    if not isinstance(value, str):
+        return value
+    try:
+        return shlex.split(value)
+    except ValueError as exc:
+        fix = ("quote it like a shell command line, e.g. -Dgreeting=\"hello world\", "
+               "or give the flags as a list of strings")
+        if plan:
+            raise PlanError(f"cannot split {value!r} into JVM flags ({exc}): {fix}", path=where) from None
+        raise JvmError(f"{where}={value!r}: cannot split into JVM flags ({exc}): {fix}, "
+                       f"e.g. {where}='-Xmx2g -Dgreeting=\"hello world\"'") from None

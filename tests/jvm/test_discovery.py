@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bridge.errors import JvmError
+from bridge.errors import JvmError, PlanError
 from bridge.jvm import JvmOptions, _discovery
 from bridge.jvm._backend import check_same_options
 
@@ -18,8 +18,48 @@ def test_java_home_without_a_jvm_says_what_to_do(monkeypatch, tmp_path: Path) ->
 
 def test_no_jdk_on_the_machine_names_where_it_looked_and_how_to_install_one(monkeypatch, tmp_path) -> None:
     monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
     monkeypatch.setattr(_discovery, "JDK_ROOTS", (str(tmp_path),))
-    with pytest.raises(JvmError, match=r"no JDK found \(looked in JAVA_HOME and .*\): install a JDK 17"):
+    with pytest.raises(JvmError) as info:
+        _discovery.find_java_home({})
+    message = str(info.value)
+    assert message.startswith("no JDK found (looked in JAVA_HOME (not set), no `java` on PATH, and under ")
+    assert str(tmp_path) in message
+    assert "install a JDK 17 or newer" in message and "set JAVA_HOME" in message
+
+
+def _fake_jdk(home: Path, version: str) -> Path:
+    (home / "lib" / "server").mkdir(parents=True)
+    (home / "lib" / "server" / "libjvm.so").write_bytes(b"")
+    (home / "release").write_text(f'JAVA_VERSION="{version}"\n')
+    (home / "bin").mkdir()
+    java = home / "bin" / "java"
+    java.write_text("#!/bin/sh\n")
+    java.chmod(0o755)
+    return home
+
+
+def test_the_java_on_path_is_followed_through_its_symlinks_to_its_jdk(monkeypatch, tmp_path: Path) -> None:
+    home = _fake_jdk(tmp_path / "opt" / "jdk-21", "21.0.2")
+    (tmp_path / "alternatives").mkdir()
+    (tmp_path / "alternatives" / "java").symlink_to(home / "bin" / "java")
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "java").symlink_to(tmp_path / "alternatives" / "java")
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    monkeypatch.setattr(_discovery, "JDK_ROOTS", (str(tmp_path / "no-roots"),))
+    assert _discovery.find_java_home({}) == home.resolve()
+
+
+def test_a_java_on_path_without_a_jvm_library_is_named_in_the_no_jdk_error(monkeypatch, tmp_path: Path) -> None:
+    (tmp_path / "bin").mkdir()
+    java = tmp_path / "bin" / "java"
+    java.write_text("#!/bin/sh\n")
+    java.chmod(0o755)
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    monkeypatch.setattr(_discovery, "JDK_ROOTS", (str(tmp_path / "no-roots"),))
+    with pytest.raises(JvmError, match=r"`java` on PATH \(.*bin/java -> .*bin/java, no lib/server/libjvm.so above"):
         _discovery.find_java_home({})
 
 
@@ -31,6 +71,7 @@ def test_the_newest_jdk_is_chosen_when_java_home_is_unset(monkeypatch, tmp_path:
         if name != "jre-broken":
             (home / "lib" / "server" / "libjvm.so").write_bytes(b"")
     monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
     monkeypatch.setattr(_discovery, "JDK_ROOTS", (str(tmp_path),))
     assert _discovery.find_java_home({}).name == "jdk-21"
 
@@ -41,6 +82,47 @@ def test_the_classpath_adds_plan_config_and_environment_entries(monkeypatch, tmp
     monkeypatch.setenv("BRIDGE_CLASSPATH", "/opt/a.jar:/opt/b.jar")
     entries = _discovery.classpath({"bridge.jvm.classpath": ["/plan/c.jar"]})
     assert entries == (str(tmp_path / "bridge-runtime-0.1.jar"), "/plan/c.jar", "/opt/a.jar", "/opt/b.jar")
+
+
+@pytest.mark.parametrize(("conf", "field", "expected"), [
+    ({"bridge.jvm.options": 2048}, "bridge.jvm.options", "must be a list of strings or one string"),
+    ({"bridge.jvm.options": ["-Xmx1g", 512]}, "bridge.jvm.options", "item [1] is int 512"),
+    ({"bridge.jvm.classpath": {"jar": "a.jar"}}, "bridge.jvm.classpath", "must be a list of strings or one string"),
+    ({"bridge.jvm.classpath": [True]}, "bridge.jvm.classpath", "item [0] is bool True"),
+    ({"bridge.jvm.java_home": ["/usr/lib/jvm/jdk"]}, "bridge.jvm.java_home", "must be a string: the JDK home"),
+    ({"bridge.jvm.options": '-Dgreeting="hello'}, "bridge.jvm.options", "No closing quotation"),
+    ({"bridge": {"jvm": {"options": ["-Xmx1g"]}}}, "bridge", "flat keys of conf_data"),
+])
+def test_jvm_settings_of_the_wrong_type_name_the_field_and_the_fix(conf, field, expected) -> None:
+    with pytest.raises(PlanError) as info:
+        _discovery.options_from_config(conf)
+    assert info.value.path == f"config.conf_data.{field}"
+    assert expected in str(info.value)
+    assert "e.g." in str(info.value) or "write" in str(info.value)
+
+
+def test_jvm_flags_come_as_a_list_or_a_shell_quoted_string(monkeypatch) -> None:
+    monkeypatch.setenv("BRIDGE_JVM_OPTIONS", "-Xmx1g -Dgreeting='hello world'")
+    from_list = _discovery.options_from_config({"bridge.jvm.options": ["-Da=b c"]})
+    assert from_list.jvm_args[-3:] == ("-Xmx1g", "-Dgreeting=hello world", "-Da=b c")
+    from_string = _discovery.options_from_config({"bridge.jvm.options": '-Da="b c" -ea'})
+    assert from_string.jvm_args[-2:] == ("-Da=b c", "-ea")
+
+
+def test_an_unbalanced_quote_in_the_jvm_options_variable_names_the_variable(monkeypatch) -> None:
+    monkeypatch.setenv("BRIDGE_JVM_OPTIONS", '-Xmx1g -Dgreeting="hello')
+    with pytest.raises(JvmError, match=r"BRIDGE_JVM_OPTIONS=.*cannot split into JVM flags \(No closing quotation\)"):
+        _discovery.options_from_config({})
+
+
+def test_validate_reports_a_wrong_jvm_setting_without_starting_java(tmp_path: Path) -> None:
+    from bridge.cli import main
+
+    plan = tmp_path / "plan.json"
+    plan.write_text('{"actions": {}, "config": {"conf_data": {"bridge.jvm.options": 1}}}')
+    result = CliRunner().invoke(main, ["validate", str(plan)])
+    assert result.exit_code == 2
+    assert "at config.conf_data.bridge.jvm.options: must be a list of strings" in result.output
 
 
 def test_a_missing_java_build_says_how_to_build_it(monkeypatch, tmp_path: Path) -> None:
