@@ -1,7 +1,6 @@
 """Java actions in a Python-hosted plan, with a real JVM."""
 
-import time
-
+import jpype
 import pytest
 from conftest import java_fn, java_plan, py_fn
 
@@ -11,6 +10,7 @@ from bridge.api import Tool, ToolMetadata
 pytestmark = pytest.mark.usefixtures("java_built")
 ORDERS = "dev.bridge.examples.OrderActions"
 CROSSING = "dev.bridge.examples.CrossingActions"
+GATES = "dev.bridge.examples.GateActions"
 HERE = "test_java_actions"
 
 
@@ -83,22 +83,45 @@ def route(event, ctx):
         ctx.send_event(OutputEvent(output=event.input))
 
 
-def test_durable_execute_async_in_java_lets_another_key_progress_meanwhile() -> None:
-    plan = java_plan({"ask": (py_fn(HERE, "ask_lookup"), ["_input_event"]),
-                      "slow": (java_fn(ORDERS, "slowLookup"), ["lookup"])})
-    finished: list[tuple[str, float]] = []
-    with Runtime(plan) as rt:
-        started = time.perf_counter()
-        report = rt.run([("slow", 600), ("fast", 1)],
-                        on_output=lambda k, o: finished.append((k, time.perf_counter() - started)))
+def route_to_gate(event, ctx):
+    """``{"gate": name}`` goes to the Java call that waits at the gate; any other input to a barrier."""
+    ctx.send_event(Event(type="await_gate" if "gate" in event.input else "meet", attributes={"input": event.input}))
+
+
+def _gate_plan():
+    return java_plan({"route": (py_fn(HERE, "route_to_gate"), ["_input_event"]),
+                      "await_gate": (java_fn(GATES, "awaitGate"), ["await_gate"]),
+                      "meet": (java_fn(GATES, "meetAtBarrier"), ["meet"])})
+
+
+def test_durable_execute_async_in_java_lets_another_key_finish_while_its_call_waits(request) -> None:
+    # The slow key's Java call waits at a Java gate that only the fast key's output opens: the slow output
+    # can only come second, and only if the fast key ran to its end while the slow call was in flight.
+    # A call never released fails after GateActions.WAIT_SECONDS instead of hanging the test.
+    gate = request.node.name
+    finished: list[str] = []
+
+    def on_output(key, output) -> None:
+        finished.append(key)
+        if key == "fast":
+            jpype.JClass(GATES).openGate(gate)
+
+    with Runtime(_gate_plan()) as rt:
+        report = rt.run([("slow", {"gate": gate}), ("fast", {"barrier": f"{gate}-alone", "parties": 1})],
+                        on_output=on_output)
     assert report.ok, report.errors
-    assert [k for k, _ in finished] == ["fast", "slow"]
-    assert finished[0][1] < 0.5 <= finished[1][1]
-    assert dict(report.outputs)["slow"] == "looked up after 600 ms"
+    assert finished == ["fast", "slow"]
+    assert dict(report.outputs) == {"slow": f"passed gate {gate}", "fast": f"met 1 at {gate}-alone"}
 
 
-def ask_lookup(event, ctx):
-    ctx.send_event(Event(type="lookup", attributes={"sleep_ms": event.input}))
+def test_two_keys_java_durable_calls_are_in_flight_at_once(request) -> None:
+    # Each Java call returns only when both wait at one Java barrier together: both succeed only if the
+    # second key's action ran and started its call while the first key's call was still waiting.
+    barrier = {"barrier": request.node.name, "parties": 2}
+    with Runtime(_gate_plan()) as rt:
+        report = rt.run([("a", barrier), ("b", barrier)])
+    assert report.ok, report.errors
+    assert dict(report.outputs) == {k: f"met 2 at {request.node.name}" for k in ("a", "b")}
 
 
 def test_a_non_portable_value_written_from_java_fails_the_event_naming_path_and_class() -> None:
