@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import click
 
@@ -31,7 +30,21 @@ Java: the JVM starts when a plan first needs it.
 """
 
 
-@click.group(epilog=_EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+class _Program(click.Group):
+    """The command group; knows whether it runs as the program or inside a caller (tests, CliRunner).
+
+    Run as the program (no ``args`` given: they come from ``sys.argv``), ``bridge run`` ends the process with
+    ``os._exit`` once its summary is printed, so threads a Java action left behind cannot keep it alive;
+    called with explicit ``args`` it returns through ``SystemExit`` like any click command.
+    """
+
+    def main(self, args: Any = None, *rest: Any, **extra: Any) -> Any:  # noqa: D102
+        if args is None:
+            extra.setdefault("obj", {"hard_exit": True})
+        return super().main(args, *rest, **extra)
+
+
+@click.group(cls=_Program, epilog=_EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="bridge-agents", prog_name="bridge")
 def main() -> None:
     """Run agent plans that mix Java and Python actions, in one process.
@@ -41,66 +54,70 @@ def main() -> None:
     """
 
 
-@main.command()
+_RUN_EPILOG = """\b
+Exit codes:
+  0    every input ran and every event succeeded
+  1    some action failed (each failure is listed with its key and action),
+       or bad input lines were skipped
+  2    the plan, the input or the output cannot be used (nothing ran, or the
+       run stopped early), or a bad line ended the input (--on-bad-input stop)
+  130  stopped by Ctrl-C (SIGINT)
+  143  stopped by SIGTERM (timeout, docker stop, systemd, Kubernetes)
+
+\b
+Signals: SIGTERM and Ctrl-C stop the run the same way: no more inputs are
+taken, running ones get --grace seconds to finish, then the outputs made so
+far are written and the summary printed. A second signal stops at once.
+
+\b
+Bad input lines (not JSON, no "key" or "input", a key that is a list or an
+object) are reported with file:line and skipped; --on-bad-input stop ends
+the input there instead (the lines before it still run).
+
+\b
+--output is written to a temp file beside it and replaces the file only when
+the run ends, so a failed start never empties previous results; two runs
+cannot write the same file at once.
+"""
+
+
+@main.command(epilog=_RUN_EPILOG)
 @click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--input", "-i", "input_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help='JSONL file of {"key": ..., "input": ...} lines ("-" reads standard input).')
+              help='JSONL file of {"key": ..., "input": ...} lines ("-" reads standard input, line by line).')
 @click.option("--output", "-o", "output_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write output lines here instead of standard output.")
-@click.option("--workers", default=8, show_default=True, help="Threads for durable async calls.")
+              help="Write output lines here (replaced when the run ends) instead of standard output.")
+@click.option("--workers", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Threads for durable async calls.")
+@click.option("--grace", type=click.FloatRange(min=0), default=5.0, show_default=True, metavar="SECONDS",
+              help="After SIGTERM or Ctrl-C, how long running inputs may take to finish before they are abandoned.")
+@click.option("--on-bad-input", type=click.Choice(["skip", "stop"]), default="skip", show_default=True,
+              help="What a bad input line does: skip it (reported, exit 1) or end the input there (exit 2).")
+@click.option("--max-steps", type=click.IntRange(min=1), default=10_000, show_default=True, metavar="N",
+              help="Most actions one input may run; more fails that input (an event type that loops).")
+@click.option("--call-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Fail a durable call that takes longer (the action receives a TimeoutError). "
+                   "Default: the runtime's.")
+@click.option("--allow", "allow", multiple=True, metavar="PREFIX",
+              help="Only run plan code under this module/class prefix (repeatable), e.g. --allow myco.agents "
+                   "--allow dev.bridge. A plan names code to run: use this for plans you did not write.")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: when standard error is a terminal).")
-def run(plan: Path, input_path: Path, output_path: Path | None, workers: int, progress: bool | None) -> None:
+@click.pass_context
+def run(ctx: click.Context, plan: Path, input_path: Path, output_path: Path | None, workers: int, grace: float,
+        on_bad_input: str, max_steps: int, call_timeout: float | None, allow: tuple[str, ...],
+        progress: bool | None) -> None:
     """Run PLAN over the inputs and write one line per output.
 
-    Exits 0 when every event succeeded, 1 when some action failed (each failure
-    is listed with its key and action), 2 when the plan or input is malformed,
-    130 when stopped with Ctrl-C (outputs of finished inputs are kept).
+    Each key's inputs run in order; keys run interleaved. Keys are exact JSON
+    values: 1, 1.0, true and "1" are four different keys.
     """
-    from bridge._jsonl import count_lines, read_inputs, write_output
-    from bridge.runtime import Runtime
+    from bridge._runner import RunOptions, run_command
 
-    show = sys.stderr.isatty() if progress is None else progress
-    try:
-        runtime = Runtime(plan, workers=workers)
-    except BridgeError as exc:
-        _fail(exc)
-    except KeyboardInterrupt:
-        click.echo("interrupted while loading the plan; nothing ran", err=True)
-        sys.exit(130)
-    source = "/dev/stdin" if str(input_path) == "-" else input_path
-    with contextlib.ExitStack() as stack:
-        out: IO[bytes] = (stack.enter_context(open(output_path, "wb")) if output_path  # noqa: SIM115
-                          else sys.stdout.buffer)
-        stack.callback(runtime.close)
-        bar = stack.enter_context(_progress(show, count_lines(source) if show else None))
-
-        def on_output(key: Any, value: Any) -> None:
-            write_output(out, key, value)
-
-        finished = [0]
-
-        def progress(done: int) -> None:
-            finished[0] = done
-            bar(done)
-
-        try:
-            report = runtime.run(read_inputs(source), on_output=on_output, on_progress=progress)
-        except BridgeError as exc:
-            out.flush()
-            _fail(exc)
-        except KeyboardInterrupt:
-            out.flush()
-            click.echo(f"interrupted: {finished[0]} inputs finished; their outputs are written", err=True)
-            sys.exit(130)
-        out.flush()
-    for err in report.errors:
-        click.echo(f"error: {err}", err=True)
-        if err.details:
-            click.echo("  " + err.details.rstrip().replace("\n", "\n  "), err=True)
-    summary = f"{report.inputs} inputs, {len(report.outputs)} outputs, {len(report.errors)} failed events"
-    click.echo(summary, err=True)
-    sys.exit(1 if report.errors else 0)
+    opts = RunOptions(plan=plan, input=input_path, output=output_path, workers=workers, grace=grace,
+                      on_bad_input=on_bad_input, max_steps=max_steps, call_timeout=call_timeout, allow=allow,
+                      progress=progress)
+    run_command(opts, hard_exit=bool((ctx.obj or {}).get("hard_exit")))
 
 
 @main.command()
@@ -201,43 +218,6 @@ def doctor(plan_path: Path | None) -> None:
 def _fail(exc: BaseException) -> None:
     click.echo(f"error: {exc}", err=True)
     sys.exit(2)
-
-
-class _NoProgress:
-    def __call__(self, done: int) -> None:
-        pass
-
-    def __enter__(self) -> _NoProgress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
-
-
-class _RichProgress(_NoProgress):
-    """A Rich progress bar on standard error, advanced per finished input."""
-
-    def __init__(self, total: int | None) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self._progress = Progress(TextColumn("running"), BarColumn(), MofNCompleteColumn(),
-                                  TimeRemainingColumn(), console=Console(stderr=True), transient=False)
-        self._task = self._progress.add_task("inputs", total=total)
-
-    def __call__(self, done: int) -> None:
-        self._progress.update(self._task, completed=done)
-
-    def __enter__(self) -> _RichProgress:
-        self._progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._progress.stop()
-
-
-def _progress(show: bool, total: int | None) -> _NoProgress:
-    return _RichProgress(total) if show else _NoProgress()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,312 @@
+"""What ``bridge run`` does around a :class:`~bridge.runtime.Runtime`: never lose work.
+
+The order matters: the output is checked and locked before anything is read or loaded (a wrong path fails
+in a second, not after an hour), the input is opened before the plan loads, and results go to a temp file
+that replaces ``--output`` only at the end. Signals stop the run within ``--grace`` seconds whatever runs
+(see :mod:`bridge._signals`), and the process leaves with ``os._exit`` once the summary is printed, so a
+thread a Java action left behind or a worker blocked in a call cannot keep it alive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, cast
+
+import click
+
+from bridge._jsonl import InputReader, OnBadInput, count_lines, is_live
+from bridge._output import OutputFile, OutputLock, OutputSink, _OutputError, check_folder
+from bridge._signals import StopOnSignal
+from bridge.errors import BridgeError, InputError
+
+SHOW_BAD_LINES = 20  # bad lines reported one by one; the rest are only counted
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """The options of ``bridge run``."""
+
+    plan: Path
+    input: Path
+    output: Path | None
+    workers: int = 8
+    grace: float = 5.0
+    on_bad_input: str = "skip"
+    max_steps: int = 10_000
+    call_timeout: float | None = None
+    allow: tuple[str, ...] = ()
+    progress: bool | None = None
+
+
+def run_command(opts: RunOptions, *, hard_exit: bool) -> None:
+    """Run and leave: ``os._exit`` when ``hard_exit`` (the process is ours), else ``sys.exit``."""
+    code = _Session(opts).execute()
+    _leave(code, hard_exit)
+
+
+def _leave(code: int, hard_exit: bool) -> None:
+    if not hard_exit:
+        sys.exit(code)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
+
+
+def _echo(message: str) -> None:
+    with contextlib.suppress(Exception):
+        click.echo(message, err=True)
+
+
+class _Session:
+    """One ``bridge run``: the output, the input, the runtime, and one way to end (normal or abandoned)."""
+
+    def __init__(self, opts: RunOptions) -> None:
+        self.opts = opts
+        self.lock: OutputLock | None = None
+        self.out_file: OutputFile | None = None
+        self.sink: OutputSink | None = None
+        self.reader: InputReader | None = None
+        self.runtime: Any = None
+        self.stopper: StopOnSignal | None = None
+        self.finished_inputs = 0
+        self.bad_lines = 0
+        self._ending = threading.Lock()  # the normal end and an abandon: whoever comes first
+        self._ended = False
+        self._bar: Any = None
+
+    # -- the normal path ----------------------------------------------------------------------------
+    def execute(self) -> int:
+        """The exit code; the output is in place and the summary printed when it returns."""
+        try:
+            self._open_output()
+            stream, name, live = self._open_input()
+        except BridgeError as exc:
+            self._drop_output()
+            return _error(exc)
+        with StopOnSignal(self.opts.grace, self._abandon) as stopper:
+            self.stopper = stopper
+            self.sink = self._make_sink(live)
+            on_bad = cast(OnBadInput, self.opts.on_bad_input)
+            self.reader = InputReader(stream, name, on_bad=on_bad, report=self._bad_line)
+            try:
+                self.runtime = self._load()
+            except BridgeError as exc:
+                self._drop_output()
+                return _error(exc)
+            if stopper.signum is not None:
+                with self._ending:
+                    self._ended = True
+                    self._drop_output()
+                    _echo("stopped while loading the plan; nothing ran")
+                    return stopper.code  # type: ignore[return-value]
+            stopper.attach(self.runtime.request_stop)
+            return self._run(live)
+
+    def _open_output(self) -> None:
+        out = self.opts.output
+        if out is None:
+            return
+        check_folder(out)
+        self.lock = OutputLock(out)
+        self.lock.acquire()
+        self.out_file = OutputFile(out)
+
+    def _open_input(self) -> tuple[IO[bytes], str, bool]:
+        path = self.opts.input
+        if str(path) == "-":
+            return sys.stdin.buffer, "<stdin>", True
+        try:
+            stream = open(path, "rb")  # noqa: SIM115 - read to the end of the process
+        except OSError as exc:
+            raise InputError(f"cannot read the input: {exc.strerror or exc}", file=str(path)) from None
+        return stream, str(path), is_live(stream)
+
+    def _make_sink(self, live: bool) -> OutputSink:
+        if self.out_file is not None:
+            return OutputSink(self.out_file.fd, str(self.opts.output), on_error=self._write_failed)
+        return OutputSink(sys.stdout.buffer, "standard output", flush_each=live, on_error=self._write_failed)
+
+    def _load(self) -> Any:
+        import bridge.jvm  # noqa: F401 - registers the JVM backend the runtime reaches Java parts through
+        from bridge.runtime import Runtime
+
+        kwargs: dict[str, Any] = {"workers": self.opts.workers}
+        # Only what differs from the runtime's defaults, so the runtime stays the one owner of them.
+        if self.opts.max_steps != RunOptions.max_steps:
+            kwargs["max_steps"] = self.opts.max_steps
+        if self.opts.call_timeout is not None:
+            kwargs["call_timeout"] = self.opts.call_timeout
+        if self.opts.allow:
+            kwargs["allow"] = tuple(self.opts.allow)
+        return Runtime(self.opts.plan, **kwargs)
+
+    def _run(self, live: bool) -> int:
+        show = sys.stderr.isatty() if self.opts.progress is None else self.opts.progress
+        total = None if live or not show else count_lines(self.opts.input)
+        self._bar = _progress(show, total)
+        run_kwargs: dict[str, Any] = {"live": True} if live else {}
+        error: BridgeError | None = None
+        report = None
+        with self._bar:
+            try:
+                report = self.runtime.run(self.reader, on_output=self.sink.write,  # type: ignore[union-attr]
+                                          on_progress=self._progress, **run_kwargs)
+            except BridgeError as exc:
+                error = exc
+        assert self.stopper is not None
+        self.stopper.finished()
+        with self._ending:
+            self._ended = True
+            return self._finish(report, error)
+
+    def _progress(self, done: int) -> None:
+        self.finished_inputs = done
+        self._bar(done)
+
+    def _bad_line(self, error: InputError) -> None:
+        self.bad_lines += 1
+        stop = self.opts.on_bad_input == "stop"
+        if stop:
+            _echo(f"error: {error}\n  the input ends here (--on-bad-input stop); the lines before it run")
+        elif self.bad_lines <= SHOW_BAD_LINES:
+            _echo(f"skipped: {error}")
+            if self.bad_lines == SHOW_BAD_LINES:
+                _echo(f"  (more bad lines are counted but not shown after {SHOW_BAD_LINES})")
+
+    def _write_failed(self, error: _OutputError) -> None:
+        _echo(f"error: {error}")
+        if self.runtime is not None:
+            with contextlib.suppress(Exception):
+                self.runtime.request_stop(self.opts.grace)
+
+    def _finish(self, report: Any, error: BridgeError | None) -> int:
+        """Flush, put the output in place, print failures and the summary; the exit code."""
+        assert self.sink is not None and self.reader is not None and self.stopper is not None
+        output_problem = self._settle_output()
+        if report is not None:
+            for err in report.errors:
+                _echo(f"error: {err}")
+                if err.details:
+                    _echo("  " + err.details.rstrip().replace("\n", "\n  "))
+        if error is not None:
+            _echo(f"error: {error}")
+        inputs = report.inputs if report is not None else self.finished_inputs
+        failed = len(report.errors) if report is not None else 0
+        summary = f"{inputs} inputs, {self.sink.written} outputs, {failed} failed events"
+        if self.reader.skipped:
+            summary += f", {self.reader.skipped} bad input lines skipped"
+        if self.sink.dropped:
+            summary += f", {self.sink.dropped} outputs not written"
+        if self.stopper.signum is not None:
+            summary = f"stopped by {_signame(self.stopper.signum)}: {summary}"
+        _echo(summary)
+        if self.runtime is not None:
+            with contextlib.suppress(Exception):
+                self.runtime.close()
+        if self.stopper.code is not None:
+            return self.stopper.code
+        if error is not None or output_problem or self.reader.stopped_at is not None:
+            return 2
+        return 1 if failed or self.reader.skipped or self.sink.dropped else 0
+
+    def _settle_output(self) -> bool:
+        """Flush and commit the output (kept aside after a write error); True when something went wrong."""
+        assert self.sink is not None
+        self.sink.flush()
+        problem = self.sink.error is not None
+        if self.out_file is not None:
+            if problem:
+                # The lines written before the error are whole; keep them beside the untouched old file.
+                with contextlib.suppress(OSError):
+                    os.close(self.out_file.fd)
+                _echo(f"  the {self.sink.written} outputs written are in {self.out_file.temp}; "
+                      f"{self.out_file.path} is unchanged")
+            else:
+                failure = self.out_file.commit()
+                if failure is not None:
+                    _echo(f"error: {failure}")
+                    problem = True
+        if self.lock is not None:
+            self.lock.release()
+        return problem
+
+    def _drop_output(self) -> None:
+        if self.out_file is not None:
+            self.out_file.discard()
+        if self.lock is not None:
+            self.lock.release()
+
+    # -- the abandon path (the watchdog thread) ------------------------------------------------------
+    def _abandon(self, code: int) -> None:
+        """The run outlived its grace period: keep what finished, print the summary, end the process."""
+        if not self._ending.acquire(timeout=10):  # the normal end is under way and stuck: leave anyway
+            os._exit(code)
+        if self._ended:  # the normal end came first and is leaving
+            return
+        if self.runtime is None:  # nothing ran: the previous output stays as it was
+            self._drop_output()
+        elif self.sink is not None and self.sink.lock.acquire(timeout=10):
+            with contextlib.suppress(Exception):
+                self._settle_output()
+        if sys.stderr.isatty():
+            _echo("\x1b[?25h")  # the progress bar hid the cursor; the process ends before it shows it again
+        written = self.sink.written if self.sink is not None else 0
+        _echo(f"stopped by {_signame(code - 128)}: {self.finished_inputs} inputs finished, {written} outputs "
+              "written; inputs still running were abandoned (raise --grace to give them longer)")
+        _leave(code, hard_exit=True)
+
+
+def _signame(signum: int) -> str:
+    import signal
+
+    with contextlib.suppress(ValueError):
+        return signal.Signals(signum).name
+    return f"signal {signum}"
+
+
+def _error(exc: BaseException) -> int:
+    _echo(f"error: {exc}")
+    return 2
+
+
+class _NoProgress:
+    def __call__(self, done: int) -> None:
+        pass
+
+    def __enter__(self) -> _NoProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+class _RichProgress(_NoProgress):
+    """A Rich progress bar on standard error, advanced per finished input."""
+
+    def __init__(self, total: int | None) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._progress = Progress(TextColumn("running"), BarColumn(), MofNCompleteColumn(),
+                                  TimeRemainingColumn(), console=Console(stderr=True), transient=False)
+        self._task = self._progress.add_task("inputs", total=total)
+
+    def __call__(self, done: int) -> None:
+        self._progress.update(self._task, completed=done)
+
+    def __enter__(self) -> _RichProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+
+def _progress(show: bool, total: int | None) -> _NoProgress:
+    return _RichProgress(total) if show else _NoProgress()
