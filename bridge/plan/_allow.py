@@ -16,8 +16,9 @@ The policy, by prefix (``mypkg`` allows ``mypkg`` and ``mypkg.sub.f``, never ``m
 
 Two ways around a prefix are closed for every name: a qualified name that walks through a standard-library
 module some allowed module imported (``mypkg.os.system`` is checked as ``os.system`` too), and dunder
-attributes (``f.__globals__``), which reach past anything a plan should name. :func:`check_resolved` checks
-an object after import, for re-exports such as ``from subprocess import run`` in an allowed module.
+attributes (``f.__globals__``), which reach past anything a plan should name. A re-export such as
+``from subprocess import run`` in an allowed module is only visible after import: :func:`check_resolved`
+checks the imported object (``bridge validate --import`` does; the runtime's resolver does not yet).
 """
 
 from __future__ import annotations
