@@ -136,27 +136,19 @@ class _Session:
         import bridge.jvm  # noqa: F401 - registers the JVM backend the runtime reaches Java parts through
         from bridge.runtime import Runtime
 
-        kwargs: dict[str, Any] = {"workers": self.opts.workers}
-        # Only what differs from the runtime's defaults, so the runtime stays the one owner of them.
-        if self.opts.max_steps != RunOptions.max_steps:
-            kwargs["max_steps"] = self.opts.max_steps
-        if self.opts.call_timeout is not None:
-            kwargs["call_timeout"] = self.opts.call_timeout
-        if self.opts.allow:
-            kwargs["allow"] = tuple(self.opts.allow)
-        return Runtime(self.opts.plan, **kwargs)
+        return Runtime(self.opts.plan, workers=self.opts.workers, max_steps=self.opts.max_steps,
+                       call_timeout=self.opts.call_timeout, allow=tuple(self.opts.allow) or None)
 
     def _run(self, live: bool) -> int:
         show = sys.stderr.isatty() if self.opts.progress is None else self.opts.progress
         total = None if live or not show else count_lines(self.opts.input)
         self._bar = _progress(show, total)
-        run_kwargs: dict[str, Any] = {"live": True} if live else {}
         error: BridgeError | None = None
         report = None
         with self._bar:
             try:
                 report = self.runtime.run(self.reader, on_output=self.sink.write,  # type: ignore[union-attr]
-                                          on_progress=self._progress, **run_kwargs)
+                                          on_progress=self._progress, live=live)
             except BridgeError as exc:
                 error = exc
         assert self.stopper is not None

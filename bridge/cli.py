@@ -99,8 +99,9 @@ cannot write the same file at once.
               help="Fail a durable call that takes longer (the action receives a TimeoutError). "
                    "Default: the runtime's.")
 @click.option("--allow", "allow", multiple=True, metavar="PREFIX",
-              help="Only run plan code under this module/class prefix (repeatable), e.g. --allow myco.agents "
-                   "--allow dev.bridge. A plan names code to run: use this for plans you did not write.")
+              help="Only let the plan name code under this module/class prefix (repeatable; also BRIDGE_ALLOW, "
+                   "comma-separated), e.g. --allow myco.agents. A plan is code: it names modules, classes and "
+                   "callables that run here. Use this for plans you did not write.")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: when standard error is a terminal).")
 @click.pass_context
