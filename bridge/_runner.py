@@ -83,30 +83,30 @@ class _Session:
     # -- the normal path ----------------------------------------------------------------------------
     def execute(self) -> int:
         """The exit code; the output is in place and the summary printed when it returns."""
-        try:
-            self._open_output()
-            stream, name, live = self._open_input()
-        except BridgeError as exc:
-            self._drop_output()
-            return _error(exc)
         with StopOnSignal(self.opts.grace, self._abandon) as stopper:
             self.stopper = stopper
-            self.sink = self._make_sink(live)
-            on_bad = cast(OnBadInput, self.opts.on_bad_input)
-            self.reader = InputReader(stream, name, on_bad=on_bad, report=self._bad_line)
             try:
-                self.runtime = self._load()
+                self._open_output()
+                stream, name, live = self._open_input()
+                self.sink = self._make_sink(live)
+                on_bad = cast(OnBadInput, self.opts.on_bad_input)
+                self.reader = InputReader(stream, name, on_bad=on_bad, report=self._bad_line)
+                runtime = self._load()
             except BridgeError as exc:
-                self._drop_output()
-                return _error(exc)
-            if stopper.signum is not None:
-                with self._ending:
-                    self._ended = True
-                    self._drop_output()
-                    _echo("stopped while loading the plan; nothing ran")
-                    return stopper.code  # type: ignore[return-value]
-            stopper.attach(self.runtime.request_stop)
+                return self._end_early(f"error: {exc}", 2)
+            if stopper.code is not None:
+                return self._end_early("stopped while loading the plan; nothing ran", stopper.code)
+            self.runtime = runtime
+            stopper.attach(runtime.request_stop)
             return self._run(live)
+
+    def _end_early(self, message: str, code: int) -> int:
+        """Nothing ran: the previous output stays as it was."""
+        with self._ending:
+            self._ended = True
+            self._drop_output()
+            _echo(message)
+            return code
 
     def _open_output(self) -> None:
         out = self.opts.output
@@ -143,13 +143,13 @@ class _Session:
         show = sys.stderr.isatty() if self.opts.progress is None else self.opts.progress
         total = None if live or not show else count_lines(self.opts.input)
         self._bar = _progress(show, total)
-        error: BridgeError | None = None
+        error: Exception | None = None
         report = None
         with self._bar:
             try:
                 report = self.runtime.run(self.reader, on_output=self.sink.write,  # type: ignore[union-attr]
                                           on_progress=self._progress, live=live)
-            except BridgeError as exc:
+            except Exception as exc:  # noqa: BLE001 - reported; the outputs so far are still put in place
                 error = exc
         assert self.stopper is not None
         self.stopper.finished()
@@ -177,7 +177,7 @@ class _Session:
             with contextlib.suppress(Exception):
                 self.runtime.request_stop(self.opts.grace)
 
-    def _finish(self, report: Any, error: BridgeError | None) -> int:
+    def _finish(self, report: Any, error: Exception | None) -> int:
         """Flush, put the output in place, print failures and the summary; the exit code."""
         assert self.sink is not None and self.reader is not None and self.stopper is not None
         output_problem = self._settle_output()
@@ -186,8 +186,12 @@ class _Session:
                 _echo(f"error: {err}")
                 if err.details:
                     _echo("  " + err.details.rstrip().replace("\n", "\n  "))
-        if error is not None:
+        if isinstance(error, BridgeError):
             _echo(f"error: {error}")
+        elif error is not None:  # a bug in bridge, not in the plan or the input: show where
+            import traceback
+
+            _echo("internal error (please report it with this text):\n" + "".join(traceback.format_exception(error)))
         inputs = report.inputs if report is not None else self.finished_inputs
         failed = len(report.errors) if report is not None else 0
         summary = f"{inputs} inputs, {self.sink.written} outputs, {failed} failed events"
@@ -260,11 +264,6 @@ def _signame(signum: int) -> str:
     with contextlib.suppress(ValueError):
         return signal.Signals(signum).name
     return f"signal {signum}"
-
-
-def _error(exc: BaseException) -> int:
-    _echo(f"error: {exc}")
-    return 2
 
 
 class _NoProgress:
