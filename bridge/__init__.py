@@ -28,8 +28,11 @@ from bridge.errors import (
     TriggerError,
     ValueContractError,
 )
+from bridge.jvm import register_default as _register_jvm
 from bridge.plan import AgentPlan, load_plan
 from bridge.runtime import ActionState, RunReport, Runtime
+
+_register_jvm()  # the runtime reaches Java through the JPype backend unless given another (Runtime(java=...))
 
 __all__ = [
     "ActionError",

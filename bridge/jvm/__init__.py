@@ -22,7 +22,17 @@ def default_bridge(conf: dict[str, Any] | None = None) -> JavaBridge:
     return _DEFAULT
 
 
-register_java(default_bridge)  # the runtime's default way to reach Java (it must not import this package)
+
+
+def register_default() -> None:
+    """Make the JPype bridge the runtime's default way to reach Java (the runtime must not import this package).
+
+    ``import bridge`` calls it; the JVM itself starts only when a plan first needs it.
+    """
+    register_java(default_bridge)
+
+
+register_default()
 
 __all__ = ["HostServices", "JavaBridge", "JvmOptions", "classpath", "default_bridge", "find_java_home",
            "options_from_config"]

@@ -208,12 +208,16 @@ class MemoryStore:
         return True, node
 
     def read_wire(self, memory: Scope, path: str) -> dict[str, Any] | None:
-        """A read in the JSON form the Java side asks for: ``{"v": value}``, ``{"o": [fields]}`` or None."""
+        """A read in the JSON form the Java side asks for.
+
+        None when absent, ``{"v": value}``, or ``{"o": [fields], "n": [fields that are objects]}`` (so Java
+        checks its writes below an object without more reads).
+        """
         found, raw = self.lookup(memory, path)
         if not found:
             return None
         if type(raw) is _Node:
-            return {"o": list(raw)}
+            return {"o": list(raw), "n": [k for k, v in raw.items() if type(v) is _Node]}
         return {"v": raw}
 
     def snapshot(self, memory: Scope) -> dict[str, Any]:

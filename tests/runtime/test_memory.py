@@ -68,7 +68,7 @@ def test_every_write_is_logged_and_json_updates_replay_into_another_store() -> N
     replica = MemoryStore()
     replica.apply([u.to_wire() for u in log])
     assert replica.snapshot("short_term") == {"user": {"tier": "gold"}}
-    assert replica.read_wire("short_term", "user") == {"o": ["tier"]}
+    assert replica.read_wire("short_term", "user") == {"o": ["tier"], "n": []}
     assert replica.read_wire("sensory", "blob") == {"v": b"\x00\x01"}
     assert replica.read_wire("sensory", "missing") is None
 

@@ -1,6 +1,6 @@
 package dev.bridge.runtime;
 
-import dev.bridge.api.BridgeException;
+import dev.bridge.api.MemoryPathException;
 import dev.bridge.api.MemoryObject;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -69,8 +69,9 @@ final class HostMemoryObject implements MemoryObject {
 
     private String fullPath(String path) {
         if (path == null || path.isEmpty() || path.startsWith(".") || path.endsWith(".") || path.contains("..")) {
-            throw new BridgeException("invalid memory path '" + path + "'" + (prefix.isEmpty() ? "" : " below '"
-                    + prefix + "'") + ": use dot-separated, non-empty field names such as 'orders.o-1'");
+            throw new MemoryPathException("invalid memory path '" + path + "'" + (prefix.isEmpty() ? "" : " below '"
+                    + prefix + "'") + ": use dot-separated, non-empty names such as 'orders.o-1' (no empty, leading"
+                    + " or trailing segments)");
         }
         return prefix.isEmpty() ? path : prefix + "." + path;
     }

@@ -1,10 +1,12 @@
 package dev.bridge.runtime;
 
 import dev.bridge.api.BridgeException;
+import dev.bridge.api.MemoryPathException;
 import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -15,7 +17,10 @@ import java.util.Set;
  * One memory ({@code short_term} or {@code sensory}) as one attempt of an action sees it: the host's
  * committed state with this attempt's writes layered on top, plus the log of those writes.
  *
- * <p>Writes never call the host; reads call it at most once per path and attempt.
+ * <p>Writes never call the host; reads call it at most once per path and attempt. The memory rules are
+ * Python's ({@code bridge/runtime/_memory.py}), held to by the shared case files in {@code tests/contract/memory}:
+ * no write under a value, no value over an object, {@code newObject} keeps an existing object and replaces a
+ * value (null included) only with {@code overwrite}.
  */
 final class MemoryOverlay {
     private final String memory;
@@ -73,24 +78,84 @@ final class MemoryOverlay {
         return new ArrayList<>(names);
     }
 
-    /** Records a value (already checked and copied) at a full path, replacing what was there. */
+    /** Records a value (already checked and copied) at a full path; refuses to replace an object. */
     void set(String path, Object value) {
+        checkParents(path);
+        if (kindAt(path) == Kind.OBJECT) {
+            throw new MemoryPathException("memory path '" + memory + "." + path + "' holds an object, which a value"
+                    + " cannot replace (set its fields instead, or write the value at another path)");
+        }
         replace(path, Node.value(value));
         updates.add(Arrays.asList(memory, "set", path, value));
     }
 
-    /** Makes the full path an object node unless it already is one. */
+    /** Makes the full path an object node unless it already is one; a value is replaced only with overwrite. */
     void newObject(String path, boolean overwrite) {
-        Node current = lookup(path);
-        if (current.kind == Kind.OBJECT) {
+        checkParents(path);
+        Kind current = kindAt(path);
+        if (current == Kind.OBJECT) {
             return;
         }
-        if (current.kind == Kind.VALUE && !overwrite) {
-            throw new BridgeException("memory path '" + path + "' in " + memory
-                    + " memory holds a value; newObject(path, true) replaces it with an object");
+        if (current == Kind.VALUE && !overwrite) {
+            throw new MemoryPathException("memory path '" + memory + "." + path + "' holds a value; newObject(path,"
+                    + " true) replaces it with an empty object");
         }
         replace(path, Node.OBJECT_NEW);
-        updates.add(Arrays.asList(memory, "new_object", path, null));
+        updates.add(Arrays.asList(memory, "new_object", path, current == Kind.VALUE ? Boolean.TRUE : null));
+    }
+
+    /** Refuses a write below a value: the value would be lost. */
+    private void checkParents(String path) {
+        for (int dot = path.indexOf('.'); dot >= 0; dot = path.indexOf('.', dot + 1)) {
+            String parent = path.substring(0, dot);
+            Kind kind = kindAt(parent);
+            if (kind == Kind.VALUE) {
+                throw new MemoryPathException("memory path '" + memory + "." + parent + "' holds a value, not an"
+                        + " object, so '" + path + "' cannot be written under it (the value would be lost);"
+                        + " newObject(path, true) replaces the value first");
+            }
+            if (kind == Kind.ABSENT) {
+                return; // nothing below an absent node exists, so no value can be in the way
+            }
+        }
+    }
+
+    /**
+     * Returns what is at a full path, for the write rules. Cheaper than {@link #lookup}: when the parent's
+     * committed listing was read already (it says which fields exist and which are objects), the host is
+     * not called again, so writing many fields of one object costs one host read.
+     */
+    private Kind kindAt(String path) {
+        boolean hostHidden = false;
+        for (int dot = path.indexOf('.'); dot >= 0; dot = path.indexOf('.', dot + 1)) {
+            Node ancestor = written.get(path.substring(0, dot));
+            if (ancestor != null && ancestor.kind == Kind.VALUE) {
+                return Kind.ABSENT;
+            }
+            hostHidden |= ancestor != null && ancestor.replacesHost;
+        }
+        Node own = written.get(path);
+        if (own != null) {
+            return own.kind;
+        }
+        if (hostHidden) {
+            return Kind.ABSENT;
+        }
+        Node cached = hostReads.get(path);
+        if (cached != null) {
+            return cached.kind;
+        }
+        int dot = path.lastIndexOf('.');
+        Node parent = hostReads.get(dot < 0 ? "" : path.substring(0, dot));
+        if (parent != null && parent.kind == Kind.OBJECT) {
+            String leaf = path.substring(dot + 1);
+            return !parent.fields.contains(leaf) ? Kind.ABSENT
+                    : parent.objects.contains(leaf) ? Kind.OBJECT : Kind.VALUE;
+        }
+        if (parent != null) {
+            return Kind.ABSENT;
+        }
+        return readHost(path).kind;
     }
 
     private void replace(String path, Node node) {
@@ -142,7 +207,7 @@ final class MemoryOverlay {
         if (parsed == null) {
             return Node.ABSENT;
         }
-        if (parsed instanceof Map && ((Map<?, ?>) parsed).size() == 1) {
+        if (parsed instanceof Map && !((Map<?, ?>) parsed).isEmpty() && ((Map<?, ?>) parsed).size() <= 2) {
             Map<?, ?> map = (Map<?, ?>) parsed;
             if (map.containsKey("v")) {
                 return Node.value(map.get("v"));
@@ -152,7 +217,13 @@ final class MemoryOverlay {
                 for (Object field : (List<?>) map.get("o")) {
                     fields.add(String.valueOf(field));
                 }
-                return new Node(Kind.OBJECT, null, fields, false);
+                Set<String> objects = new HashSet<>();
+                if (map.get("n") instanceof List) {
+                    for (Object field : (List<?>) map.get("n")) {
+                        objects.add(String.valueOf(field));
+                    }
+                }
+                return new Node(Kind.OBJECT, null, fields, objects, false);
             }
         }
         throw new BridgeException(unexpected(path, json));
@@ -160,31 +231,34 @@ final class MemoryOverlay {
 
     private String unexpected(String path, String json) {
         return "host readMemory('" + memory + "', '" + path + "') returned " + PortableValues.abbreviate(json)
-                + "; expected null, {\"v\": value} or {\"o\": [fields]}";
+                + "; expected null, {\"v\": value} or {\"o\": [fields], \"n\": [object fields]}";
     }
 
     enum Kind { ABSENT, VALUE, OBJECT }
 
     /** A memory node; {@code replacesHost} marks an object written here that hides the host's subtree. */
     static final class Node {
-        static final Node ABSENT = new Node(Kind.ABSENT, null, List.of(), false);
-        static final Node OBJECT_KEPT = new Node(Kind.OBJECT, null, List.of(), false);
-        static final Node OBJECT_NEW = new Node(Kind.OBJECT, null, List.of(), true);
+        static final Node ABSENT = new Node(Kind.ABSENT, null, List.of(), Set.of(), false);
+        static final Node OBJECT_KEPT = new Node(Kind.OBJECT, null, List.of(), Set.of(), false);
+        static final Node OBJECT_NEW = new Node(Kind.OBJECT, null, List.of(), Set.of(), true);
 
         final Kind kind;
         final Object value;
+        /** An object's committed field names, and which of them are objects (the rest are values). */
         final List<String> fields;
+        final Set<String> objects;
         final boolean replacesHost;
 
-        private Node(Kind kind, Object value, List<String> fields, boolean replacesHost) {
+        private Node(Kind kind, Object value, List<String> fields, Set<String> objects, boolean replacesHost) {
             this.kind = kind;
             this.value = value;
             this.fields = fields;
+            this.objects = objects;
             this.replacesHost = replacesHost;
         }
 
         static Node value(Object value) {
-            return new Node(Kind.VALUE, value, List.of(), true);
+            return new Node(Kind.VALUE, value, List.of(), Set.of(), true);
         }
     }
 }

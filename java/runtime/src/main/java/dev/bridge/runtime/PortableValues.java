@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import dev.bridge.api.BridgeException;
+import dev.bridge.api.ValueContractException;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -21,8 +22,10 @@ import java.util.Map;
 /**
  * The one place that defines and converts portable values, the values that may cross to Python.
  *
- * <p>Portable: null, Boolean, Integer, Long, Short, Byte, BigInteger, Float, Double, String, byte[], List
- * and Map with String keys of portable values. In JSON, {@code byte[]} is {@code {"$bytes": "<standard
+ * <p>Portable: null, Boolean, Integer, Long, Short, Byte, BigInteger, finite Float and Double, String (valid
+ * UTF-16: no lone surrogates), byte[], List and Map with String keys of portable values. NaN and infinities
+ * are refused, as in Python: JSON has no form for them, and a silent {@code null} or {@code "NaN"} is worse
+ * than an error naming the path. In JSON, {@code byte[]} is {@code {"$bytes": "<standard
  * base64>"}} and such a one-key object reads back as {@code byte[]}; integers read back as Integer, Long
  * or BigInteger by size, decimals as Double.
  */
@@ -85,9 +88,22 @@ public final class PortableValues {
      * @param path the dotted path of the value below {@code where}
      */
     static Object copy(String where, String path, Object value) {
-        if (value == null || value instanceof String || value instanceof Boolean || value instanceof Integer
-                || value instanceof Long || value instanceof Double || value instanceof Float
-                || value instanceof Short || value instanceof Byte || value instanceof BigInteger) {
+        if (value instanceof String) {
+            checkText(where, path, (String) value);
+            return value;
+        }
+        if (value instanceof Double || value instanceof Float) {
+            double d = ((Number) value).doubleValue();
+            if (Double.isNaN(d) || Double.isInfinite(d)) {
+                throw new ValueContractException(describe(where, path) + ": " + className(value) + " " + value
+                        + " is not a portable value (JSON has no NaN or infinity; store null or a string if you"
+                        + " mean it)");
+            }
+            return value;
+        }
+        if (value == null || value instanceof Boolean || value instanceof Integer
+                || value instanceof Long || value instanceof Short || value instanceof Byte
+                || value instanceof BigInteger) {
             return value;
         }
         if (value instanceof byte[]) {
@@ -106,16 +122,31 @@ public final class PortableValues {
             Map<String, Object> out = new LinkedHashMap<>();
             for (Map.Entry<?, ?> entry : map.entrySet()) {
                 if (!(entry.getKey() instanceof String)) {
-                    throw new BridgeException(describe(where, path) + ": map key " + entry.getKey() + " is a "
+                    throw new ValueContractException(describe(where, path) + ": map key " + entry.getKey() + " is a "
                             + className(entry.getKey()) + ", not a String (" + ALLOWED + ")");
                 }
                 String key = (String) entry.getKey();
+                checkText(where, path.isEmpty() ? "key" : path + " key", key);
                 out.put(key, copy(where, path.isEmpty() ? key : path + "." + key, entry.getValue()));
             }
             return out;
         }
-        throw new BridgeException(
+        throw new ValueContractException(
                 describe(where, path) + ": " + className(value) + " is not a portable value (" + ALLOWED + ")");
+    }
+
+    /** Refuses a lone surrogate: such a string has no UTF-8 form, so it cannot cross to Python intact. */
+    private static void checkText(String where, String path, String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new ValueContractException(describe(where, path) + ": String with a lone surrogate is not a"
+                        + " portable value (char " + i + " is U+" + String.format("%04X", (int) c)
+                        + ", half of a UTF-16 pair; fix the text where it was decoded)");
+            }
+        }
     }
 
     /** Returns the Jackson module that gives the shared mapper the byte[] encoding and untyped reading. */

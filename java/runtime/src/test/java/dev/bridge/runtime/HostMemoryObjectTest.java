@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bridge.api.BridgeException;
+import dev.bridge.api.MemoryPathException;
 import dev.bridge.api.MemoryObject;
 import java.util.Arrays;
 import java.util.ArrayList;
@@ -55,13 +56,16 @@ class HostMemoryObjectTest {
     }
 
     @Test
-    void shouldNotCallTheHostToWrite() {
+    void shouldReadTheHostOncePerObjectToCheckItsWrites() {
         for (int i = 0; i < 10; i++) {
             memory.set("bench.k" + i, i);
         }
+        for (int i = 0; i < 10; i++) {
+            memory.set("user.f" + i, i);
+        }
 
-        assertEquals(List.of(), host.reads);
-        assertEquals(10, updates.size());
+        assertEquals(List.of("short_term:bench", "short_term:user"), host.reads);
+        assertEquals(20, updates.size());
     }
 
     @Test
@@ -91,11 +95,12 @@ class HostMemoryObjectTest {
     }
 
     @Test
-    void shouldHideTheHostSubtreeWhenAValueReplacesAnObject() {
-        memory.set("user", "gone");
+    void shouldRefuseAValueOverACommittedObjectAndAWriteUnderACommittedValue() {
+        assertThrows(MemoryPathException.class, () -> memory.set("user", "gone"));
+        assertThrows(MemoryPathException.class, () -> memory.set("count.cents", 1));
 
-        assertEquals("gone", memory.get("user"));
-        assertNull(memory.get("user.name"));
+        assertEquals("Ada", memory.get("user.name"));
+        assertEquals(List.of(), updates);
     }
 
     @Test
@@ -108,13 +113,12 @@ class HostMemoryObjectTest {
 
     @Test
     void shouldRefuseToReplaceAValueWithAnObjectUnlessOverwriting() {
-        BridgeException error = assertThrows(BridgeException.class, () -> memory.newObject("count", false));
-        assertTrue(error.getMessage().contains("memory path 'count' in short_term memory holds a value"),
-                error.getMessage());
+        BridgeException error = assertThrows(MemoryPathException.class, () -> memory.newObject("count", false));
+        assertTrue(error.getMessage().contains("memory path 'short_term.count' holds a value"), error.getMessage());
 
         MemoryObject replaced = memory.newObject("count", true);
         assertEquals(List.of(), replaced.getFieldNames());
-        assertEquals(List.of(Arrays.asList("short_term", "new_object", "count", null)), updates);
+        assertEquals(List.of(Arrays.asList("short_term", "new_object", "count", true)), updates);
     }
 
     @Test

@@ -87,6 +87,13 @@ public final class InMemoryHost implements HostAccess {
         Map<String, Object> answer = new LinkedHashMap<>();
         if (node instanceof Map) {
             answer.put("o", new ArrayList<>(((Map<?, ?>) node).keySet()));
+            List<Object> objects = new ArrayList<>();
+            for (Map.Entry<?, ?> e : ((Map<?, ?>) node).entrySet()) {
+                if (e.getValue() instanceof Map) {
+                    objects.add(e.getKey());
+                }
+            }
+            answer.put("n", objects);
         } else {
             answer.put("v", node);
         }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bridge.api.BridgeException;
+import dev.bridge.api.ValueContractException;
 import dev.bridge.api.ChatModel;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -131,7 +132,7 @@ class JavaActionTest {
     void shouldFailNamingThePathOfANonPortableValue() {
         Map<?, ?> error = (Map<?, ?>) parse(action("writeNonPortable").invoke(EVENT, new InMemoryHost())).get("error");
 
-        assertEquals(BridgeException.class.getName(), error.get("class"));
+        assertEquals(ValueContractException.class.getName(), error.get("class"));
         assertTrue(((String) error.get("message")).startsWith(
                 "memory path 'order.when': java.util.Date is not a portable value"), error.toString());
     }

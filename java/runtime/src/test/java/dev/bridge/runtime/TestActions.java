@@ -41,9 +41,9 @@ public final class TestActions {
         SEEN.put("after", memory.get("user.name"));
         SEEN.put("fields", ((MemoryObject) memory.get("user")).getFieldNames());
         SEEN.put("tier", memory.get("user.tier"));
-        memory.set("user", 5);
-        SEEN.put("below value", memory.get("user.tier"));
-        SEEN.put("exists", memory.isExist("user"));
+        memory.set("score", 5);
+        SEEN.put("below value", memory.get("score.tier"));
+        SEEN.put("exists", memory.isExist("score"));
     }
 
     public static void readConfig(Event event, RunnerContext ctx) {
