@@ -13,12 +13,17 @@ from typing import Any, ClassVar
 from bridge.api._values import dumps, loads
 
 _REGISTRY: dict[str, type[Event]] = {}
+# Lineage fields upstream Flink Agents may put beside id/type/attributes: kept and carried both ways, written
+# in this (snake_case) form, read in either casing. Any other top-level field is refused, in both languages.
+LINEAGE = {"upstream_event_id": "upstream_event_id", "upstreamEventId": "upstream_event_id",
+           "upstream_action_name": "upstream_action_name", "upstreamActionName": "upstream_action_name"}
+_WIRE_FIELDS = frozenset({"id", "type", "attributes", *LINEAGE})
 
 
 class Event:
     """An event routed to the actions whose trigger conditions match its ``type``."""
 
-    __slots__ = ("_id", "type", "attributes")
+    __slots__ = ("_id", "type", "attributes", "lineage")
     EVENT_TYPE: ClassVar[str | None] = None
 
     def __init__(self, type: str | None = None, attributes: dict[str, Any] | None = None,
@@ -29,6 +34,7 @@ class Event:
         self._id = id
         self.type = event_type
         self.attributes = attributes if attributes is not None else {}
+        self.lineage: dict[str, str] | None = None
 
     @property
     def id(self) -> str:
@@ -47,8 +53,11 @@ class Event:
         return self.attributes.get(name, default)
 
     def to_dict(self) -> dict[str, Any]:
-        """The wire form, as Python values."""
-        return {"id": self.id, "type": self.type, "attributes": self.attributes}
+        """The wire form, as Python values (lineage fields only when the event has them)."""
+        d = {"id": self.id, "type": self.type, "attributes": self.attributes}
+        if self.lineage:
+            d.update(self.lineage)
+        return d
 
     def to_json(self) -> bytes:
         """The wire form as JSON bytes."""
@@ -64,6 +73,13 @@ class Event:
         cls = _REGISTRY.get(event_type, Event)
         event = object.__new__(cls)
         Event.__init__(event, event_type, data.get("attributes") or {}, data.get("id"))
+        if len(data) > 3 or not data.keys() <= _WIRE_FIELDS:
+            unknown = [k for k in data if k not in _WIRE_FIELDS]
+            if unknown:
+                raise ValueError(f"event '{event_type}' has unknown field(s) {', '.join(map(repr, unknown))}; an "
+                                 "event is {id, type, attributes} plus optional upstream_event_id and "
+                                 "upstream_action_name (put other data in attributes)")
+            event.lineage = {LINEAGE[k]: v for k, v in data.items() if k in LINEAGE and v is not None} or None
         return event
 
     @staticmethod
@@ -115,6 +131,7 @@ def _typed_view(class_name: str, event_type: str, fields: dict[str, Any], doc: s
         self._id = id
         self.type = event_type
         self.attributes = attrs
+        self.lineage = None
 
     namespace: dict[str, Any] = {"__init__": __init__, "__doc__": doc, "__slots__": (),
                                  "EVENT_TYPE": event_type, "__module__": __name__}

@@ -1,6 +1,8 @@
 package dev.bridge.api;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.LinkedHashMap;
@@ -11,14 +13,19 @@ import java.util.UUID;
  * An event flowing between actions: an id, a type name and portable attributes.
  *
  * <p>Its JSON form is exactly {@code {"id": .., "type": .., "attributes": {..}}}, the wire format both
- * languages read and write. Reading JSON whose type is {@link InputEvent#TYPE} or {@link OutputEvent#TYPE}
- * yields the matching subclass.
+ * languages read and write, plus upstream Flink Agents' optional lineage fields {@code upstream_event_id} and
+ * {@code upstream_action_name} (read in either casing, kept, written in snake case as Python does). Any
+ * other field is refused, in both languages. Reading JSON whose type is {@link InputEvent#TYPE} or
+ * {@link OutputEvent#TYPE} yields the matching subclass.
  */
-@JsonPropertyOrder({"id", "type", "attributes"})
+@JsonPropertyOrder({"id", "type", "attributes", "upstream_event_id", "upstream_action_name"})
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public class Event {
     private final String id;
     private final String type;
     private final Map<String, Object> attributes;
+    private String upstreamEventId;
+    private String upstreamActionName;
 
     /**
      * Creates an event with a fresh UUID.
@@ -50,14 +57,42 @@ public class Event {
     static Event fromJson(
             @JsonProperty("id") String id,
             @JsonProperty("type") String type,
-            @JsonProperty("attributes") Map<String, Object> attributes) {
+            @JsonProperty("attributes") Map<String, Object> attributes,
+            @JsonProperty("upstream_event_id") @JsonAlias("upstreamEventId") String upstreamEventId,
+            @JsonProperty("upstream_action_name") @JsonAlias("upstreamActionName") String upstreamActionName) {
+        Event event;
         if (InputEvent.TYPE.equals(type)) {
-            return new InputEvent(id, type, attributes);
+            event = new InputEvent(id, type, attributes);
+        } else if (OutputEvent.TYPE.equals(type)) {
+            event = new OutputEvent(id, type, attributes);
+        } else {
+            event = new Event(id, type, attributes);
         }
-        if (OutputEvent.TYPE.equals(type)) {
-            return new OutputEvent(id, type, attributes);
-        }
-        return new Event(id, type, attributes);
+        event.upstreamEventId = upstreamEventId;
+        event.upstreamActionName = upstreamActionName;
+        return event;
+    }
+
+    /** Returns the id of the event whose action sent this one, when the sender recorded it; else null. */
+    @JsonProperty("upstream_event_id")
+    public String getUpstreamEventId() {
+        return upstreamEventId;
+    }
+
+    /** Records the id of the event whose action sends this one. */
+    public void setUpstreamEventId(String upstreamEventId) {
+        this.upstreamEventId = upstreamEventId;
+    }
+
+    /** Returns the name of the action that sent this event, when recorded; else null. */
+    @JsonProperty("upstream_action_name")
+    public String getUpstreamActionName() {
+        return upstreamActionName;
+    }
+
+    /** Records the name of the action that sends this event. */
+    public void setUpstreamActionName(String upstreamActionName) {
+        this.upstreamActionName = upstreamActionName;
     }
 
     /** Returns the event id, a UUID string unless the event was read with another id. */
