@@ -1,0 +1,124 @@
+"""What atomic effects, one memory rule and checked values cost: this tree against another checkout, one run.
+
+Each measure runs in a fresh subprocess per tree, interleaved (old, new, old, new, ...), best of the rounds:
+1. the one-action Python plan through ``Runtime.run`` (the action reads and writes memory, sends an output);
+2. a Java action hop through ``Runtime.run`` (``OrderActions.benchHop``: 10 memory writes and one event,
+   applied by the Python host);
+3. memory per idle key: 1,000,000 distinct keys through a plan that writes no short-term memory, and 100,000
+   keys that each keep one value (bytes of traced Python memory per key after the run).
+
+Run: python bench/bench_effects.py --baseline /path/to/other/checkout   (e.g. a `git worktree` of an older
+commit with its jars built by `make jars`); without --baseline only this tree is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parents[1]
+
+CHILD = r'''
+import json, sys, time, tracemalloc
+from bridge import Agent, InputEvent, OutputEvent, Runtime, action
+from bridge.plan import plan_from_data
+
+what, n = sys.argv[1], int(sys.argv[2])
+
+class OneAction(Agent):
+    @action(InputEvent)
+    @staticmethod
+    def handle(event, ctx):
+        memory = ctx.short_term_memory
+        memory.set("count", (memory.get("count") or 0) + 1)
+        ctx.send_event(OutputEvent(output=event.input))
+
+class Stateless(Agent):
+    @action(InputEvent)
+    @staticmethod
+    def handle(event, ctx):
+        ctx.send_event(OutputEvent(output=event.input))
+
+class KeepsOne(Agent):
+    @action(InputEvent)
+    @staticmethod
+    def handle(event, ctx):
+        ctx.short_term_memory.set("v", 1)
+
+def timed(runtime, inputs):
+    start = time.perf_counter()
+    report = runtime.run(inputs)
+    elapsed = time.perf_counter() - start
+    assert report.ok and report.inputs == len(inputs), report.errors[:1]
+    return elapsed
+
+if what == "python":
+    inputs = [(i % 100, i) for i in range(n)]
+    with Runtime(OneAction) as rt:
+        timed(rt, inputs[:2000])
+        print(json.dumps(n / min(timed(rt, inputs) for _ in range(3))))
+elif what == "java":
+    plan = plan_from_data({"agent_name": "b", "actions": {"hop": {"name": "hop", "exec": {
+        "func_type": "JavaFunction", "qualname": "dev.bridge.examples.OrderActions", "method_name": "benchHop",
+        "parameter_types": ["dev.bridge.api.Event", "dev.bridge.api.RunnerContext"]},
+        "trigger_conditions": ["_input_event"]}}})
+    inputs = [(i % 100, i) for i in range(n)]
+    with Runtime(plan) as rt:
+        timed(rt, inputs[:5000])
+        print(json.dumps(n / min(timed(rt, inputs) for _ in range(3))))
+else:
+    agent = Stateless if what == "idle" else KeepsOne
+    with Runtime(agent) as rt:
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        for start in range(0, n, 100_000):
+            rt.run((f"key-{i}", i) for i in range(start, min(n, start + 100_000)))
+        print(json.dumps((tracemalloc.get_traced_memory()[0] - before) / n))
+'''
+
+
+def measure(tree: Path, what: str, n: int) -> float:
+    with tempfile.NamedTemporaryFile("w", suffix="_bench_child.py", delete=False) as f:
+        f.write(CHILD)  # a file, not -c: agent classes are compiled from their source
+    out = subprocess.run([sys.executable, f.name, what, str(n)], cwd=tree, capture_output=True, text=True,
+                         env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin", "HOME": str(Path.home())},
+                         timeout=900)
+    if out.returncode != 0:
+        raise SystemExit(f"{tree} {what}: {out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--baseline", type=Path, help="another checkout of bridge, with its jars built")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    trees = {"this tree": HERE}
+    if args.baseline:
+        trees = {"baseline": args.baseline.resolve(), "this tree": HERE}
+    rows = [("python", 40_000, "one-action Python plan (read+write+output), inputs/s", max),
+            ("java", 20_000, "Java action hop (10 writes + 1 event), inputs/s", max)]
+    print(f"{'measure':<58}" + "".join(f"{name:>14}" for name in trees) + (f"{'new/base':>10}" if args.baseline
+                                                                          else ""))
+    for what, n, label, best in rows:
+        results = {name: [] for name in trees}
+        for _ in range(args.rounds):
+            for name, tree in trees.items():
+                results[name].append(measure(tree, what, n))
+        values = {name: best(v) for name, v in results.items()}
+        line = f"{label:<58}" + "".join(f"{v:>14,.0f}" for v in values.values())
+        if args.baseline:
+            line += f"{values['this tree'] / values['baseline']:>10.2f}"
+        print(line, flush=True)
+    for what, n, label in (("idle", 1_000_000, "bytes per idle key, empty memory (1M keys)"),
+                           ("one", 100_000, "bytes per idle key holding one value (100k keys)")):
+        line = f"{label:<58}" + "".join(f"{measure(tree, what, n):>14,.0f}" for tree in trees.values())
+        print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
