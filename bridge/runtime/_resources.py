@@ -18,9 +18,11 @@ from bridge.runtime._functions import import_qualified
 class ResourceRegistry:
     """Resources by (type, name), built lazily; Java ones through the JVM backend the runtime supplies."""
 
-    def __init__(self, plan: AgentPlan, java_factory: Callable[[JavaResourceProvider], Any] | None = None) -> None:
+    def __init__(self, plan: AgentPlan, java_factory: Callable[[JavaResourceProvider], Any] | None = None,
+                 vet: Callable[[Any, str], None] | None = None) -> None:
         self._providers = plan.resource_providers
         self._java_factory = java_factory
+        self._vet = vet  # checks an imported class against the allow policy (see bridge.plan._allow)
         self._built: dict[tuple[str, str], Any] = {}
 
     def get(self, name: str, type: ResourceType | str) -> Any:
@@ -45,6 +47,8 @@ class ResourceRegistry:
         if isinstance(provider, PythonResourceProvider):
             d = provider.descriptor
             cls = import_qualified(d.target_module, d.target_clazz, what=where)
+            if self._vet is not None:
+                self._vet(cls, f"{where}.descriptor.target_module")
             try:
                 return cls(**d.arguments)
             except Exception as exc:

@@ -9,7 +9,7 @@ from typing import Any
 
 from bridge.api._memory import MemoryObject
 from bridge.errors import ActionError, PlanError
-from bridge.plan._allow import check_allowed
+from bridge.plan._allow import check_allowed, check_resolved, named_code
 from bridge.plan._load import load_plan
 from bridge.plan._models import AgentPlan, JavaFunction, PythonFunction
 from bridge.runtime._context import HostRunnerContext
@@ -77,10 +77,12 @@ class Runtime:
                 raise ValueError(f"Runtime({name}=...) must be an integer of at least {low}, got {value!r}")
         self.plan = _as_plan(plan)
         check_allowed(self.plan, allow)  # before anything the plan names is imported or instantiated
+        self._allow = allow
+        self._named = {code.path: code for code in named_code(self.plan)}
         self._keep_action_log = keep_action_log
         self._java = java
         self._services: Any = None
-        self._resources = ResourceRegistry(self.plan, java_factory=self._java_resource)
+        self._resources = ResourceRegistry(self.plan, java_factory=self._java_resource, vet=self._vet)
         self._config = self.plan.conf_data
         self._window = window
         self._call_timeout = _timeout(call_timeout if call_timeout is not None
@@ -97,9 +99,15 @@ class Runtime:
         self._scheduler = Scheduler(router, make_executor, self._context, workers, max_steps)
 
     # -- wiring -------------------------------------------------------------------------------------
+    def _vet(self, obj: Any, field: str) -> None:
+        """After import, refuse an object whose origin the allow policy refuses (a re-exported ``subprocess.run``)."""
+        check_resolved(obj, self._named[field], self._allow)
+
     def _action_kind(self, name: str, exec: PythonFunction | JavaFunction) -> Any:
         if isinstance(exec, PythonFunction):
-            return PythonActionKind(resolve_python_action(name, exec.module, exec.qualname))
+            fn = resolve_python_action(name, exec.module, exec.qualname)
+            self._vet(fn, f"actions.{name}.exec.module")
+            return PythonActionKind(fn)
         return self._java_bridge().java_action(name, exec, self.plan.actions[name].config, self._config,
                                                self._host_services())
 

@@ -252,3 +252,16 @@ def test_validate_import_refuses_a_re_exported_stdlib_function(monkeypatch, tmp_
 def test_validate_help_says_a_plan_is_code() -> None:
     result = CliRunner().invoke(main, ["validate", "--help"])
     assert "A plan is code" in result.output and "--allow" in result.output and "--import" in result.output
+
+
+def test_a_runtime_refuses_an_allowed_name_that_is_a_re_exported_standard_library_function(tmp_path, monkeypatch):
+    from bridge import PlanError, Runtime
+    from bridge.plan import plan_from_data
+
+    (tmp_path / "reexporting_pkg.py").write_text("from subprocess import run\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    plan = plan_from_data({"agent_name": "t", "actions": {"a": {"name": "a", "exec": {
+        "func_type": "PythonFunction", "module": "reexporting_pkg", "qualname": "run"},
+        "trigger_conditions": ["_input_event"]}}})
+    with pytest.raises(PlanError, match="subprocess.run"):
+        Runtime(plan, allow=["reexporting_pkg"])
