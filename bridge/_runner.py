@@ -244,6 +244,7 @@ class _Session:
         if not self._ending.acquire(timeout=10):  # the normal end is under way and stuck: leave anyway
             os._exit(code)
         if self._ended:  # the normal end came first and is leaving
+            self._ending.release()
             return
         if self.runtime is None:  # nothing ran: the previous output stays as it was
             self._drop_output()

@@ -130,3 +130,39 @@ def test_a_thread_a_java_action_leaves_running_does_not_keep_the_process_alive(t
     code, err = child.finish()  # a non-daemon Java thread would hold a normal interpreter exit forever
     assert code == 0, err
     assert "1 inputs, 1 outputs, 0 failed events" in err
+
+
+def test_the_watchdog_asks_the_run_to_stop_then_abandons_it_after_the_grace_period() -> None:
+    import os
+    import threading
+
+    from bridge._signals import StopOnSignal
+
+    stops: list[float] = []
+    abandoned: list[int] = []
+    done = threading.Event()
+    before = signal.getsignal(signal.SIGTERM)
+    with StopOnSignal(0.0, lambda code: (abandoned.append(code), done.set()), margin=0.0) as stopper:
+        stopper.attach(stops.append)
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert done.wait(60)
+    assert (stops, abandoned, stopper.code) == ([0.0], [143], 143)
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_a_run_that_finished_is_not_abandoned_and_a_signal_before_attach_is_passed_on() -> None:
+    import os
+    import threading
+
+    from bridge._signals import StopOnSignal
+
+    stops: list[float] = []
+    asked = threading.Event()
+    with StopOnSignal(600.0, lambda code: pytest.fail("abandoned a finished run"), margin=0.0) as stopper:
+        os.kill(os.getpid(), signal.SIGINT)
+        while stopper.code is None:
+            threading.Event().wait(0.01)
+        stopper.attach(lambda grace: (stops.append(grace), asked.set()))
+        assert asked.wait(60)
+        stopper.finished()
+    assert stops[0] == 600.0 and stopper.code == 130
