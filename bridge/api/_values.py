@@ -39,6 +39,15 @@ def check_portable(value: Any, path: str) -> None:
         return
     if t is int or t is bool or value is None or t is bytes:
         return
+    if t is dict:  # the common container (event attributes): plain members checked inline, paths built lazily
+        for k, item in value.items():
+            ti = type(item)
+            if type(k) is str and k.isascii() and (
+                    ti is int or ti is bool or item is None or ti is bytes or (ti is str and item.isascii())):
+                continue
+            break
+        else:
+            return
     if isinstance(value, str):
         check_text(value, path)
         return

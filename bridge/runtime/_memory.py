@@ -129,13 +129,17 @@ class MemoryStore:
         if type(value) not in _FAST_SCALARS:
             check_portable(value, f"{memory}.{path}")
             value = copy_portable(value)
-        parts = split_path(path)
-        parent = self._parent(memory, parts)
+        parts = _SPLIT_CACHE.get(path) or split_path(path)
+        parent = self._parent(memory, parts) if len(parts) > 1 else (
+            self._short if memory == "short_term" else self._root(memory))
         leaf = parts[-1]
-        if type(parent.get(leaf)) is _Node:
+        old = parent.get(leaf, _MISSING)
+        if type(old) is _Node:
             raise MemoryPathError(f"memory path '{memory}.{path}' holds an object, which a value cannot replace "
                                   "(set its fields instead, or write the value at another path)")
-        self._put(parent, leaf, value)
+        if self._undo is not None:  # inlined _put: this is the hottest write path
+            self._undo.append((parent, leaf, old))
+        parent[leaf] = value
         self._log.append(MemoryUpdate(memory, "set", path, value))
 
     def new_object(self, memory: Scope, path: str, overwrite: bool = False) -> None:

@@ -31,6 +31,7 @@ class RunReport:
     inputs: int = 0
     actions: list[ActionRecord] = field(default_factory=list)
     stopped: bool = False  # request_stop() ended the run before every input was read and finished
+    not_started: int = 0  # inputs read but not started when the run was stopped
 
     @property
     def ok(self) -> bool:
@@ -154,6 +155,7 @@ class Runtime:
         on_action = report.actions.append if self._keep_action_log else None
         report.stopped = self._scheduler.run(iter(inputs), self._window, output, report.errors.append, on_action,
                                              input_done, live)
+        report.not_started = self._scheduler.not_started
         return report
 
     def request_stop(self, grace: float = 5.0) -> None:

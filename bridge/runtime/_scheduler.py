@@ -9,9 +9,10 @@ An action's effects are all or nothing: its memory writes are journaled from its
 are held by its context; :meth:`Scheduler._settle` is the one place that applies a finished action's effects
 (a Java action's JSON update log included) or rolls them back when it failed.
 
-Inputs are pulled lazily (a line read is a line run): only when no key is ready to step, and at most
-``window`` accepted inputs are unfinished. A *live* source (standard input) is read by a thread that posts
-lines through the same queue as completions, so outputs of earlier lines appear while later ones are awaited.
+Inputs are pulled only when no key is ready to step, at most ``window`` unfinished at a time; every input
+read is run (at a stop, those not started yet are counted in ``not_started``). A *live* source (standard
+input) is read by a thread that posts lines through the same queue as completions, so outputs of earlier
+lines appear while later ones are awaited.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from bridge.api._calls import CallResult, PendingCall
@@ -38,6 +40,7 @@ from bridge.runtime._workers import WorkerPool
 _INPUT = "\0input"  # a ref no action has: the queue item carries an input from a live source
 _STOP = "\0stop"  # wakes a blocked scheduler after request_stop()
 _END: Any = object()
+_SPARE = 256  # idle _Key objects kept for reuse (their deques are the costly part to make)
 
 
 @dataclass(slots=True)
@@ -93,6 +96,7 @@ class Scheduler:
         self._make_context = make_context
         self._max_steps = max_steps
         self._keys: dict[Any, _Key] = {}  # keys with work
+        self._spare: list[_Key] = []
         self._stores: dict[Any, MemoryStore] = {}  # keys with short-term memory (or with work)
         self._ready: deque[_Key] = deque()
         self._waiting: dict[str, _Key] = {}
@@ -104,6 +108,7 @@ class Scheduler:
         self._slots: threading.Semaphore | None = None  # read-ahead of a live source
         self._pending = 0
         self._run_id = 0
+        self.not_started = 0  # inputs of the last run accepted but never started (it was stopped)
 
     # -- wake-ups -----------------------------------------------------------------------------------
     def _dispatch(self, ref: str, call: PendingCall) -> None:
@@ -165,12 +170,14 @@ class Scheduler:
         self._on_output, self._on_error, self._on_action = on_output, on_error, on_action
         self._on_input_done = on_input_done
         self._stop_at = None
+        self.not_started = 0
         slots = threading.Semaphore(window) if live else None
         self._slots = slots
         if live:
             self._start_reader(inputs, slots)  # type: ignore[arg-type]
         self._pending = 0  # inputs accepted and not finished
         exhausted = stopped = False
+        completions_empty = self._completions.empty
         try:
             while True:
                 if self._stop_at is not None:
@@ -179,14 +186,16 @@ class Scheduler:
                         return True
                 if self._ready:
                     self._step(self._ready.popleft())
-                    self._drain(block=False)
-                elif not exhausted and not live and self._pending < window:
-                    try:
-                        key, payload = next(inputs)
-                    except StopIteration:
+                    if not completions_empty() and self._drain(block=False):
                         exhausted = True
-                    else:
+                elif not exhausted and not live and self._pending < window:
+                    # Nothing is ready: read up to the window (a file or a list does not block; a live source is
+                    # read by a thread instead); keys with several queued inputs run them in one step each.
+                    got = 0
+                    for key, payload in islice(inputs, window - self._pending):
                         self._accept(key, payload)
+                        got += 1
+                    exhausted = got == 0
                 elif self._pending == 0 and exhausted:
                     return stopped
                 elif self._drain(block=True):
@@ -201,7 +210,12 @@ class Scheduler:
             store = self._stores.get(kid)
             if store is None:
                 store = self._stores[kid] = MemoryStore()
-            ks = self._keys[kid] = _Key(key, kid, store)
+            if self._spare:
+                ks = self._spare.pop()
+                ks.key, ks.kid, ks.store = key, kid, store
+            else:
+                ks = _Key(key, kid, store)
+            self._keys[kid] = ks
             self._ready.append(ks)
         ks.inputs.append(payload)
         self._pending += 1
@@ -325,12 +339,16 @@ class Scheduler:
 
     def _idle(self, ks: _Key) -> None:
         """The key has no work left: keep only its memory, and nothing at all when that is empty."""
-        if ks.inputs:  # stopping: inputs not started are dropped with the run
+        if ks.inputs:  # stopping: inputs not started are dropped with the run, and counted
             self._pending -= len(ks.inputs)
+            self.not_started += len(ks.inputs)
             ks.inputs.clear()
         del self._keys[ks.kid]
         if ks.store.empty:
             self._stores.pop(ks.kid, None)
+        if len(self._spare) < _SPARE:  # its deques are empty: reuse it for the next key that gets work
+            ks.key = ks.kid = ks.store = None  # type: ignore[assignment]
+            self._spare.append(ks)
 
     def _settle(self, ks: _Key, state: ActionState) -> None:
         """Act on an action's state: wait for a wake-up, or commit its effects, or roll them back."""
