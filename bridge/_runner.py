@@ -133,7 +133,6 @@ class _Session:
         return OutputSink(sys.stdout.buffer, "standard output", flush_each=live, on_error=self._write_failed)
 
     def _load(self) -> Any:
-        import bridge.jvm  # noqa: F401 - registers the JVM backend the runtime reaches Java parts through
         from bridge.runtime import Runtime
 
         return Runtime(self.opts.plan, workers=self.opts.workers, max_steps=self.opts.max_steps,

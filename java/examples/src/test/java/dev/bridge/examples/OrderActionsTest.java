@@ -100,7 +100,7 @@ class OrderActionsTest {
         assertEquals(10, ((List<?>) result.get("updates")).size());
         assertEquals(1, ((List<?>) result.get("events")).size());
         assertEquals(9, host.value("short_term", "bench.k9"));
-        assertEquals(List.of(), host.reads, "writes need no host reads");
+        assertEquals(List.of("short_term:bench"), host.reads, "one host read checks the writes under 'bench'");
     }
 
     @Test

@@ -2,7 +2,6 @@ package dev.bridge.runtime;
 
 import java.nio.charset.StandardCharsets;
 
-import dev.bridge.api.Event;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
@@ -18,7 +17,8 @@ final class ActionResults {
     private ActionResults() {
     }
 
-    static byte[] done(List<List<Object>> updates, List<Event> events, List<DurableRun.CallRecord> records)
+    static byte[] done(List<List<Object>> updates, List<Map<String, Object>> events,
+            List<DurableRun.CallRecord> records)
             throws Exception {
         List<Map<String, Object>> calls = new ArrayList<>(records.size());
         for (DurableRun.CallRecord record : records) {

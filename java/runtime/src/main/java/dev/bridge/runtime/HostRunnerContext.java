@@ -9,6 +9,7 @@ import dev.bridge.api.ResourceType;
 import dev.bridge.api.RunnerContext;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -27,7 +28,8 @@ final class HostRunnerContext implements RunnerContext {
     private final HostAccess host;
     private final DurableCalls calls;
     private final List<List<Object>> updates = new ArrayList<>();
-    private final List<Event> events = new ArrayList<>();
+    /** Sent events as their wire form, taken when sent: a later change to the Event object is not sent. */
+    private final List<Map<String, Object>> events = new ArrayList<>();
     private final MemoryObject shortTerm;
     private final MemoryObject sensory;
     private final Map<String, Resource> resources = new HashMap<>();
@@ -47,7 +49,7 @@ final class HostRunnerContext implements RunnerContext {
         return updates;
     }
 
-    List<Event> events() {
+    List<Map<String, Object>> events() {
         return events;
     }
 
@@ -56,8 +58,18 @@ final class HostRunnerContext implements RunnerContext {
         if (event == null) {
             throw new BridgeException("action '" + actionName + "': sendEvent(null); send an Event");
         }
-        PortableValues.copy("event '" + event.getType() + "' attribute", "", event.getAttributes());
-        events.add(event);
+        Map<String, Object> wire = new LinkedHashMap<>();
+        wire.put("id", event.getId());
+        wire.put("type", event.getType());
+        wire.put("attributes", PortableValues.copy("event '" + event.getType() + "' attribute", "",
+                event.getAttributes()));
+        if (event.getUpstreamEventId() != null) {
+            wire.put("upstream_event_id", event.getUpstreamEventId());
+        }
+        if (event.getUpstreamActionName() != null) {
+            wire.put("upstream_action_name", event.getUpstreamActionName());
+        }
+        events.add(wire);
     }
 
     @Override
