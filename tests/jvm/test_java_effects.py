@@ -133,8 +133,6 @@ def test_ints_beyond_64_bits_are_carried_exactly_through_a_java_action_that_copi
     assert outputs["j"]["copy"] == value and outputs["j"]["event_value"] == value
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: Java sendEvent checks the attributes but keeps the live Event, "
-                   "and Jackson writes a NaN put in afterwards as the string 'NaN' (java/runtime HostRunnerContext)")
 def test_an_event_changed_after_java_sent_it_is_delivered_as_sent_or_fails_the_action() -> None:
     # sendEvent checks the attributes when it is called; a NaN put into the event afterwards must not cross
     # silently (as null or the string "NaN"): either the event arrives as it was sent, or the action fails.
