@@ -12,18 +12,18 @@ from typing import Any
 
 from bridge.errors import JvmError, PlanError
 from bridge.jvm._backend import JvmOptions
+from bridge.plan._allow import CONF_JAVA_HOME, CONF_JVM_OPTIONS, ENV_JVM_OPTIONS
 
 JDK_ROOTS = ("/usr/lib/jvm", "/usr/java", "/opt/java", "/opt", "/Library/Java/JavaVirtualMachines")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 JARS_DIR = PROJECT_ROOT / "java" / "dist" / "target" / "jars"
 CONF_CLASSPATH = "bridge.jvm.classpath"
-CONF_OPTIONS = "bridge.jvm.options"
-CONF_JAVA_HOME = "bridge.jvm.java_home"
+CONF_OPTIONS = CONF_JVM_OPTIONS  # named in bridge.plan._allow, which refuses some of their values (the trust boundary)
 # Native libraries (JPype's own, onnxruntime) are loaded from unnamed modules; JDK 22+ warns without this.
 DEFAULT_FLAGS = ("--enable-native-access=ALL-UNNAMED",)
 NO_JDK_HINT = ("install a JDK 17 or newer (Debian/Ubuntu: apt-get install openjdk-17-jdk-headless) "
                "or set JAVA_HOME to one")
-ENV_OPTIONS = "BRIDGE_JVM_OPTIONS"
+ENV_OPTIONS = ENV_JVM_OPTIONS
 _CONF_PATH = "config.conf_data."
 
 

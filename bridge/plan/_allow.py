@@ -18,7 +18,12 @@ Two ways around a prefix are closed for every name: a qualified name that walks 
 module some allowed module imported (``mypkg.os.system`` is checked as ``os.system`` too), and dunder
 attributes (``f.__globals__``), which reach past anything a plan should name. A re-export such as
 ``from subprocess import run`` in an allowed module is only visible after import: :func:`check_resolved`
-checks the imported object (``bridge validate --import`` does; the runtime's resolver does not yet).
+checks the imported object (``bridge validate --import`` and the runtime's ``Runtime._vet`` both call it).
+
+A plan's JVM settings are code too: ``-XX:OnError=<shell command>`` or ``-javaagent:x.jar`` in
+``bridge.jvm.options`` runs whatever the plan says once the JVM starts, and ``bridge.jvm.java_home`` picks the
+``libjvm`` loaded into this process. Such flags are refused from a plan (whoever runs the process may still
+pass them in ``BRIDGE_JVM_OPTIONS``), and so is ``java_home`` under an allow list (``JAVA_HOME`` remains).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from __future__ import annotations
 import inspect
 import os
 import re
+import shlex
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -45,6 +51,15 @@ ALWAYS_ALLOWED = ("python_actions", "dev.bridge")
 JDK_PREFIXES = ("java", "javax", "jdk", "sun", "com.sun")
 # JPype's own modules reach every JDK class from Python (``jpype.JClass``, ``import java.lang``).
 JVM_DOORS = ("jpype", "_jpype")
+# JVM flags that run a command or load code of their own, and those that read more flags from a file (which
+# could hold the others). The settings below are spelled as in bridge.jvm._discovery, which this layer may not
+# import.
+CODE_RUNNING_JVM_FLAGS = ("-XX:OnOutOfMemoryError", "-XX:OnError", "-javaagent", "-agentpath", "-agentlib", "-Xrun",
+                          "-XX:VMOptionsFile", "-XX:Flags")
+CONF_PATH = "config.conf_data."
+CONF_JVM_OPTIONS = "bridge.jvm.options"
+CONF_JAVA_HOME = "bridge.jvm.java_home"
+ENV_JVM_OPTIONS = "BRIDGE_JVM_OPTIONS"
 _NAME = re.compile(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*")
 
 
@@ -144,22 +159,66 @@ def _problems(code: NamedCode, prefixes: tuple[str, ...]) -> list[tuple[str, str
 
 
 def check_allowed(plan: AgentPlan, allow: Sequence[str] | None = None) -> None:
-    """Raise one :class:`PlanError` listing every name the plan may not make the host import or instantiate.
+    """Raise one :class:`PlanError` listing every name and JVM setting the plan may not use.
 
-    Reads names only: nothing is imported, so a refused plan runs none of its code.
+    Reads names and settings only: nothing is imported and no JVM starts, so a refused plan runs none of its
+    code. ``Runtime(plan)``, ``bridge run`` and ``bridge validate`` all call it first.
     """
     prefixes = allow_list(allow)
     codes = named_code(plan)
     problems = [p for code in codes for p in _problems(code, prefixes)]
-    if not problems:
+    settings = jvm_setting_problems(plan.conf_data, prefixes)
+    if not problems and not settings:
         return
-    lines = [f"  {path}: {what}" for path, what, _ in problems]
-    wanted = list(dict.fromkeys(s for _, _, s in problems if s))
-    head = "the plan names code this host will not import or instantiate (a plan is code: run only plans you trust)"
-    text = head + ":\n" + "\n".join(lines)
-    if wanted:
-        text += "\n" + _how_to_allow(wanted, prefixes, codes)
-    raise PlanError(text, path=problems[0][0])
+    texts = []
+    if problems:
+        lines = [f"  {path}: {what}" for path, what, _ in problems]
+        wanted = list(dict.fromkeys(s for _, _, s in problems if s))
+        head = "the plan names code this host will not import or instantiate (a plan is code: run only plans you trust)"
+        texts.append(head + ":\n" + "\n".join(lines))
+        if wanted:
+            texts.append(_how_to_allow(wanted, prefixes, codes))
+    if settings:
+        texts.append("the plan sets what only whoever runs the process may set (it would run code a plan "
+                     "chooses in this process):\n" + "\n".join(f"  {path}: {what}" for path, what in settings))
+    raise PlanError("\n".join(texts), path=(problems or settings)[0][0])
+
+
+def jvm_setting_problems(conf: dict[str, Any] | None, prefixes: tuple[str, ...]) -> list[tuple[str, str]]:
+    """``(plan path, what and what to do)`` for each JVM setting a plan may not make.
+
+    A malformed setting (a number, a bad quote) is left to the JVM settings check, which names the fix; what
+    can be read here is read leniently, so a bad quote cannot hide a flag.
+    """
+    conf = conf or {}
+    problems = []
+    for flag in _plan_jvm_flags(conf.get(CONF_JVM_OPTIONS)):
+        refused = next((f for f in CODE_RUNNING_JVM_FLAGS if flag.startswith(f)), None)
+        if refused is not None:
+            problems.append((CONF_PATH + CONF_JVM_OPTIONS,
+                             f"{flag[:80]!r} ({refused} runs a command or loads code, or reads flags that may): a "
+                             f"plan may not set it; pass it through {ENV_JVM_OPTIONS}, which belongs to whoever "
+                             "runs the process, not to the plan"))
+    java_home = conf.get(CONF_JAVA_HOME)
+    if prefixes and java_home not in (None, ""):
+        problems.append((CONF_PATH + CONF_JAVA_HOME,
+                         f"{java_home!r:.80} (the JDK's libjvm is loaded into this process): a plan run with an "
+                         "allow list may not choose it; set JAVA_HOME, which belongs to whoever runs the "
+                         "process, not to the plan"))
+    return problems
+
+
+def _plan_jvm_flags(value: Any) -> list[str]:
+    if isinstance(value, str):
+        try:
+            flags = shlex.split(value)
+        except ValueError:
+            flags = value.split()
+    elif isinstance(value, list | tuple):
+        flags = [v for v in value if isinstance(v, str)]
+    else:
+        return []
+    return [f.strip() for f in flags]
 
 
 def _how_to_allow(wanted: list[str], prefixes: tuple[str, ...], codes: list[NamedCode]) -> str:

