@@ -161,28 +161,42 @@ class MemoryStore:
 
         Values parsed from JSON are owned by nobody else, so they are stored without the copy a Python write
         needs; they are still checked (a Java double can be NaN). A bad update raises, and the caller rolls
-        the whole action back.
+        the whole action back. Consecutive writes under one parent object (the common shape of a Java
+        action's log) find the parent once.
         """
+        log, undo, make = self._log, self._undo, tuple.__new__
+        last: tuple[str, str] | None = None
+        parent: _Node = self._short
         for update in updates:
             try:
                 memory, op, path, value = update
             except (ValueError, TypeError):
                 raise MemoryPathError(f"malformed memory update {update!r:.200}: expected "
                                       "[\"short_term\"|\"sensory\", \"set\"|\"new_object\", path, value]") from None
-            if memory not in SCOPES:
-                raise MemoryPathError(f"malformed memory update {update!r:.200}: unknown memory {memory!r}")
+            if memory not in SCOPES or type(path) is not str:
+                raise MemoryPathError(f"malformed memory update {update!r:.200}: unknown memory or a path that is "
+                                      "not a string")
             if op == "set":
                 if type(value) not in _FAST_SCALARS:
                     check_portable(value, f"{memory}.{path}")
-                parts = split_path(path)
-                parent = self._parent(memory, parts)
-                if type(parent.get(parts[-1])) is _Node:
+                head, _, leaf = path.rpartition(".")
+                if last is None or last[0] != memory or last[1] != head:
+                    parts = split_path(path)  # checks the whole path once per parent
+                    parent = self._parent(memory, parts)
+                    last = (memory, head)
+                elif not leaf:
+                    split_path(path)  # raises: an empty last segment
+                old = parent.get(leaf, _MISSING)
+                if type(old) is _Node:
                     raise MemoryPathError(f"memory path '{memory}.{path}' holds an object, which a value "
                                           "cannot replace")
-                self._put(parent, parts[-1], value)
-                self._log.append(MemoryUpdate(memory, "set", path, value))
+                if undo is not None:
+                    undo.append((parent, leaf, old))
+                parent[leaf] = value
+                log.append(make(MemoryUpdate, update))
             elif op == "new_object":
                 self.new_object(memory, path, overwrite=bool(value))
+                last = None
             else:
                 raise MemoryPathError(f"memory update has an unknown op {op!r}: {update!r:.200}")
 
