@@ -47,6 +47,14 @@ class ValueContractError(BridgeError, TypeError):
         super().__init__(f"path '{path}': {self.offending} is not a portable value{extra}; allowed: {allowed}")
 
 
+class EventError(BridgeError, ValueError):
+    """An event's wire form that breaks the event rules; names the field and says what to write instead.
+
+    The rules are the README's and ``tests/contract/events``, and the Java ``Event`` refuses the same inputs
+    with a ``BridgeException``. It is also a ``ValueError``, which reading an event raised before it existed.
+    """
+
+
 TriggerCategory = Literal[
     "syntax", "unsupported_construct", "unknown_event_type", "type_check", "referenced_attributes"
 ]

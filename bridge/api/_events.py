@@ -11,6 +11,7 @@ import uuid
 from typing import Any, ClassVar
 
 from bridge.api._values import dumps, loads
+from bridge.errors import EventError
 
 _REGISTRY: dict[str, type[Event]] = {}
 # Lineage fields upstream Flink Agents may put beside id/type/attributes: kept and carried both ways, written
@@ -18,6 +19,9 @@ _REGISTRY: dict[str, type[Event]] = {}
 LINEAGE = {"upstream_event_id": "upstream_event_id", "upstreamEventId": "upstream_event_id",
            "upstream_action_name": "upstream_action_name", "upstreamActionName": "upstream_action_name"}
 _WIRE_FIELDS = frozenset({"id", "type", "attributes", *LINEAGE})
+_PLAIN_FIELDS = frozenset({"id", "type", "attributes"})
+_FORM = ("an event is {id, type, attributes} plus optional upstream_event_id and upstream_action_name "
+         "(put other data in attributes)")
 
 
 class Event:
@@ -52,6 +56,18 @@ class Event:
         """Return one attribute (``default`` when absent)."""
         return self.attributes.get(name, default)
 
+    def get_attr(self, name: str) -> Any:
+        """Return one attribute, None when absent: Java's ``getAttr``, so code reads alike in both languages."""
+        return self.attributes.get(name)
+
+    def set_attr(self, name: str, value: Any) -> None:
+        """Set one attribute: Java's ``setAttr``. The value is checked when the event is sent, not here."""
+        self.attributes[name] = value
+
+    def get_type(self) -> str:
+        """Return the event type: Java's ``getType``."""
+        return self.type
+
     def to_dict(self) -> dict[str, Any]:
         """The wire form, as Python values (lineage fields only when the event has them)."""
         d = {"id": self.id, "type": self.type, "attributes": self.attributes}
@@ -65,21 +81,35 @@ class Event:
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> Event:
-        """Read the wire form; known types come back as their typed view, others as plain :class:`Event`."""
-        try:
-            event_type = data["type"]
-        except (KeyError, TypeError):
-            raise ValueError(f"an event needs 'type' (got {data!r:.200})") from None
+        """Read the wire form; known types come back as their typed view, others as plain :class:`Event`.
+
+        The rules are one contract with the Java ``Event`` (``tests/contract/events``), so an event either
+        language accepts means the same on both: an :class:`EventError` for a missing, blank or non-string
+        ``type``, an ``id`` that is not a string (absent: a fresh one is made), ``attributes`` that are not an
+        object (null or absent: none), a lineage field that is not a string or null or is given in both
+        casings, and any other top-level field.
+        """
+        if type(data) is not dict:
+            raise EventError(f"{_FORM}; got {type(data).__name__} {data!r:.200}")
+        event_type = data.get("type")
+        if type(event_type) is not str or not event_type.strip():
+            raise EventError(f"an event needs 'type', a non-blank string naming the event, e.g. \"order_placed\" "
+                             f"(got {data.get('type', '(missing)')!r:.100} in {data!r:.200})")
+        event_id = data.get("id")
+        if event_id is not None and type(event_id) is not str:
+            raise EventError(f"event '{event_type}': 'id' must be a string (or absent, for a fresh one), not "
+                             f"{type(event_id).__name__} {event_id!r:.100}")
+        attributes = data.get("attributes")
+        if attributes is None:
+            attributes = {}
+        elif type(attributes) is not dict:
+            raise EventError(f"event '{event_type}': 'attributes' must be an object of named values (or null for "
+                             f"none), not {type(attributes).__name__} {attributes!r:.100}")
         cls = _REGISTRY.get(event_type, Event)
         event = object.__new__(cls)
-        Event.__init__(event, event_type, data.get("attributes") or {}, data.get("id"))
-        if len(data) > 3 or not data.keys() <= _WIRE_FIELDS:
-            unknown = [k for k in data if k not in _WIRE_FIELDS]
-            if unknown:
-                raise ValueError(f"event '{event_type}' has unknown field(s) {', '.join(map(repr, unknown))}; an "
-                                 "event is {id, type, attributes} plus optional upstream_event_id and "
-                                 "upstream_action_name (put other data in attributes)")
-            event.lineage = {LINEAGE[k]: v for k, v in data.items() if k in LINEAGE and v is not None} or None
+        Event.__init__(event, event_type, attributes, event_id)
+        if not data.keys() <= _PLAIN_FIELDS:
+            event.lineage = _lineage(event_type, data)
         return event
 
     @staticmethod
@@ -94,6 +124,30 @@ class Event:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(type={self.type!r}, attributes={self.attributes!r}, id={self.id!r})"
+
+
+def _lineage(event_type: str, data: dict[str, Any]) -> dict[str, str] | None:
+    """The lineage fields of a wire form that has fields beyond id, type and attributes."""
+    unknown = [k for k in data if k not in _WIRE_FIELDS]
+    if unknown:
+        raise EventError(f"event '{event_type}' has unknown field(s) {', '.join(map(repr, unknown))}; {_FORM}")
+    lineage: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for name, value in data.items():
+        field = LINEAGE.get(name)
+        if field is None:
+            continue
+        if field in seen:
+            raise EventError(f"event '{event_type}' gives {field} twice, as {seen[field]!r} and {name!r}; "
+                             "write it once (upstream_event_id / upstream_action_name)")
+        seen[field] = name
+        if value is None:
+            continue
+        if type(value) is not str:
+            raise EventError(f"event '{event_type}': {name!r} must be a string or null, not "
+                             f"{type(value).__name__} {value!r:.100}")
+        lineage[field] = value
+    return lineage or None
 
 
 def _field(name: str) -> property:

@@ -1,12 +1,12 @@
 package dev.bridge.api;
 
-import com.fasterxml.jackson.annotation.JsonAlias;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -21,6 +21,10 @@ import java.util.UUID;
 @JsonPropertyOrder({"id", "type", "attributes", "upstream_event_id", "upstream_action_name"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Event {
+    private static final Set<String> WIRE_FIELDS = Set.of("id", "type", "attributes", "upstream_event_id",
+            "upstreamEventId", "upstream_action_name", "upstreamActionName");
+    private static final String FORM = "an event is {id, type, attributes} plus optional upstream_event_id and"
+            + " upstream_action_name (put other data in attributes)";
     private final String id;
     private final String type;
     private final Map<String, Object> attributes;
@@ -53,24 +57,82 @@ public class Event {
         this.attributes = attributes != null ? new LinkedHashMap<>(attributes) : new LinkedHashMap<>();
     }
 
-    @JsonCreator
-    static Event fromJson(
-            @JsonProperty("id") String id,
-            @JsonProperty("type") String type,
-            @JsonProperty("attributes") Map<String, Object> attributes,
-            @JsonProperty("upstream_event_id") @JsonAlias("upstreamEventId") String upstreamEventId,
-            @JsonProperty("upstream_action_name") @JsonAlias("upstreamActionName") String upstreamActionName) {
+    /**
+     * Reads the wire form, refusing what Python's {@code Event.from_dict} refuses (the shared cases in
+     * {@code tests/contract/events}).
+     *
+     * <p>It takes the whole JSON object as plain values rather than typed properties: Jackson would otherwise
+     * turn {@code "id": 5} into {@code "5"}, read {@code "attributes": null} and a missing one differently from
+     * other mistakes, and report unknown fields with its own exception instead of a {@link BridgeException}.
+     *
+     * @param data the event's JSON object, read as portable values
+     * @throws BridgeException for a missing, blank or non-string type, a non-string id (null: a fresh one),
+     *     attributes that are not an object (null: none), a lineage field that is not a string or null or is
+     *     given in both casings, and any other field
+     */
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    @SuppressWarnings("unchecked")
+    static Event fromJson(Object data) {
+        if (!(data instanceof Map)) {
+            throw new BridgeException(FORM + "; got " + describe(data));
+        }
+        Map<String, Object> fields = (Map<String, Object>) data;
+        Object type = fields.get("type");
+        if (!(type instanceof String) || ((String) type).isBlank()) {
+            throw new BridgeException("an event needs 'type', a non-blank string naming the event, e.g."
+                    + " \"order_placed\" (got " + (fields.containsKey("type") ? describe(type) : "(missing)") + ")");
+        }
+        for (String name : fields.keySet()) {
+            if (!WIRE_FIELDS.contains(name)) {
+                throw new BridgeException("event '" + type + "' has unknown field '" + name + "'; " + FORM);
+            }
+        }
+        Object id = fields.get("id");
+        if (id != null && !(id instanceof String)) {
+            throw new BridgeException("event '" + type + "': 'id' must be a string (or absent, for a fresh one), not "
+                    + describe(id));
+        }
+        Object attributes = fields.get("attributes");
+        if (attributes != null && !(attributes instanceof Map)) {
+            throw new BridgeException("event '" + type + "': 'attributes' must be an object of named values (or null"
+                    + " for none), not " + describe(attributes));
+        }
+        String upstreamEventId = lineage(fields, (String) type, "upstream_event_id", "upstreamEventId");
+        String upstreamActionName = lineage(fields, (String) type, "upstream_action_name", "upstreamActionName");
         Event event;
+        Map<String, Object> attrs = (Map<String, Object>) attributes;
         if (InputEvent.TYPE.equals(type)) {
-            event = new InputEvent(id, type, attributes);
+            event = new InputEvent((String) id, (String) type, attrs);
         } else if (OutputEvent.TYPE.equals(type)) {
-            event = new OutputEvent(id, type, attributes);
+            event = new OutputEvent((String) id, (String) type, attrs);
         } else {
-            event = new Event(id, type, attributes);
+            event = new Event((String) id, (String) type, attrs);
         }
         event.upstreamEventId = upstreamEventId;
         event.upstreamActionName = upstreamActionName;
         return event;
+    }
+
+    private static String lineage(Map<String, Object> fields, String type, String snake, String camel) {
+        if (fields.containsKey(snake) && fields.containsKey(camel)) {
+            throw new BridgeException("event '" + type + "' gives " + snake + " twice, as '" + snake + "' and '" + camel
+                    + "'; write it once (upstream_event_id / upstream_action_name)");
+        }
+        String name = fields.containsKey(camel) ? camel : snake;
+        Object value = fields.get(name);
+        if (value != null && !(value instanceof String)) {
+            throw new BridgeException("event '" + type + "': '" + name + "' must be a string or null, not "
+                    + describe(value));
+        }
+        return (String) value;
+    }
+
+    private static String describe(Object value) {
+        if (value == null) {
+            return "null";
+        }
+        String text = value instanceof byte[] ? "byte[" + ((byte[]) value).length + "]" : String.valueOf(value);
+        return value.getClass().getSimpleName() + " " + (text.length() <= 100 ? text : text.substring(0, 100) + "...");
     }
 
     /** Returns the id of the event whose action sent this one, when the sender recorded it; else null. */
