@@ -128,3 +128,38 @@ def test_an_input_file_of_bad_lines_only_still_writes_an_empty_output(tmp_path: 
     assert code == 1 and outputs == []
     assert "0 inputs, 0 outputs, 0 failed events, 1 bad input lines skipped" in err
 
+
+
+# -- a bad line first, last, and past the read-ahead window ------------------------------------------------
+READ_AHEAD = 4096  # the runtime's default input window; a bad line past it once lost the lines read before it
+
+
+def _numbered(total: int, bad_at: int) -> list[str]:
+    """``total`` lines, each with its own key ``k<line>``, and a bad one at line ``bad_at`` (1-based)."""
+    return ["{not json" if n == bad_at else json.dumps({"key": f"k{n}", "input": n}) for n in range(1, total + 1)]
+
+
+def _assert_outputs_of_lines(outputs: list[dict], lines: list[int]) -> None:
+    """One output per line in ``lines``, under that line's key, from that line's input: none lost or doubled."""
+    assert len(outputs) == len(lines)
+    assert sorted(o["key"] for o in outputs) == sorted(f"k{n}" for n in lines)
+    assert all(o["output"]["input"] == int(o["key"][1:]) and o["output"]["seen"] == 1 for o in outputs)
+
+
+@pytest.mark.parametrize(("total", "bad_at"), [(10, 1), (10, 10), (6000, 5001)],
+                         ids=["first line", "last line", "line 5001 of 6000"])
+def test_a_bad_line_anywhere_is_skipped_and_every_valid_line_has_its_output(tmp_path: Path, total: int,
+                                                                            bad_at: int) -> None:
+    assert total < READ_AHEAD or bad_at > READ_AHEAD
+    code, err, outputs = _run(tmp_path, _numbered(total, bad_at))
+    assert code == 1, err
+    assert f"in.jsonl:{bad_at}: not valid JSON" in err and "1 bad input lines skipped" in err
+    _assert_outputs_of_lines(outputs, [n for n in range(1, total + 1) if n != bad_at])
+
+
+@pytest.mark.parametrize(("total", "bad_at"), [(6000, 5001), (10, 1)], ids=["line 5001 of 6000", "first line"])
+def test_stop_mode_runs_exactly_the_lines_before_a_bad_line(tmp_path: Path, total: int, bad_at: int) -> None:
+    code, err, outputs = _run(tmp_path, _numbered(total, bad_at), "--on-bad-input", "stop")
+    assert code == 2, err
+    assert f"in.jsonl:{bad_at}: not valid JSON" in err and "the input ends here" in err
+    _assert_outputs_of_lines(outputs, list(range(1, bad_at)))
