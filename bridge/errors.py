@@ -141,10 +141,12 @@ class MemoryPathError(BridgeError):
     """
 
 
-class ContextError(BridgeError):
+class ContextError(BridgeError, TypeError):
     """A ``RunnerContext`` used where it is not valid.
 
-    From a thread that is not running the action (a durable call's worker), or after the action finished.
+    From a thread that is not running the action (a durable call's worker), after the action finished, or
+    with an argument it cannot take (``send_event`` of a non-event, a non-callable durable call, a bad
+    ``timeout=``). It is also a ``TypeError``, what such misuse raised before.
     """
 
 

@@ -177,7 +177,7 @@ class JavaActionKind:
     per-character conversion a ``str`` ↔ ``java.lang.String`` crossing costs.
     """
 
-    __slots__ = ("name", "host", "_java_host", "_invoke", "_resume", "context")
+    __slots__ = ("name", "host", "handle", "_java_host", "_invoke", "_resume", "_abandon", "context")
 
     def __init__(self, name: str, handle: Any, host: Any, java_host: Any) -> None:
         self.name = name
@@ -185,6 +185,8 @@ class JavaActionKind:
         self._java_host = java_host
         self._invoke = handle.invokeUtf8
         self._resume = handle.resumeUtf8
+        self._abandon = handle.abandon
+        self.handle = handle  # the dev.bridge.runtime.JavaAction
         self.context = f"Java action '{name}'"
 
     def start(self, executor: ActionExecutor, event: Event, ctx: Any) -> ActionState:
@@ -204,6 +206,10 @@ class JavaActionKind:
         except Exception as exc:
             return ActionState("failed", error=translate(exc, self.context))
         return self._outcome(executor, out, ctx)
+
+    def abandon(self, ref: str) -> None:
+        """The run under ``ref`` will not be resumed (its run raised or was stopped): Java drops it."""
+        self._abandon(ref)
 
     def _outcome(self, executor: ActionExecutor, out: Any, ctx: Any) -> ActionState:
         try:

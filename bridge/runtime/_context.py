@@ -9,6 +9,7 @@ attribute or path), and a call from another thread (a durable call's worker) or 
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -19,7 +20,7 @@ from bridge.api._events import Event
 from bridge.api._memory import MemoryObject
 from bridge.api._resources import ResourceType
 from bridge.api._values import check_portable
-from bridge.errors import ContextError
+from bridge.errors import ContextError, ValueContractError
 from bridge.runtime._memory import MemoryStore, MemoryView
 
 _call_ids = itertools.count(1)
@@ -65,9 +66,9 @@ class HostRunnerContext(RunnerContext):
     def send_event(self, event: Event) -> None:
         self.check_owner()
         if not isinstance(event, Event):
-            raise TypeError(f"send_event takes an Event, got {type(event).__name__}")
+            raise ContextError(f"send_event takes an Event, got {type(event).__name__}")
         if not isinstance(event.type, str):
-            raise TypeError(f"an event type is a str, got {type(event.type).__name__}")
+            raise ValueContractError(f"event '{event.type}' type", type(event.type), "an event type is a str")
         check_portable(event.attributes, f"event '{event.type}' attribute")
         self.sent.append(event)
 
@@ -98,10 +99,7 @@ class HostRunnerContext(RunnerContext):
     def durable_execute(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None,
                         reconciler: Callable[[], Any] | None = None, durable_id: str | None = None,
                         **kwargs: Any) -> Any:
-        call = self._call(fn, args, kwargs, timeout, reconciler, durable_id)
-        if call.timeout is None:
-            return fn(*args, **kwargs)
-        return _call_with_timeout(call)
+        return _run_on_own_thread(self._call(fn, args, kwargs, timeout, reconciler, durable_id))
 
     def durable_execute_async(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None,
                               reconciler: Callable[[], Any] | None = None, durable_id: str | None = None,
@@ -112,22 +110,24 @@ class HostRunnerContext(RunnerContext):
               reconciler: Callable[[], Any] | None, durable_id: str | None) -> PendingCall:
         self.check_owner()
         if not callable(fn):
-            raise TypeError(f"durable_execute takes a callable, got {type(fn).__name__}")
+            raise ContextError(f"durable_execute takes a callable, got {type(fn).__name__}")
         if reconciler is not None and not callable(reconciler):
-            raise TypeError(f"reconciler= takes a callable, got {type(reconciler).__name__}")
+            raise ContextError(f"reconciler= takes a callable, got {type(reconciler).__name__}")
         if timeout is None:
             timeout = self.call_timeout
-        elif not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
-            raise ValueError(f"timeout= takes a positive number of seconds, got {timeout!r}")
+        elif not isinstance(timeout, int | float) or isinstance(timeout, bool) or not timeout > 0:
+            raise ContextError(f"timeout= takes a positive number of seconds (math.inf for no limit), got "
+                               f"{timeout!r}")
         self.calls.append(fn)
         return PendingCall(f"c{next(_call_ids)}", fn, args, kwargs, timeout=timeout, reconciler=reconciler,
                            durable_id=durable_id)
 
 
-def _call_with_timeout(call: PendingCall) -> Any:
+def _run_on_own_thread(call: PendingCall) -> Any:
     """Run a synchronous durable call on a daemon thread and wait at most its timeout.
 
-    A call that overruns is abandoned (Python cannot stop a thread); the action gets a
+    On its own thread the call cannot use the action's context (the thread guard sees another thread), and
+    a call that overruns is abandoned (Python cannot stop a thread): the action gets a
     :class:`CallTimeoutError` it may catch, and the thread cannot hold the process's exit.
     """
     box: list[Any] = []
@@ -140,7 +140,7 @@ def _call_with_timeout(call: PendingCall) -> Any:
 
     thread = threading.Thread(target=work, name=f"bridge-call-{call.call_id}", daemon=True)
     thread.start()
-    thread.join(call.timeout)
+    thread.join(None if call.timeout is None or call.timeout == math.inf else call.timeout)
     if not box:
         raise call.timed_out()
     ok, value = box[0]

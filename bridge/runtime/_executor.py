@@ -62,6 +62,9 @@ class ActionKind(Protocol):
 
 
 Dispatch = Callable[[str, PendingCall], None]
+# What an action may raise and still only fail its event: sys.exit() in an action is the action's failure, not
+# the end of every key's run. KeyboardInterrupt still stops the run (a signal, handled by the host).
+ACTION_FAILURES = (Exception, SystemExit)
 _WAITABLE = (PendingCall, Gather)
 
 
@@ -90,7 +93,7 @@ class PythonActionKind:
     def start(self, executor: ActionExecutor, event: Event, ctx: RunnerContext) -> ActionState:
         try:
             result = self.fn(event, ctx)
-        except Exception as exc:
+        except ACTION_FAILURES as exc:
             return _failed(exc)
         if inspect.isgenerator(result) or inspect.iscoroutine(result):
             return executor.advance(self, executor.new_ref("py"), result, None, None)
@@ -163,14 +166,21 @@ class ActionExecutor:
         return ref in self._suspended
 
     def forget_all(self) -> None:
-        """Abandon every suspended run (a run that raised or was stopped); coroutines are closed."""
-        for _, entry in self._suspended.values():
-            coro = getattr(entry, "coro", None)
-            if coro is not None:
-                try:
+        """Abandon every suspended run (a run that raised or was stopped).
+
+        Coroutines are closed, and a kind that holds runs elsewhere (a Java action's suspended replay) is
+        told to drop them.
+        """
+        for ref, (kind, entry) in self._suspended.items():
+            try:
+                abandon = getattr(kind, "abandon", None)
+                if abandon is not None:
+                    abandon(ref)
+                coro = getattr(entry, "coro", None)
+                if coro is not None:
                     coro.close()
-                except Exception:  # noqa: BLE001 - an action's cleanup failing must not mask the reset
-                    pass
+            except ACTION_FAILURES:  # an action's cleanup failing must not mask the reset
+                pass
         self._suspended.clear()
 
     def advance(self, kind: ActionKind, ref: str, coro: Any, value: Any, error: BaseException | None
@@ -181,7 +191,7 @@ class ActionExecutor:
                 awaited = coro.send(value) if error is None else coro.throw(error)
             except StopIteration:
                 return DONE
-            except Exception as exc:
+            except ACTION_FAILURES as exc:
                 return _failed(exc)
             if isinstance(awaited, _WAITABLE):
                 break

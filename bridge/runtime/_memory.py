@@ -60,7 +60,7 @@ _FAST_SCALARS = frozenset({int, bool, type(None), bytes})
 
 def split_path(path: str) -> list[str]:
     """Path parts; cached, since actions write the same few paths over and over."""
-    parts = _SPLIT_CACHE.get(path)
+    parts = _SPLIT_CACHE.get(path) if type(path) is str else None
     if parts is None:
         if not isinstance(path, str):
             raise MemoryPathError(f"a memory path is a str, got {type(path).__name__} {path!r:.80}")
@@ -129,7 +129,7 @@ class MemoryStore:
         if type(value) not in _FAST_SCALARS:
             check_portable(value, f"{memory}.{path}")
             value = copy_portable(value)
-        parts = _SPLIT_CACHE.get(path) or split_path(path)
+        parts = (_SPLIT_CACHE.get(path) if type(path) is str else None) or split_path(path)
         parent = self._parent(memory, parts) if len(parts) > 1 else (
             self._short if memory == "short_term" else self._root(memory))
         leaf = parts[-1]

@@ -39,11 +39,14 @@ class RunReport:
         return not self.errors
 
 
-def _timeout(value: Any) -> float | None:
+DEFAULT_CALL_TIMEOUT = 300.0  # seconds a durable call may take unless the call, the runtime or the plan says
+
+
+def _timeout(value: Any) -> float:
     if value is None:
-        return None
-    if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-        raise PlanError(f"a call timeout is a positive number of seconds, got {value!r}",
+        return DEFAULT_CALL_TIMEOUT
+    if not isinstance(value, int | float) or isinstance(value, bool) or not value > 0:
+        raise PlanError(f"a call timeout is a positive number of seconds (inf for no limit), got {value!r}",
                         path="config.conf_data.bridge.call_timeout")
     return float(value)
 
@@ -65,8 +68,8 @@ class Runtime:
 
     ``max_steps`` bounds the action steps of one input's run (an event that triggers itself fails the input
     with :class:`~bridge.errors.StepLimitError` instead of running forever); ``call_timeout`` is the default
-    timeout in seconds of durable calls (the plan's ``bridge.call_timeout`` config when not given; None: no
-    limit); ``window`` bounds how many read inputs may be unfinished at once.
+    timeout in seconds of durable calls (when not given: the plan's ``bridge.call_timeout``, else 300 s;
+    ``math.inf`` for no limit); ``window`` bounds how many read inputs may be unfinished at once.
     """
 
     def __init__(self, plan: AgentPlan | str | os.PathLike[str] | type, *, workers: int = 8, window: int = 4096,

@@ -18,12 +18,13 @@ lines appear while later ones are awaited.
 from __future__ import annotations
 
 import heapq
+import math
 import queue
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
@@ -33,14 +34,14 @@ from bridge.api._values import check_portable
 from bridge.errors import ActionError, StepLimitError
 from bridge.runtime._context import HostRunnerContext
 from bridge.runtime._executor import ActionExecutor, ActionState
+from bridge.runtime._keys import KeyTable, KeyWork
 from bridge.runtime._memory import MemoryStore, MemoryUpdate
 from bridge.runtime._routing import Router
-from bridge.runtime._workers import WorkerPool
+from bridge.runtime._workers import Job, WorkerPool
 
 _INPUT = "\0input"  # a ref no action has: the queue item carries an input from a live source
 _STOP = "\0stop"  # wakes a blocked scheduler after request_stop()
 _END: Any = object()
-_SPARE = 256  # idle _Key objects kept for reuse (their deques are the costly part to make)
 
 
 @dataclass(slots=True)
@@ -52,28 +53,6 @@ class ActionRecord:
     event_type: str
     updates: list[MemoryUpdate]
     sent: list[Event]
-
-
-@dataclass(slots=True)
-class _Key:
-    """A key with work: it exists only while the key has queued, running or waiting work."""
-
-    key: Any
-    kid: Any
-    store: MemoryStore
-    inputs: deque[Any] = field(default_factory=deque)
-    events: deque[Event] = field(default_factory=deque)
-    todo: deque[tuple[str, Event]] = field(default_factory=deque)
-    running: HostRunnerContext | None = None
-    running_action: tuple[str, Event] | None = None
-    in_run: bool = False  # an input's run is under way
-    steps: int = 0  # action steps of the current input's run
-
-
-def key_id(key: Any) -> Any:
-    """The identity of a key: its JSON value exactly, so ``1``, ``1.0`` and ``true`` are three keys."""
-    t = type(key)
-    return key if t is str else (t, key)
 
 
 class _Raised:
@@ -95,13 +74,11 @@ class Scheduler:
         self.executor = executor_factory(self._dispatch)
         self._make_context = make_context
         self._max_steps = max_steps
-        self._keys: dict[Any, _Key] = {}  # keys with work
-        self._spare: list[_Key] = []
-        self._stores: dict[Any, MemoryStore] = {}  # keys with short-term memory (or with work)
-        self._ready: deque[_Key] = deque()
-        self._waiting: dict[str, _Key] = {}
+        self._keys = KeyTable()
+        self._ready: deque[KeyWork] = deque()
+        self._waiting: dict[str, KeyWork] = {}
         self._early: dict[str, list[Any]] = {}
-        self._calls: set[tuple[str, str]] = set()  # (ref, call id) of durable calls in flight
+        self._calls: dict[tuple[str, str], Job] = {}  # durable calls in flight by (ref, call id)
         self._deadlines: list[tuple[float, int, str, PendingCall]] = []
         self._seq = 0
         self._stop_at: float | None = None
@@ -122,11 +99,11 @@ class Scheduler:
                 result = CallResult(call.call_id, error=exc)
             post((ref, (call.call_id, result)))
 
-        self._calls.add((ref, call.call_id))
-        if call.timeout is not None:
+        job = self._pool.submit(work)
+        self._calls[(ref, call.call_id)] = job
+        if call.timeout is not None and call.timeout != math.inf:
             self._seq += 1
             heapq.heappush(self._deadlines, (time.monotonic() + call.timeout, self._seq, ref, call))
-        self._pool.submit(work)
 
     def wake(self, ref: str, payload: Any = None) -> None:
         """Post a completion from any thread (used by the JVM's wake thread)."""
@@ -141,17 +118,13 @@ class Scheduler:
 
     # -- state ------------------------------------------------------------------------------------
     def store_for(self, key: Any) -> MemoryStore:
-        """The key's memory store, created on first use and kept while it holds short-term memory."""
-        kid = key_id(key)
-        store = self._stores.get(kid)
-        if store is None:
-            store = self._stores[kid] = MemoryStore()
-        return store
+        """The key's memory store, for inspection between runs (see :meth:`KeyTable.store_for`)."""
+        return self._keys.store_for(key)
 
     @property
     def key_count(self) -> int:
         """Keys whose state is held: those with work or with short-term memory."""
-        return len(self._stores)
+        return len(self._keys)
 
     def close(self) -> None:
         """Stop the workers (they are daemon threads: a blocked call cannot hold the process's exit)."""
@@ -204,18 +177,8 @@ class Scheduler:
             self._reset()
 
     def _accept(self, key: Any, payload: Any) -> None:
-        kid = key_id(key)
-        ks = self._keys.get(kid)
-        if ks is None:
-            store = self._stores.get(kid)
-            if store is None:
-                store = self._stores[kid] = MemoryStore()
-            if self._spare:
-                ks = self._spare.pop()
-                ks.key, ks.kid, ks.store = key, kid, store
-            else:
-                ks = _Key(key, kid, store)
-            self._keys[kid] = ks
+        ks, new = self._keys.work_for(key)
+        if new:
             self._ready.append(ks)
         ks.inputs.append(payload)
         self._pending += 1
@@ -284,9 +247,8 @@ class Scheduler:
     def _complete(self, ref: str, payload: Any) -> None:
         if type(payload) is tuple:  # a durable call's (call id, result)
             token = (ref, payload[0])
-            if token not in self._calls:  # timed out already, or left from an earlier run: dropped
+            if self._calls.pop(token, None) is None:  # timed out already, or left from an earlier run: dropped
                 return
-            self._calls.discard(token)
         ks = self._waiting.pop(ref, None)
         if ks is not None:
             self._settle(ks, self.executor.resume(ref, payload))
@@ -299,11 +261,12 @@ class Scheduler:
         now = time.monotonic()
         while deadlines and deadlines[0][0] <= now:
             _, _, ref, call = heapq.heappop(deadlines)
-            token = (ref, call.call_id)
-            if token in self._calls:
+            job = self._calls.get((ref, call.call_id))
+            if job is not None:
+                job.abandon()  # its thread stays busy; the pool lends a replacement
                 self._complete(ref, (call.call_id, CallResult(call.call_id, error=call.timed_out())))
 
-    def _step(self, ks: _Key) -> None:
+    def _step(self, ks: KeyWork) -> None:
         """Advance one key by one action."""
         while not ks.todo:
             if ks.events:
@@ -337,20 +300,15 @@ class Scheduler:
         ks.store.begin()
         self._settle(ks, self.executor.start(name, event, ctx))
 
-    def _idle(self, ks: _Key) -> None:
+    def _idle(self, ks: KeyWork) -> None:
         """The key has no work left: keep only its memory, and nothing at all when that is empty."""
         if ks.inputs:  # stopping: inputs not started are dropped with the run, and counted
             self._pending -= len(ks.inputs)
             self.not_started += len(ks.inputs)
             ks.inputs.clear()
-        del self._keys[ks.kid]
-        if ks.store.empty:
-            self._stores.pop(ks.kid, None)
-        if len(self._spare) < _SPARE:  # its deques are empty: reuse it for the next key that gets work
-            ks.key = ks.kid = ks.store = None  # type: ignore[assignment]
-            self._spare.append(ks)
+        self._keys.idle(ks)
 
-    def _settle(self, ks: _Key, state: ActionState) -> None:
+    def _settle(self, ks: KeyWork, state: ActionState) -> None:
         """Act on an action's state: wait for a wake-up, or commit its effects, or roll them back."""
         while state.status == "suspended":
             assert state.ref is not None
@@ -382,7 +340,7 @@ class Scheduler:
         self._ready.append(ks)
 
     @staticmethod
-    def _foreign_effects(ks: _Key, ctx: HostRunnerContext, state: ActionState) -> list[Event]:
+    def _foreign_effects(ks: KeyWork, ctx: HostRunnerContext, state: ActionState) -> list[Event]:
         """Apply a Java action's update log and read its events, under the rules Python writes obey."""
         if state.updates:
             ks.store.apply(state.updates)
@@ -393,7 +351,7 @@ class Scheduler:
             sent.append(event)
         return sent
 
-    def _fail(self, ks: _Key, name: str, event: Event, error: BaseException, details: str) -> None:
+    def _fail(self, ks: KeyWork, name: str, event: Event, error: BaseException, details: str) -> None:
         """Fail the input's run: the action's writes are rolled back, nothing it sent is delivered."""
         ks.store.rollback()
         ks.events.clear()
@@ -402,17 +360,12 @@ class Scheduler:
 
     def _reset(self) -> None:
         """Drop every trace of the run's unfinished work; committed memory stays."""
-        for ks in list(self._keys.values()):
-            if ks.running is not None:
-                ks.running.close()
-                ks.store.rollback()
-            ks.store.clear_sensory()
-            if ks.store.empty:
-                self._stores.pop(ks.kid, None)
-        self._keys.clear()
+        self._keys.reset()
         self._ready.clear()
         self._waiting.clear()
         self._early.clear()
+        for job in self._calls.values():
+            job.abandon()
         self._calls.clear()
         self._deadlines.clear()
         self.executor.forget_all()

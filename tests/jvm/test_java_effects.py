@@ -169,3 +169,29 @@ def test_a_non_portable_attribute_sent_to_a_java_action_fails_the_python_sender(
     assert (error.key, error.action, error.event_type) == ("k", "sender", "_input_event")
     assert isinstance(error.cause, ValueContractError)
     assert "event 'x' attribute.s" in str(error)
+
+
+def test_a_run_that_raised_leaves_no_suspended_java_action_behind(java_built) -> None:
+    import jpype
+
+    from bridge import Runtime
+    from tests.conftest import java_fn, java_plan
+
+    gates = "dev.bridge.examples.GateActions"
+    plan = java_plan({"await_gate": (java_fn(gates, "awaitGate"), ["_input_event"])})
+    gate = "abandoned-by-a-raising-run"
+
+    def inputs():
+        yield "k", {"gate": gate}
+        yield "other", {"gate": gate}
+        raise OSError("the input source broke")
+
+    with Runtime(plan) as rt:
+        handle = rt._scheduler.executor._kinds["await_gate"].handle
+        with pytest.raises(OSError):
+            rt.run(inputs())
+        try:
+            assert handle.suspendedCount() == 0
+            assert rt._scheduler.executor.suspended_count == 0
+        finally:
+            jpype.JClass(gates).openGate(gate)

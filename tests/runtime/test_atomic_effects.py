@@ -216,6 +216,8 @@ class SyncThreadGuard(Agent):
     def handle(event, ctx):
         with pytest.raises(ContextError):
             ctx.durable_execute(write_memory_from_worker, ctx, timeout=5)
+        with pytest.raises(ContextError):  # with no timeout of its own too: it still runs on its own thread
+            ctx.durable_execute(write_memory_from_worker, ctx)
         ctx.send_event(OutputEvent(output="refused"))
 
 
@@ -308,3 +310,32 @@ def test_a_thread_the_action_starts_is_refused_like_a_worker() -> None:
         assert _state(rt, "k")[0] == {}
     assert report.outputs == [("k", "joined")]
     assert len(THREAD_ERRORS) == 1 and "another thread" in str(THREAD_ERRORS[0])
+
+
+class ExitsForOneKey(Agent):
+    @action(InputEvent)
+    @staticmethod
+    def handle(event, ctx):
+        ctx.short_term_memory.set("n", 1)
+        if ctx.key == "exits":
+            import sys
+
+            sys.exit(3)
+        ctx.send_event(OutputEvent(output=ctx.key))
+
+
+def test_an_action_that_calls_sys_exit_fails_only_its_event() -> None:
+    with Runtime(ExitsForOneKey) as rt:
+        report = rt.run([("a", 1), ("exits", 1), ("b", 1)])
+        assert _state(rt, "exits")[0] == {}
+    assert sorted(report.outputs) == [("a", "a"), ("b", "b")]
+    [error] = report.errors
+    assert error.key == "exits" and isinstance(error.cause, SystemExit)
+
+
+def test_looking_at_keys_does_not_grow_the_runtime_state() -> None:
+    with Runtime(ExitsForOneKey) as rt:
+        for i in range(3000):
+            assert rt.short_term_memory(f"never-{i}").get("n") is None
+        rt.run([("a", 1)])
+        assert rt._scheduler.key_count == 1  # only "a", which has memory

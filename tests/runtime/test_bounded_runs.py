@@ -205,6 +205,34 @@ def test_a_sync_durable_call_past_its_timeout_raises_call_timeout_error() -> Non
     assert report.outputs == [("k", "timed out")]
 
 
+class TimesOutThenQuick(Agent):
+    @action(InputEvent)
+    @staticmethod
+    async def handle(event, ctx):
+        if event.input == "block":
+            try:
+                await ctx.durable_execute_async(wait_forever, NEVER, timeout=0.2)
+            except TimeoutError:
+                pass
+        result = await ctx.durable_execute_async(str.upper, "quick", timeout=WAIT)
+        ctx.send_event(OutputEvent(output=result))
+
+
+def test_calls_that_timed_out_do_not_starve_the_workers_of_later_calls() -> None:
+    # Two workers, both held by abandoned calls: the later calls still run, on threads lent in their place.
+    with Runtime(TimesOutThenQuick, workers=2) as rt:
+        report = rt.run([("a", "block"), ("b", "block"), ("c", "go"), ("d", "go")])
+    assert report.ok, report.errors
+    assert sorted(report.outputs) == [(k, "QUICK") for k in "abcd"]
+
+
+def test_durable_calls_have_a_finite_default_timeout() -> None:
+    import math
+
+    with Runtime(TimesOut) as rt:
+        assert 0 < rt._call_timeout < math.inf
+
+
 # -- 8: request_stop from another thread --------------------------------------------------------------------
 class MaybeBlocks(Agent):
     @action(InputEvent)

@@ -160,6 +160,21 @@ public final class JavaAction {
         }
     }
 
+    /**
+     * Drops a suspended run that the host will not resume (the host's run failed or was stopped), so it
+     * does not stay in memory. Its background calls may still finish; their results are dropped.
+     *
+     * @param ref the ref of a {@code suspended} result; unknown refs are ignored
+     */
+    public void abandon(String ref) {
+        suspended.remove(ref);
+    }
+
+    /** Returns how many runs are suspended (for tests and diagnostics). */
+    public int suspendedCount() {
+        return suspended.size();
+    }
+
     private byte[] attempt(DurableRun run, HostAccess host) throws Exception {
         Event event;
         try {
