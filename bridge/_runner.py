@@ -94,6 +94,9 @@ class _Session:
                 runtime = self._load()
             except BridgeError as exc:
                 return self._end_early(f"error: {exc}", 2)
+            except BaseException as exc:  # noqa: BLE001 - e.g. sys.exit() in a module the plan names, at import
+                return self._end_early(f"error: loading the plan raised {type(exc).__name__}: {exc} (the plan's "
+                                       "code ended the load; nothing ran)\n" + _trace(exc), 2)
             if stopper.code is not None:
                 return self._end_early("stopped while loading the plan; nothing ran", stopper.code)
             self.runtime = runtime
@@ -142,13 +145,16 @@ class _Session:
         show = sys.stderr.isatty() if self.opts.progress is None else self.opts.progress
         total = None if live or not show else count_lines(self.opts.input)
         self._bar = _progress(show, total)
-        error: Exception | None = None
+        error: BaseException | None = None
         report = None
         with self._bar:
             try:
                 report = self.runtime.run(self.reader, on_output=self.sink.write,  # type: ignore[union-attr]
                                           on_progress=self._progress, live=live)
-            except Exception as exc:  # noqa: BLE001 - reported; the outputs so far are still put in place
+            except BaseException as exc:  # noqa: BLE001 - reported; the outputs so far are still put in place
+                # BaseException too: a SystemExit or KeyboardInterrupt an action raised must not skip the
+                # rename of --output and the summary. Signals never arrive here as exceptions: StopOnSignal's
+                # handlers replace Python's (no KeyboardInterrupt) and stop the run through request_stop.
                 error = exc
         assert self.stopper is not None
         self.stopper.finished()
@@ -176,7 +182,7 @@ class _Session:
             with contextlib.suppress(Exception):
                 self.runtime.request_stop(self.opts.grace)
 
-    def _finish(self, report: Any, error: Exception | None) -> int:
+    def _finish(self, report: Any, error: BaseException | None) -> int:
         """Flush, put the output in place, print failures and the summary; the exit code."""
         assert self.sink is not None and self.reader is not None and self.stopper is not None
         output_problem = self._settle_output()
@@ -187,10 +193,11 @@ class _Session:
                     _echo("  " + err.details.rstrip().replace("\n", "\n  "))
         if isinstance(error, BridgeError):
             _echo(f"error: {error}")
-        elif error is not None:  # a bug in bridge, not in the plan or the input: show where
-            import traceback
-
-            _echo("internal error (please report it with this text):\n" + "".join(traceback.format_exception(error)))
+        elif isinstance(error, Exception):  # a bug in bridge, not in the plan or the input: show where
+            _echo("internal error (please report it with this text):\n" + _trace(error))
+        elif error is not None:  # SystemExit, KeyboardInterrupt, ... that an action raised and nothing caught
+            _echo(f"error: the run was ended by {type(error).__name__}: {error} raised in the plan's code (raise "
+                  "an ordinary exception to fail one event instead):\n" + _trace(error))
         inputs = report.inputs if report is not None else self.finished_inputs
         failed = len(report.errors) if report is not None else 0
         summary = f"{inputs} inputs, {self.sink.written} outputs, {failed} failed events"
@@ -256,6 +263,12 @@ class _Session:
         _echo(f"stopped by {_signame(code - 128)}: {self.finished_inputs} inputs finished, {written} outputs "
               "written; inputs still running were abandoned (raise --grace to give them longer)")
         _leave(code, hard_exit=True)
+
+
+def _trace(error: BaseException) -> str:
+    import traceback
+
+    return "".join(traceback.format_exception(error))
 
 
 def _signame(signum: int) -> str:
