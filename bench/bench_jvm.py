@@ -25,6 +25,7 @@ from bridge.plan import JavaFunction
 from bridge.runtime import ActionExecutor, MemoryStore
 from bridge.runtime._context import HostRunnerContext
 from bridge.runtime._executor import PythonActionKind
+from bridge.runtime._scheduler import Scheduler
 
 
 def interleaved_ns(fns: dict[str, Callable[[], Any]], n: int, rounds: int = 7) -> dict[str, float]:
@@ -76,10 +77,13 @@ def hop_runner(kind: Any) -> Callable[[], Any]:
     event = Event(type="bench", attributes={"n": 1})
 
     def hop() -> None:
+        # What the scheduler does for one action: journal, run, apply a Java action's effects, commit.
         ctx = HostRunnerContext("k", store, None, {}, None)
+        store.begin()
         state = executor.start("hop", event, ctx)
-        assert state.status == "done" and len(ctx.sent) == 1
-        store.take_log()
+        sent = Scheduler._foreign_effects(store, ctx, state) if state.updates or state.events else ctx.sent
+        assert state.status == "done" and len(sent) == 1
+        store.commit()
 
     return hop
 

@@ -325,7 +325,7 @@ class Scheduler:
         ctx.close()
         if state.status == "done":
             try:
-                sent = self._foreign_effects(ks, ctx, state) if state.updates or state.events else ctx.sent
+                sent = self._foreign_effects(ks.store, ctx, state) if state.updates or state.events else ctx.sent
             except Exception as exc:  # a bad update or event from another language: the action failed
                 state = ActionState("failed", error=exc)
             else:
@@ -340,10 +340,10 @@ class Scheduler:
         self._ready.append(ks)
 
     @staticmethod
-    def _foreign_effects(ks: KeyWork, ctx: HostRunnerContext, state: ActionState) -> list[Event]:
+    def _foreign_effects(store: MemoryStore, ctx: HostRunnerContext, state: ActionState) -> list[Event]:
         """Apply a Java action's update log and read its events, under the rules Python writes obey."""
         if state.updates:
-            ks.store.apply(state.updates)
+            store.apply(state.updates)
         sent = list(ctx.sent)
         for data in state.events or ():
             event = Event.from_dict(data)
