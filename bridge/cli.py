@@ -97,7 +97,7 @@ cannot write the same file at once.
               help="Most actions one input may run; more fails that input (an event type that loops).")
 @click.option("--call-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
               help="Fail a durable call that takes longer (the action receives a TimeoutError). "
-                   "Default: the runtime's.")
+                   "Default: the plan's bridge.call_timeout, else 300; 'inf' for no limit.")
 @click.option("--allow", "allow", multiple=True, metavar="PREFIX",
               help="Only let the plan name code under this module/class prefix (repeatable; also BRIDGE_ALLOW, "
                    "comma-separated), e.g. --allow myco.agents. A plan is code: it names modules, classes and "
