@@ -28,6 +28,14 @@ from bridge import Agent, InputEvent, OutputEvent, Runtime, action
 from bridge.plan import plan_from_data
 
 what, n = sys.argv[1], int(sys.argv[2])
+if what.endswith("-nojournal"):  # the same tree with the undo journal switched off: what atomicity costs
+    from bridge.runtime import MemoryStore
+    what = what[: -len("-nojournal")]
+    _begin = MemoryStore.begin
+    def begin(self):
+        _begin(self)
+        self._undo = None
+    MemoryStore.begin = begin
 
 class OneAction(Agent):
     @action(InputEvent)
@@ -102,18 +110,25 @@ def main() -> None:
         trees = {"baseline": args.baseline.resolve(), "this tree": HERE}
     rows = [("python", 40_000, "one-action Python plan (read+write+output), inputs/s", max),
             ("java", 20_000, "Java action hop (10 writes + 1 event), inputs/s", max)]
+    journal = [("python-nojournal", 40_000, "  the same without the undo journal (this tree)", max),
+               ("java-nojournal", 20_000, "  the same without the undo journal (this tree)", max)]
     print(f"{'measure':<58}" + "".join(f"{name:>14}" for name in trees) + (f"{'new/base':>10}" if args.baseline
                                                                           else ""))
-    for what, n, label, best in rows:
+    for (what, n, label, best), (plain, _, plain_label, _) in zip(rows, journal, strict=True):
         results = {name: [] for name in trees}
-        for _ in range(args.rounds):
+        without: list[float] = []
+        for _ in range(args.rounds):  # interleaved, so a busy moment hits every variant alike
             for name, tree in trees.items():
                 results[name].append(measure(tree, what, n))
+            without.append(measure(HERE, plain, n))
         values = {name: best(v) for name, v in results.items()}
         line = f"{label:<58}" + "".join(f"{v:>14,.0f}" for v in values.values())
         if args.baseline:
             line += f"{values['this tree'] / values['baseline']:>10.2f}"
         print(line, flush=True)
+        off = best(without)
+        print(f"{plain_label:<58}" + " " * (14 * (len(trees) - 1)) + f"{off:>14,.0f}"
+              f"{values['this tree'] / off:>10.2f}", flush=True)
     for what, n, label in (("idle", 1_000_000, "bytes per idle key, empty memory (1M keys)"),
                            ("one", 100_000, "bytes per idle key holding one value (100k keys)")):
         line = f"{label:<58}" + "".join(f"{measure(tree, what, n):>14,.0f}" for tree in trees.values())

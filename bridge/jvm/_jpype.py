@@ -167,6 +167,9 @@ class JPypeBridge(JavaBridge):
         }
 
 
+_KNOWN_PATHS = 64  # per memory and action: committed reads sent with each invoke at most
+
+
 class JavaActionKind:
     """A Java action as the executor sees it: started and resumed by ref.
 
@@ -175,9 +178,14 @@ class JavaActionKind:
 
     Events go in and results come back as UTF-8 JSON bytes (``byte[]``), which JPype copies without the
     per-character conversion a ``str`` ↔ ``java.lang.String`` crossing costs.
+
+    Java checks its memory writes against committed memory (the shared memory rules), which would cost a
+    call back into Python per object written under. Such a call costs tens of microseconds here, so the
+    kind remembers the paths an action asked for (``"asked"`` in its result) and sends their committed reads
+    with the next invoke: an action that touches the same paths each time makes no call back at all.
     """
 
-    __slots__ = ("name", "host", "handle", "_java_host", "_invoke", "_resume", "_abandon", "context")
+    __slots__ = ("name", "host", "handle", "_java_host", "_invoke", "_resume", "_abandon", "context", "_known")
 
     def __init__(self, name: str, handle: Any, host: Any, java_host: Any) -> None:
         self.name = name
@@ -188,14 +196,27 @@ class JavaActionKind:
         self._abandon = handle.abandon
         self.handle = handle  # the dev.bridge.runtime.JavaAction
         self.context = f"Java action '{name}'"
+        self._known: dict[str, list[str]] = {}  # memory -> paths to send committed reads of
 
     def start(self, executor: ActionExecutor, event: Event, ctx: Any) -> ActionState:
         self.host.ctx = ctx
         try:
-            out = self._invoke(dumps(event.to_dict()), self._java_host)
+            if self._known:
+                read = ctx.store.read_wire
+                known = {memory: {path: read(memory, path) for path in paths} for memory, paths in self._known.items()}
+                out = self._invoke(dumps(event.to_dict()), self._java_host, dumps(known))
+            else:
+                out = self._invoke(dumps(event.to_dict()), self._java_host)
         except Exception as exc:  # a JPype-level failure (the Java side catches its own throwables)
             return ActionState("failed", error=translate(exc, self.context))
         return self._outcome(executor, out, ctx)
+
+    def _remember(self, asked: dict[str, list[str]]) -> None:
+        for memory, paths in asked.items():
+            known = self._known.setdefault(memory, [])
+            for path in paths:
+                if path not in known and len(known) < _KNOWN_PATHS:
+                    known.append(path)
 
     def resume(self, executor: ActionExecutor, ref: str, payload: Any) -> ActionState:
         ctx = executor.suspended_entry(ref)
@@ -219,6 +240,9 @@ class JavaActionKind:
                                                          f"is not valid JSON: {exc}", context=self.context))
         status = result["status"]
         if status == "done":
+            asked = result.get("asked")
+            if asked:
+                self._remember(asked)
             return ActionState("done", updates=result.get("updates") or None, events=result.get("events") or None)
         if status == "suspended":
             ref = result["ref"]

@@ -165,25 +165,27 @@ class MemoryStore:
         action's log) find the parent once.
         """
         log, undo, make = self._log, self._undo, tuple.__new__
-        last: tuple[str, str] | None = None
+        last_memory: Any = None
+        last_head: Any = None
         parent: _Node = self._short
         for update in updates:
             try:
                 memory, op, path, value = update
-            except (ValueError, TypeError):
+                if op == "set":
+                    head, _, leaf = path.rpartition(".")
+                else:
+                    head = leaf = None
+            except (ValueError, TypeError, AttributeError):
                 raise MemoryPathError(f"malformed memory update {update!r:.200}: expected "
                                       "[\"short_term\"|\"sensory\", \"set\"|\"new_object\", path, value]") from None
-            if memory not in SCOPES or type(path) is not str:
-                raise MemoryPathError(f"malformed memory update {update!r:.200}: unknown memory or a path that is "
-                                      "not a string")
-            if op == "set":
+            if leaf is not None:
                 if type(value) not in _FAST_SCALARS:
                     check_portable(value, f"{memory}.{path}")
-                head, _, leaf = path.rpartition(".")
-                if last is None or last[0] != memory or last[1] != head:
-                    parts = split_path(path)  # checks the whole path once per parent
-                    parent = self._parent(memory, parts)
-                    last = (memory, head)
+                if head != last_head or memory != last_memory:
+                    if memory not in SCOPES:
+                        raise MemoryPathError(f"malformed memory update {update!r:.200}: unknown memory {memory!r}")
+                    parent = self._parent(memory, split_path(path))  # checks the whole path once per parent
+                    last_memory, last_head = memory, head
                 elif not leaf:
                     split_path(path)  # raises: an empty last segment
                 old = parent.get(leaf, _MISSING)
@@ -195,8 +197,11 @@ class MemoryStore:
                 parent[leaf] = value
                 log.append(make(MemoryUpdate, update))
             elif op == "new_object":
+                if memory not in SCOPES or type(path) is not str:
+                    raise MemoryPathError(f"malformed memory update {update!r:.200}: unknown memory or a path "
+                                          "that is not a string")
                 self.new_object(memory, path, overwrite=bool(value))
-                last = None
+                last_memory = None
             else:
                 raise MemoryPathError(f"memory update has an unknown op {op!r}: {update!r:.200}")
 

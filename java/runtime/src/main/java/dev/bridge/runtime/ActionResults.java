@@ -18,7 +18,7 @@ final class ActionResults {
     }
 
     static byte[] done(List<List<Object>> updates, List<Map<String, Object>> events,
-            List<DurableRun.CallRecord> records)
+            List<DurableRun.CallRecord> records, Map<String, List<String>> asked)
             throws Exception {
         List<Map<String, Object>> calls = new ArrayList<>(records.size());
         for (DurableRun.CallRecord record : records) {
@@ -37,6 +37,9 @@ final class ActionResults {
         result.put("updates", updates);
         result.put("events", events);
         result.put("calls", calls);
+        if (!asked.isEmpty()) {
+            result.put("asked", asked);
+        }
         return Json.mapper().writeValueAsBytes(result);
     }
 

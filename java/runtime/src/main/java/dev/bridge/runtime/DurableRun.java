@@ -13,12 +13,19 @@ import java.util.concurrent.CompletionException;
  */
 final class DurableRun {
     final byte[] eventJson;
+    /** Committed reads the host sent with the invoke (JSON, may be null); replays start from them too. */
+    final byte[] knownJson;
     final List<CallRecord> records = new ArrayList<>();
     private String pendingId;
     private CompletableFuture<Object> pending;
 
     DurableRun(byte[] eventJson) {
+        this(eventJson, null);
+    }
+
+    DurableRun(byte[] eventJson, byte[] knownJson) {
         this.eventJson = eventJson;
+        this.knownJson = knownJson;
     }
 
     void record(String id, Object result, Throwable error) {

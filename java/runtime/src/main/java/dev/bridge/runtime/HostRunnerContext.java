@@ -30,23 +30,56 @@ final class HostRunnerContext implements RunnerContext {
     private final List<List<Object>> updates = new ArrayList<>();
     /** Sent events as their wire form, taken when sent: a later change to the Event object is not sent. */
     private final List<Map<String, Object>> events = new ArrayList<>();
+    private final MemoryOverlay shortTermOverlay;
+    private final MemoryOverlay sensoryOverlay;
     private final MemoryObject shortTerm;
     private final MemoryObject sensory;
     private final Map<String, Resource> resources = new HashMap<>();
 
     HostRunnerContext(String actionName, Map<String, Object> planConfig, Map<String, Object> actionConfig,
             HostAccess host, DurableCalls calls) {
+        this(actionName, planConfig, actionConfig, host, calls, null);
+    }
+
+    /**
+     * A context whose memory starts from {@code known} committed reads ({@code {"short_term": {path: read},
+     * "sensory": {..}}}, may be null), so those paths need no call back to the host.
+     */
+    HostRunnerContext(String actionName, Map<String, Object> planConfig, Map<String, Object> actionConfig,
+            HostAccess host, DurableCalls calls, Map<?, ?> known) {
         this.actionName = actionName;
         this.planConfig = planConfig;
         this.actionConfig = actionConfig;
         this.host = host;
         this.calls = calls;
-        this.shortTerm = new HostMemoryObject(new MemoryOverlay(SHORT_TERM, host, updates), "");
-        this.sensory = new HostMemoryObject(new MemoryOverlay(SENSORY, host, updates), "");
+        this.shortTermOverlay = new MemoryOverlay(SHORT_TERM, host, updates);
+        this.sensoryOverlay = new MemoryOverlay(SENSORY, host, updates);
+        if (known != null) {
+            if (known.get(SHORT_TERM) instanceof Map) {
+                shortTermOverlay.seed((Map<?, ?>) known.get(SHORT_TERM));
+            }
+            if (known.get(SENSORY) instanceof Map) {
+                sensoryOverlay.seed((Map<?, ?>) known.get(SENSORY));
+            }
+        }
+        this.shortTerm = new HostMemoryObject(shortTermOverlay, "");
+        this.sensory = new HostMemoryObject(sensoryOverlay, "");
     }
 
     List<List<Object>> updates() {
         return updates;
+    }
+
+    /** Returns the paths read through calls back to the host, by memory; empty memories are left out. */
+    Map<String, List<String>> asked() {
+        Map<String, List<String>> asked = new LinkedHashMap<>();
+        if (!shortTermOverlay.asked().isEmpty()) {
+            asked.put(SHORT_TERM, shortTermOverlay.asked());
+        }
+        if (!sensoryOverlay.asked().isEmpty()) {
+            asked.put(SENSORY, sensoryOverlay.asked());
+        }
+        return asked;
     }
 
     List<Map<String, Object>> events() {

@@ -115,8 +115,23 @@ public final class JavaAction {
      * @return the result JSON as UTF-8
      */
     public byte[] invokeUtf8(byte[] eventJson, HostAccess host) {
+        return invokeUtf8(eventJson, host, null);
+    }
+
+    /**
+     * {@link #invokeUtf8(byte[], HostAccess)} with committed memory reads sent along, so the action does not
+     * call back for them: a host call costs far more than a few JSON bytes. A done result lists under
+     * {@code "asked"} the paths it still had to call back for; a host that sends those next time saves them.
+     *
+     * @param eventJson the event JSON as UTF-8
+     * @param host the host
+     * @param knownJson {@code {"short_term": {path: read}, "sensory": {..}}} as UTF-8 JSON, each read what
+     *     {@link HostAccess#readMemory} would answer now; null for none
+     * @return the result JSON as UTF-8
+     */
+    public byte[] invokeUtf8(byte[] eventJson, HostAccess host, byte[] knownJson) {
         try {
-            return attempt(new DurableRun(eventJson), host);
+            return attempt(new DurableRun(eventJson, knownJson), host);
         } catch (Throwable t) {
             return ActionResults.failed(t);
         }
@@ -184,7 +199,16 @@ public final class JavaAction {
                     + e.getOriginalMessage() + " in " + PortableValues.abbreviate(new String(run.eventJson, StandardCharsets.UTF_8)), e);
         }
         DurableCalls calls = new DurableCalls(actionName, run);
-        HostRunnerContext context = new HostRunnerContext(actionName, planConfig, actionConfig, host, calls);
+        Map<?, ?> known = null;
+        if (run.knownJson != null) {
+            Object parsed = Json.mapper().readValue(run.knownJson, Object.class);
+            if (!(parsed instanceof Map)) {
+                throw new BridgeException("action '" + actionName + "': the host's known memory reads are not a JSON"
+                        + " object");
+            }
+            known = (Map<?, ?>) parsed;
+        }
+        HostRunnerContext context = new HostRunnerContext(actionName, planConfig, actionConfig, host, calls, known);
         Throwable failure = null;
         try {
             handle.invokeExact(event, (RunnerContext) context);
@@ -204,7 +228,7 @@ public final class JavaAction {
         if (failure != null) {
             return ActionResults.failed(failure);
         }
-        return ActionResults.done(context.updates(), context.events(), run.records);
+        return ActionResults.done(context.updates(), context.events(), run.records, context.asked());
     }
 
     private static void checkParameterTypes(String actionName, String wanted, String[] parameterTypes) {

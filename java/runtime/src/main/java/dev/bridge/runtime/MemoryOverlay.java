@@ -29,6 +29,8 @@ final class MemoryOverlay {
     /** This attempt's writes by full path, including the parent objects they created. */
     private final Map<String, Node> written = new LinkedHashMap<>();
     private final Map<String, Node> hostReads = new HashMap<>();
+    /** Paths this attempt had to ask the host for: the host sends them with the next invoke instead. */
+    private final List<String> asked = new ArrayList<>();
 
     MemoryOverlay(String memory, HostAccess host, List<List<Object>> updates) {
         this.memory = memory;
@@ -188,22 +190,40 @@ final class MemoryOverlay {
         }
     }
 
+    /**
+     * Takes committed reads the host sent with the invoke ({@code {path: null | {"v"} | {"o", "n"}}}, what
+     * {@link HostAccess#readMemory} would answer now): each saves a call back to the host.
+     */
+    void seed(Map<?, ?> known) {
+        for (Map.Entry<?, ?> entry : known.entrySet()) {
+            String path = String.valueOf(entry.getKey());
+            hostReads.put(path, parseHostNode(path, entry.getValue(), null));
+        }
+    }
+
+    /** Returns the paths this attempt read through a call back to the host. */
+    List<String> asked() {
+        return asked;
+    }
+
     private Node readHost(String path) {
         Node cached = hostReads.get(path);
         if (cached == null) {
-            cached = parseHostNode(path, host.readMemory(memory, path));
+            String json = host.readMemory(memory, path);
+            Object parsed;
+            try {
+                parsed = json == null ? null : PortableValues.fromJson(json);
+            } catch (BridgeException e) {
+                throw new BridgeException(unexpected(path, json), e);
+            }
+            cached = parseHostNode(path, parsed, json);
             hostReads.put(path, cached);
+            asked.add(path);
         }
         return cached;
     }
 
-    private Node parseHostNode(String path, String json) {
-        Object parsed;
-        try {
-            parsed = json == null ? null : PortableValues.fromJson(json);
-        } catch (BridgeException e) {
-            throw new BridgeException(unexpected(path, json), e);
-        }
+    private Node parseHostNode(String path, Object parsed, String json) {
         if (parsed == null) {
             return Node.ABSENT;
         }
@@ -226,7 +246,7 @@ final class MemoryOverlay {
                 return new Node(Kind.OBJECT, null, fields, objects, false);
             }
         }
-        throw new BridgeException(unexpected(path, json));
+        throw new BridgeException(unexpected(path, json != null ? json : String.valueOf(parsed)));
     }
 
     private String unexpected(String path, String json) {

@@ -52,6 +52,34 @@ class JavaActionTest {
     }
 
     @Test
+    void shouldAskTheHostForWhatItDidNotSendAndNotForWhatItSent() {
+        InMemoryHost host = new InMemoryHost().put("short_term", "a.x", 1);
+        JavaAction action = action("writeAndSend");
+
+        Map<String, Object> first = parse(action.invoke(EVENT, host));
+        assertEquals(Map.of("short_term", List.of("a"), "sensory", List.of("scratch")), first.get("asked"));
+        int before = host.reads.size();
+
+        byte[] known = "{\"short_term\": {\"a\": {\"o\": [\"x\"], \"n\": []}}, \"sensory\": {\"scratch\": null}}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Map<String, Object> second = parse(new String(action.invokeUtf8(EVENT.getBytes(
+                java.nio.charset.StandardCharsets.UTF_8), host, known), java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals("done", second.get("status"), second.toString());
+        assertEquals(null, second.get("asked"));
+        assertEquals(before, host.reads.size(), "the host sent every read the action needed");
+    }
+
+    @Test
+    void shouldRefuseAWriteThatConflictsWithAReadTheHostSent() {
+        byte[] known = "{\"short_term\": {\"a\": {\"v\": 5}}}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Map<String, Object> result = parse(new String(action("writeAndSend").invokeUtf8(EVENT.getBytes(
+                java.nio.charset.StandardCharsets.UTF_8), new InMemoryHost(), known), java.nio.charset.StandardCharsets.UTF_8));
+
+        assertEquals("failed", result.get("status"));
+        assertEquals("dev.bridge.api.MemoryPathException", ((Map<?, ?>) result.get("error")).get("class"));
+    }
+
+    @Test
     void shouldSeeOwnWritesBeforeTheyAreCommitted() {
         InMemoryHost host = new InMemoryHost().put("short_term", "user.name", "Ada").put("short_term", "user.tier", "gold");
 
