@@ -32,9 +32,11 @@ test-java:
 test-python: install
 	$(BIN)/python -m pytest
 
+# BASELINE=/path/to/another/checkout (with its jars built) compares bench_effects against it in the same run.
 bench: install jars
 	$(BIN)/python bench/bench_host.py
 	$(BIN)/python bench/bench_jvm.py
+	$(BIN)/python bench/bench_effects.py $(if $(BASELINE),--baseline $(BASELINE))
 
 lint: install
 	$(BIN)/ruff check bridge python_actions tests bench

@@ -9,12 +9,16 @@ Each measure runs in a fresh subprocess per tree, interleaved (old, new, old, ne
 
 Run: python bench/bench_effects.py --baseline /path/to/other/checkout   (e.g. a `git worktree` of an older
 commit with its jars built by `make jars`); without --baseline only this tree is measured.
+``--instructions`` also counts the one-action plan's CPU instructions per input with valgrind's callgrind
+(repeatable to the instruction, unlike wall time on a shared 2-core VM): the runs of 1,000 and 6,000 inputs
+are subtracted, which removes start-up.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -66,6 +70,10 @@ def timed(runtime, inputs):
 
 if what == "python":
     inputs = [(i % 100, i) for i in range(n)]
+    if len(sys.argv) > 3:  # counted under callgrind: one pass, no warm-up
+        with Runtime(OneAction) as rt:
+            timed(rt, inputs)
+        raise SystemExit(0)
     with Runtime(OneAction) as rt:
         timed(rt, inputs[:2000])
         print(json.dumps(n / min(timed(rt, inputs) for _ in range(3))))
@@ -100,10 +108,27 @@ def measure(tree: Path, what: str, n: int) -> float:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def instructions(tree: Path, what: str, n: int) -> int:
+    """Instructions callgrind counts for a whole child run of ``n`` inputs."""
+    with tempfile.TemporaryDirectory() as tmp:
+        child = Path(tmp) / "bench_child.py"
+        child.write_text(CHILD)
+        out = Path(tmp) / "cg.out"
+        run = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable,
+                              str(child), what, str(n), "count"], cwd=tree, capture_output=True, text=True,
+                             env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin", "HOME": str(Path.home())},
+                             timeout=1800)
+        found = re.search(r"Collected : (\d+)", run.stderr)
+        if run.returncode != 0 or found is None:
+            raise SystemExit(f"{tree} {what} under callgrind: {run.stderr[-2000:]}")
+        return int(found.group(1))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--baseline", type=Path, help="another checkout of bridge, with its jars built")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--instructions", action="store_true", help="count instructions with callgrind too")
     args = parser.parse_args()
     trees = {"this tree": HERE}
     if args.baseline:
@@ -129,6 +154,15 @@ def main() -> None:
         off = best(without)
         print(f"{plain_label:<58}" + " " * (14 * (len(trees) - 1)) + f"{off:>14,.0f}"
               f"{values['this tree'] / off:>10.2f}", flush=True)
+    if args.instructions:
+        per_input = {}
+        for name, tree in trees.items():
+            per_input[name] = (instructions(tree, "python", 6000) - instructions(tree, "python", 1000)) / 5000
+        line = f"{'one-action Python plan, instructions per input':<58}" + "".join(
+            f"{v:>14,.0f}" for v in per_input.values())
+        if args.baseline:
+            line += f"{per_input['this tree'] / per_input['baseline']:>10.2f}"
+        print(line, flush=True)
     for what, n, label in (("idle", 1_000_000, "bytes per idle key, empty memory (1M keys)"),
                            ("one", 100_000, "bytes per idle key holding one value (100k keys)")):
         line = f"{label:<58}" + "".join(f"{measure(tree, what, n):>14,.0f}" for tree in trees.values())
