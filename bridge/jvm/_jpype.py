@@ -214,9 +214,9 @@ class JavaActionKind:
     def _remember(self, asked: dict[str, list[str]]) -> None:
         for memory, paths in asked.items():
             known = self._known.setdefault(memory, [])
-            for path in paths:
-                if path not in known and len(known) < _KNOWN_PATHS:
-                    known.append(path)
+            if len(known) + len(paths) > _KNOWN_PATHS:  # paths that change per event (orders.<id>): start over
+                known.clear()
+            known.extend(p for p in paths[:_KNOWN_PATHS] if p not in known)
 
     def resume(self, executor: ActionExecutor, ref: str, payload: Any) -> ActionState:
         ctx = executor.suspended_entry(ref)

@@ -22,7 +22,11 @@ _LOOKED_AT = 1024  # stores made for inspection before the empty ones are droppe
 def key_id(key: Any) -> Any:
     """The identity of a key: its JSON value exactly, so ``1``, ``1.0`` and ``true`` are three keys."""
     t = type(key)
-    return key if t is str else (t, key)
+    if t is str:
+        return key
+    if t is float and key == 0.0:  # -0.0 == 0.0 in Python, but they are two JSON values
+        return (t, key, str(key))
+    return (t, key)
 
 
 @dataclass(slots=True)

@@ -186,8 +186,8 @@ class MemoryStore:
                         raise MemoryPathError(f"malformed memory update {update!r:.200}: unknown memory {memory!r}")
                     parent = self._parent(memory, split_path(path))  # checks the whole path once per parent
                     last_memory, last_head = memory, head
-                elif not leaf:
-                    split_path(path)  # raises: an empty last segment
+                elif not leaf or (not head and len(path) != len(leaf)):
+                    split_path(path)  # raises: an empty last segment, or a leading dot (".a" has head "")
                 old = parent.get(leaf, _MISSING)
                 if type(old) is _Node:
                     raise MemoryPathError(f"memory path '{memory}.{path}' holds an object, which a value "

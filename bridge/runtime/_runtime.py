@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -112,7 +113,10 @@ class Runtime:
             fn = resolve_python_action(name, exec.module, exec.qualname)
             self._vet(fn, f"actions.{name}.exec.module")
             return PythonActionKind(fn)
-        return self._java_bridge().java_action(name, exec, self.plan.actions[name].config, self._config,
+        # Java reads its durable calls' timeout from the plan config: give it the effective one (None: no limit).
+        timeout = None if self._call_timeout == math.inf else self._call_timeout
+        return self._java_bridge().java_action(name, exec, self.plan.actions[name].config,
+                                               {**self._config, "bridge.call_timeout": timeout},
                                                self._host_services())
 
     def _java_bridge(self) -> JavaHost:

@@ -195,3 +195,26 @@ def test_a_run_that_raised_leaves_no_suspended_java_action_behind(java_built) ->
             assert rt._scheduler.executor.suspended_count == 0
         finally:
             jpype.JClass(gates).openGate(gate)
+
+
+def test_a_java_durable_call_cannot_use_the_actions_memory_from_its_thread(java_built) -> None:
+    from bridge import Runtime
+    from tests.conftest import java_fn, java_plan
+
+    plan = java_plan({"peek": (java_fn("dev.bridge.examples.EffectActions", "memoryFromCallable"),
+                               ["_input_event"])})
+    with Runtime(plan) as rt:
+        report = rt.run([("a", 1)])
+    assert report.ok, report.errors
+    assert report.outputs == [("a", "refused: ContextException")]
+
+
+def test_a_java_durable_call_past_the_call_timeout_raises_a_catchable_timeout(java_built) -> None:
+    from bridge import Runtime
+    from tests.conftest import java_fn, java_plan
+
+    plan = java_plan({"sleepy": (java_fn("dev.bridge.examples.EffectActions", "sleepyCall"), ["_input_event"])})
+    with Runtime(plan, call_timeout=0.2) as rt:
+        report = rt.run([("slow", {"millis": 60_000}), ("quick", {"millis": 0})])
+    assert report.ok, report.errors
+    assert sorted(report.outputs) == [("quick", "slept"), ("slow", "timed out")]

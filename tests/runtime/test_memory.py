@@ -78,3 +78,12 @@ def test_a_malformed_update_from_another_language_is_named() -> None:
         MemoryStore().apply([["long_term", "set", "a", 1]])
     with pytest.raises(BridgeError, match="unknown op 'delete'"):
         MemoryStore().apply([["sensory", "delete", "a", None]])
+
+
+def test_an_update_log_cannot_sneak_a_leading_dot_past_the_path_check() -> None:
+    store = MemoryStore()
+    store.begin()
+    with pytest.raises(BridgeError, match="invalid memory path"):
+        store.apply([["short_term", "set", "x", 1], ["short_term", "set", ".a", 2]])
+    store.rollback()
+    assert store.snapshot("short_term") == {}

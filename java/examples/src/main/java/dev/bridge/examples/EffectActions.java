@@ -1,5 +1,7 @@
 package dev.bridge.examples;
 
+import dev.bridge.api.ContextException;
+import dev.bridge.api.DurableCallable;
 import dev.bridge.api.Event;
 import dev.bridge.api.MemoryObject;
 import dev.bridge.api.OutputEvent;
@@ -8,6 +10,7 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Java actions whose effects must be all or nothing, for the host's atomicity tests: each writes memory and
@@ -64,5 +67,35 @@ public final class EffectActions {
         Event late = new Event("late", Map.of("fine", 1));
         ctx.sendEvent(late);
         late.setAttr("sneaked", Double.NaN);
+    }
+
+    /**
+     * A durable call whose callable uses the action's memory from its background thread: refused with a
+     * {@code ContextException}, which the action catches and reports as its output.
+     */
+    public static void memoryFromCallable(Event event, RunnerContext ctx) throws Exception {
+        String outcome;
+        try {
+            outcome = ctx.durableExecuteAsync(DurableCallable.of("peek", String.class,
+                    () -> String.valueOf(ctx.getShortTermMemory().getFieldNames())));
+        } catch (ContextException e) {
+            outcome = "refused: " + e.getClass().getSimpleName();
+        }
+        ctx.sendEvent(new OutputEvent(outcome));
+    }
+
+    /** A durable call that sleeps {@code input.millis}; a timeout is caught and reported as the output. */
+    public static void sleepyCall(Event event, RunnerContext ctx) throws Exception {
+        long millis = ((Number) ((Map<?, ?>) event.getAttr("input")).get("millis")).longValue();
+        String outcome;
+        try {
+            outcome = ctx.durableExecuteAsync(DurableCallable.of("sleepy", String.class, () -> {
+                Thread.sleep(millis);
+                return "slept";
+            }));
+        } catch (TimeoutException e) {
+            outcome = "timed out";
+        }
+        ctx.sendEvent(new OutputEvent(outcome));
     }
 }

@@ -5,6 +5,8 @@ import java.lang.reflect.Method;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -31,6 +33,30 @@ final class BackgroundCalls {
             }
         });
         return future;
+    }
+
+    /**
+     * {@link #submit} bounded by a timeout: past it the returned future fails with a {@link TimeoutException}
+     * naming the call (the call itself keeps running on its thread, abandoned).
+     */
+    static CompletableFuture<Object> submit(DurableCallable<?> callable, String id, double timeoutSeconds) {
+        CompletableFuture<Object> call = submit(callable);
+        if (Double.isInfinite(timeoutSeconds) || Double.isNaN(timeoutSeconds)) {
+            return call;
+        }
+        CompletableFuture<Object> bounded = new CompletableFuture<>();
+        call.whenComplete((result, error) -> {
+            if (error != null) {
+                bounded.completeExceptionally(error);
+            } else {
+                bounded.complete(result);
+            }
+        });
+        long millis = Math.max(1, Math.round(timeoutSeconds * 1000));
+        CompletableFuture.delayedExecutor(millis, TimeUnit.MILLISECONDS).execute(() -> bounded.completeExceptionally(
+                new TimeoutException("durable call '" + id + "' did not finish within " + timeoutSeconds
+                        + " s (bridge.call_timeout); it was abandoned")));
+        return bounded;
     }
 
     static void wakeWhenDone(CompletableFuture<?> future, HostAccess host, String ref) {

@@ -1,6 +1,8 @@
 package dev.bridge.runtime;
 
 import dev.bridge.api.BridgeException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
 import dev.bridge.api.DurableCallable;
 
 /**
@@ -14,9 +16,17 @@ final class DurableCalls {
     private boolean suspended;
     private BridgeException divergence;
 
+    private final double timeoutSeconds;
+
     DurableCalls(String actionName, DurableRun run) {
+        this(actionName, run, Double.POSITIVE_INFINITY);
+    }
+
+    /** Calls that take longer than {@code timeoutSeconds} fail with a {@link TimeoutException} (infinite: none). */
+    DurableCalls(String actionName, DurableRun run, double timeoutSeconds) {
         this.actionName = actionName;
         this.run = run;
+        this.timeoutSeconds = timeoutSeconds;
     }
 
     <T> T execute(DurableCallable<T> callable, boolean async) throws Exception {
@@ -29,19 +39,33 @@ final class DurableCalls {
             return replay(index, id);
         }
         if (async) {
-            run.startPending(id, BackgroundCalls.submit(callable));
+            run.startPending(id, BackgroundCalls.submit(callable, id, timeoutSeconds));
             suspended = true;
             throw new Suspension();
         }
         T result;
         try {
-            result = callable.call();
+            result = Double.isInfinite(timeoutSeconds) ? callable.call() : callWithin(callable, id);
         } catch (Exception e) {
             run.record(id, null, e);
             throw e;
         }
         run.record(id, result, null);
         return replay(index, id);
+    }
+
+    /** Runs a synchronous call on a background thread and waits at most the timeout; an overrun is abandoned. */
+    @SuppressWarnings("unchecked")
+    private <T> T callWithin(DurableCallable<T> callable, String id) throws Exception {
+        try {
+            return (T) BackgroundCalls.submit(callable, id, timeoutSeconds).join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof Exception) {
+                throw (Exception) cause;
+            }
+            throw (Error) cause;
+        }
     }
 
     boolean isSuspended() {

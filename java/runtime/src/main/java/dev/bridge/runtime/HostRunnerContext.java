@@ -1,6 +1,7 @@
 package dev.bridge.runtime;
 
 import dev.bridge.api.BridgeException;
+import dev.bridge.api.ContextException;
 import dev.bridge.api.DurableCallable;
 import dev.bridge.api.Event;
 import dev.bridge.api.MemoryObject;
@@ -30,6 +31,8 @@ final class HostRunnerContext implements RunnerContext {
     private final List<List<Object>> updates = new ArrayList<>();
     /** Sent events as their wire form, taken when sent: a later change to the Event object is not sent. */
     private final List<Map<String, Object>> events = new ArrayList<>();
+    private final Thread owner = Thread.currentThread();
+    private volatile boolean ended;
     private final MemoryOverlay shortTermOverlay;
     private final MemoryOverlay sensoryOverlay;
     private final MemoryObject shortTerm;
@@ -52,8 +55,8 @@ final class HostRunnerContext implements RunnerContext {
         this.actionConfig = actionConfig;
         this.host = host;
         this.calls = calls;
-        this.shortTermOverlay = new MemoryOverlay(SHORT_TERM, host, updates);
-        this.sensoryOverlay = new MemoryOverlay(SENSORY, host, updates);
+        this.shortTermOverlay = new MemoryOverlay(SHORT_TERM, host, updates, this::checkOwner);
+        this.sensoryOverlay = new MemoryOverlay(SENSORY, host, updates, this::checkOwner);
         if (known != null) {
             if (known.get(SHORT_TERM) instanceof Map) {
                 shortTermOverlay.seed((Map<?, ?>) known.get(SHORT_TERM));
@@ -68,6 +71,24 @@ final class HostRunnerContext implements RunnerContext {
 
     List<List<Object>> updates() {
         return updates;
+    }
+
+    /** The attempt is over: any later use of this context is refused. */
+    void end() {
+        ended = true;
+    }
+
+    /** Refuses a use from another thread than the attempt's, or after the attempt ended. */
+    void checkOwner() {
+        if (ended) {
+            throw new ContextException("action '" + actionName + "': its RunnerContext was used after the action"
+                    + " finished; do the work inside the action");
+        }
+        if (Thread.currentThread() != owner) {
+            throw new ContextException("action '" + actionName + "': its RunnerContext was used from thread '"
+                    + Thread.currentThread().getName() + "' (a durable call's callable?); memory, events and"
+                    + " resources belong to the action: return the value from the call and use it in the action");
+        }
     }
 
     /** Returns the paths read through calls back to the host, by memory; empty memories are left out. */
@@ -88,6 +109,7 @@ final class HostRunnerContext implements RunnerContext {
 
     @Override
     public void sendEvent(Event event) {
+        checkOwner();
         if (event == null) {
             throw new BridgeException("action '" + actionName + "': sendEvent(null); send an Event");
         }
@@ -117,6 +139,7 @@ final class HostRunnerContext implements RunnerContext {
 
     @Override
     public Resource getResource(String name, ResourceType type) {
+        checkOwner();
         String key = type.getValue() + "/" + name;
         Resource cached = resources.get(key);
         if (cached != null) {
@@ -147,11 +170,13 @@ final class HostRunnerContext implements RunnerContext {
 
     @Override
     public <T> T durableExecute(DurableCallable<T> callable) throws Exception {
+        checkOwner();
         return calls.execute(callable, false);
     }
 
     @Override
     public <T> T durableExecuteAsync(DurableCallable<T> callable) throws Exception {
+        checkOwner();
         return calls.execute(callable, true);
     }
 }

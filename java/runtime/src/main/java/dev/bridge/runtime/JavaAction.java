@@ -35,6 +35,7 @@ public final class JavaAction {
     private final Map<String, Object> actionConfig;
     private final Map<String, Object> planConfig;
     private final Map<String, DurableRun> suspended = new ConcurrentHashMap<>();
+    private final double callTimeoutSeconds;
 
     private JavaAction(String actionName, MethodHandle handle, Map<String, Object> actionConfig,
             Map<String, Object> planConfig) {
@@ -42,6 +43,26 @@ public final class JavaAction {
         this.handle = handle;
         this.actionConfig = actionConfig;
         this.planConfig = planConfig;
+        this.callTimeoutSeconds = callTimeout(actionName, planConfig);
+    }
+
+    /**
+     * The plan's {@code bridge.call_timeout} in seconds: 300 when absent, none (infinite) when null, the
+     * same default and key the Python host uses (which passes its effective value here).
+     */
+    private static double callTimeout(String actionName, Map<String, Object> planConfig) {
+        if (!planConfig.containsKey("bridge.call_timeout")) {
+            return 300.0;
+        }
+        Object value = planConfig.get("bridge.call_timeout");
+        if (value == null) {
+            return Double.POSITIVE_INFINITY;
+        }
+        if (!(value instanceof Number) || !(((Number) value).doubleValue() > 0)) {
+            throw new BridgeException("action '" + actionName + "': bridge.call_timeout must be a positive number of"
+                    + " seconds or null for no limit, got " + value);
+        }
+        return ((Number) value).doubleValue();
     }
 
     /**
@@ -198,7 +219,7 @@ public final class JavaAction {
             throw new BridgeException("action '" + actionName + "': cannot read the event JSON: "
                     + e.getOriginalMessage() + " in " + PortableValues.abbreviate(new String(run.eventJson, StandardCharsets.UTF_8)), e);
         }
-        DurableCalls calls = new DurableCalls(actionName, run);
+        DurableCalls calls = new DurableCalls(actionName, run, callTimeoutSeconds);
         Map<?, ?> known = null;
         if (run.knownJson != null) {
             Object parsed = Json.mapper().readValue(run.knownJson, Object.class);
@@ -214,6 +235,8 @@ public final class JavaAction {
             handle.invokeExact(event, (RunnerContext) context);
         } catch (Throwable t) {
             failure = t;
+        } finally {
+            context.end();
         }
         BridgeException divergence = calls.divergence(failure == null);
         if (divergence != null) {

@@ -32,14 +32,23 @@ final class MemoryOverlay {
     /** Paths this attempt had to ask the host for: the host sends them with the next invoke instead. */
     private final List<String> asked = new ArrayList<>();
 
+    private final Runnable guard;
+
     MemoryOverlay(String memory, HostAccess host, List<List<Object>> updates) {
+        this(memory, host, updates, () -> { });
+    }
+
+    /** An overlay whose every read and write first runs {@code guard} (the attempt's owner-thread check). */
+    MemoryOverlay(String memory, HostAccess host, List<List<Object>> updates, Runnable guard) {
         this.memory = memory;
         this.host = host;
         this.updates = updates;
+        this.guard = guard;
     }
 
     /** Returns the node at a full path: this attempt's write when there is one, the host's otherwise. */
     Node lookup(String path) {
+        guard.run();
         if (path.isEmpty()) {
             return Node.OBJECT_KEPT;
         }
@@ -82,6 +91,7 @@ final class MemoryOverlay {
 
     /** Records a value (already checked and copied) at a full path; refuses to replace an object. */
     void set(String path, Object value) {
+        guard.run();
         checkParents(path);
         if (kindAt(path) == Kind.OBJECT) {
             throw new MemoryPathException("memory path '" + memory + "." + path + "' holds an object, which a value"
@@ -93,6 +103,7 @@ final class MemoryOverlay {
 
     /** Makes the full path an object node unless it already is one; a value is replaced only with overwrite. */
     void newObject(String path, boolean overwrite) {
+        guard.run();
         checkParents(path);
         Kind current = kindAt(path);
         if (current == Kind.OBJECT) {
