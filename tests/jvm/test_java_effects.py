@@ -218,3 +218,33 @@ def test_a_java_durable_call_past_the_call_timeout_raises_a_catchable_timeout(ja
         report = rt.run([("slow", {"millis": 60_000}), ("quick", {"millis": 0})])
     assert report.ok, report.errors
     assert sorted(report.outputs) == [("quick", "slept"), ("slow", "timed out")]
+
+
+def send_with_lineage(event, ctx) -> None:
+    sent = Event(type="with_lineage", attributes={"n": 1})
+    sent.lineage = {"upstream_event_id": event.id, "upstream_action_name": "send_with_lineage"}
+    ctx.send_event(sent)
+
+
+def report_lineage(event, ctx) -> None:
+    ctx.send_event(OutputEvent(output={"seen_by_java": event.get("seen"), "lineage": event.lineage}))
+
+
+def test_lineage_fields_cross_to_java_and_back(java_built) -> None:
+    from bridge import Runtime
+    from tests.conftest import java_fn, java_plan, py_fn
+
+    here = "test_java_effects"
+    plan = java_plan({
+        "send": (py_fn(here, "send_with_lineage"), ["_input_event"]),
+        "echo": (java_fn("dev.bridge.examples.ContractActions", "echoLineage"), ["with_lineage"]),
+        "report": (py_fn(here, "report_lineage"), ["lineage_seen"]),
+    })
+    with Runtime(plan) as rt:
+        report = rt.run([("k", 1)])
+    assert report.ok, report.errors
+    [(_, output)] = report.outputs
+    assert output["seen_by_java"]["upstream_action_name"] == "send_with_lineage"
+    assert output["seen_by_java"]["upstream_event_id"]  # the input event's id, kept on the way to Java
+    assert output["lineage"]["upstream_action_name"] == "echoLineage"
+    assert output["lineage"]["upstream_event_id"]  # set by Java, kept on the way back

@@ -37,6 +37,20 @@ public final class ContractActions {
         ctx.sendEvent(new OutputEvent(Map.of("results", results)));
     }
 
+    /**
+     * Sends {@code lineage_seen} carrying the lineage the received event had, and the same lineage on the
+     * new event: proves lineage fields survive the crossing both ways.
+     */
+    public static void echoLineage(Event event, RunnerContext ctx) {
+        Map<String, Object> seen = new LinkedHashMap<>();
+        seen.put("upstream_event_id", event.getUpstreamEventId());
+        seen.put("upstream_action_name", event.getUpstreamActionName());
+        Event echo = new Event("lineage_seen", Map.of("seen", seen));
+        echo.setUpstreamEventId(event.getId());
+        echo.setUpstreamActionName("echoLineage");
+        ctx.sendEvent(echo);
+    }
+
     /** Runs one step and describes its outcome. */
     public static Map<String, Object> step(Map<?, ?> step, RunnerContext ctx) {
         MemoryObject root = "sensory".equals(step.get("memory")) ? ctx.getSensoryMemory() : ctx.getShortTermMemory();
