@@ -1,18 +1,14 @@
 package dev.bridge.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.bridge.runtime.ContractCases;
 import dev.bridge.runtime.InMemoryHost;
 import dev.bridge.runtime.JavaAction;
 import dev.bridge.runtime.PortableValues;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -32,19 +28,7 @@ class MemoryContractTest {
 
     @TestFactory
     Stream<DynamicTest> shouldFollowEverySharedMemoryCase() throws IOException {
-        Path folder = projectRoot().resolve("tests/contract/memory");
-        List<DynamicTest> tests = new ArrayList<>();
-        try (Stream<Path> files = Files.list(folder)) {
-            for (Path file : files.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
-                Map<?, ?> data = (Map<?, ?>) PortableValues.fromJson(Files.readString(file, StandardCharsets.UTF_8));
-                for (Object item : (List<?>) data.get("cases")) {
-                    Map<?, ?> c = (Map<?, ?>) item;
-                    tests.add(DynamicTest.dynamicTest(file.getFileName() + ": " + c.get("name"), () -> run(c)));
-                }
-            }
-        }
-        assertFalse(tests.isEmpty(), "no memory cases in " + folder);
-        return tests.stream();
+        return ContractCases.of("memory", MemoryContractTest::run);
     }
 
     private static void run(Map<?, ?> c) {
@@ -167,14 +151,5 @@ class MemoryContractTest {
     private static boolean isInteger(Object value) {
         return value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte
                 || value instanceof BigInteger;
-    }
-
-    private static Path projectRoot() {
-        for (Path dir = Paths.get("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isDirectory(dir.resolve("tests/contract")) && Files.isRegularFile(dir.resolve("pom.xml"))) {
-                return dir;
-            }
-        }
-        throw new IllegalStateException("no project root with tests/contract above " + Paths.get("").toAbsolutePath());
     }
 }

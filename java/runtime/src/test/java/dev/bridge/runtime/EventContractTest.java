@@ -1,7 +1,6 @@
 package dev.bridge.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,11 +10,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bridge.api.BridgeException;
 import dev.bridge.api.Event;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
@@ -29,19 +23,7 @@ import org.junit.jupiter.api.TestFactory;
 class EventContractTest {
     @TestFactory
     Stream<DynamicTest> shouldFollowEverySharedEventCase() throws IOException {
-        Path folder = SharedFixtures.projectRoot().resolve("tests/contract/events");
-        List<DynamicTest> tests = new ArrayList<>();
-        try (Stream<Path> files = Files.list(folder)) {
-            for (Path file : files.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
-                Map<?, ?> data = (Map<?, ?>) PortableValues.fromJson(Files.readString(file, StandardCharsets.UTF_8));
-                for (Object item : (List<?>) data.get("cases")) {
-                    Map<?, ?> c = (Map<?, ?>) item;
-                    tests.add(DynamicTest.dynamicTest(file.getFileName() + ": " + c.get("name"), () -> run(c)));
-                }
-            }
-        }
-        assertFalse(tests.isEmpty(), "no event cases in " + folder);
-        return tests.stream();
+        return ContractCases.of("events", EventContractTest::run);
     }
 
     private static void run(Map<?, ?> c) throws Exception {
