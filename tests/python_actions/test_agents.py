@@ -165,3 +165,19 @@ def test_a_java_scripted_model_drives_a_python_tool_and_recovers_from_its_errors
     assert [m.get("tool_call_id") for m in talk["messages"] if m["role"] == "tool"] == ["bad", "raises", "call_2_1"]
     assert "missing required field 'order_id'" in talk["messages"][2]["content"]
     assert talk["messages"][-1]["content"] == "ORD-7 has shipped."
+
+
+class ToolListingModel:
+    """A Python chat model that takes tools=: answers with the names and required arguments it was offered."""
+
+    def chat(self, messages, tools=None):
+        return {"content": "; ".join(f"{t['name']}({', '.join(t['parameters'].get('required', []))})"
+                                     for t in tools or [])}
+
+
+def test_the_chat_action_offers_the_configured_tool_schemas_to_a_python_model_taking_tools() -> None:
+    model = _provider("python", "chat_model", "m", f"{HERE}.ToolListingModel")
+    [(_, talk)] = _run(_loop_plan(model, [JAVA_CONVERT, PY_LOOKUP], {"tools": ["convert", "lookup"]}),
+                       [("k", "which tools?")]).outputs
+    assert talk["messages"][-1] == {"role": "assistant", "content": "convert(value, from, to); lookup(order_id)",
+                                    "tool_calls": []}
