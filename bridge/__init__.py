@@ -14,6 +14,7 @@ from bridge.api import (
 )
 from bridge.errors import (
     ActionError,
+    AgentLoopError,
     BridgeError,
     CallTimeoutError,
     ContextError,
@@ -22,6 +23,7 @@ from bridge.errors import (
     JavaError,
     JvmError,
     MemoryPathError,
+    OutputSchemaError,
     PlanError,
     ResourceError,
     StepLimitError,
@@ -39,6 +41,7 @@ __all__ = [
     "ActionError",
     "ActionState",
     "Agent",
+    "AgentLoopError",
     "AgentPlan",
     "BridgeError",
     "CallResult",
@@ -53,6 +56,7 @@ __all__ = [
     "MemoryObject",
     "MemoryPathError",
     "OutputEvent",
+    "OutputSchemaError",
     "PlanError",
     "ResourceError",
     "ResourceType",

@@ -166,3 +166,11 @@ class CallTimeoutError(BridgeError, TimeoutError):
 
     It is also a ``TimeoutError``, so ``except TimeoutError`` in an action catches it.
     """
+
+
+class AgentLoopError(BridgeError):
+    """A built-in agent conversation reached ``max_iterations`` model calls without a final answer."""
+
+
+class OutputSchemaError(BridgeError, ValueError):
+    """A built-in agent's final answer failed its output schema, on the retry too; names the validation error."""

@@ -30,7 +30,7 @@ from typing import Any
 
 from bridge import Agent, ResourceType, RunnerContext, ToolArgumentError, action
 from bridge.api import ChatRequestEvent, ChatResponseEvent, ToolRequestEvent, ToolResponseEvent, check_portable
-from bridge.errors import ResourceError, ValueContractError
+from bridge.errors import AgentLoopError, ResourceError, ValueContractError
 from python_actions._schema import schema_errors
 
 DEFAULT_MAX_ITERATIONS = 10
@@ -38,8 +38,6 @@ CONVERSATIONS = "agents.conversations"
 TOOL_REQUESTS = "agents.tool_requests"
 
 
-class AgentLoopError(RuntimeError):
-    """A conversation reached ``max_iterations`` model calls without a final answer."""
 
 
 def setting(ctx: RunnerContext, name: str, default: Any = None) -> Any:

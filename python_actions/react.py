@@ -22,7 +22,7 @@ import importlib
 import json
 from typing import Any
 
-from bridge import OutputEvent, RunnerContext, action
+from bridge import OutputEvent, OutputSchemaError, RunnerContext, action
 from bridge.api import ChatRequestEvent, ChatResponseEvent, InputEvent
 from python_actions._schema import schema_errors
 from python_actions.agents import ChatAgent, conversation, segment, setting
@@ -30,8 +30,6 @@ from python_actions.agents import ChatAgent, conversation, segment, setting
 REACT = "agents.react"
 
 
-class OutputSchemaError(ValueError):
-    """The model's answer failed the output schema on its retry too."""
 
 
 def react(event: Any, ctx: RunnerContext) -> None:

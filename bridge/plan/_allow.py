@@ -89,6 +89,14 @@ def named_code(plan: AgentPlan) -> list[NamedCode]:
             out.append(NamedCode(action.exec.qualname, f"{base}.qualname", action.exec.qualname, java=True))
         else:
             python(action.exec.module, action.exec.qualname, base, "module", "qualname")
+    # The built-in agent actions import an output schema class named in the action config or the plan config.
+    schemas = [(f"actions.{n}.config.output_schema", (a.config or {}).get("output_schema"))
+               for n, a in plan.actions.items()]
+    schemas.append(("config.conf_data.agents.output_schema", plan.conf_data.get("agents.output_schema")))
+    for field, spec in schemas:
+        if isinstance(spec, str) and "." in spec:
+            module, _, clazz = spec.rpartition(".")
+            out.append(NamedCode(spec, field, module, (clazz,), field))
     for rtype, providers in plan.resource_providers.items():
         for name, provider in providers.items():
             base = f"resource_providers.{rtype}.{name}"

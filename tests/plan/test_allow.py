@@ -339,3 +339,17 @@ def test_the_process_owner_may_still_pass_such_flags_in_bridge_jvm_options(monke
 
     monkeypatch.setenv("BRIDGE_JVM_OPTIONS", "-XX:OnOutOfMemoryError=true")
     assert "-XX:OnOutOfMemoryError=true" in options_from_config({}).jvm_args
+
+
+def test_an_output_schema_named_in_the_config_is_checked_like_any_name_the_plan_gives() -> None:
+    from bridge import PlanError, Runtime
+
+    plan = plan_from_data({"agent_name": "t", "actions": {"react": {"name": "react", "exec": {
+        "func_type": "PythonFunction", "module": "python_actions.react", "qualname": "react"},
+        "trigger_conditions": ["_input_event"], "config": {"output_schema": "subprocess.Popen"}}}})
+    with pytest.raises(PlanError, match=r"actions\.react\.config\.output_schema"):
+        Runtime(plan)
+    conf_plan = plan_from_data({"agent_name": "t", "actions": {}, "config": {"conf_data": {
+        "agents.output_schema": "os.system"}}})
+    with pytest.raises(PlanError, match=r"agents\.output_schema"):
+        Runtime(conf_plan)

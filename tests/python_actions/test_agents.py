@@ -3,9 +3,9 @@
 import pytest
 from conftest import java_plan, py_fn
 
-from bridge import OutputEvent, Runtime
+from bridge import AgentLoopError, OutputEvent, Runtime
 from bridge.api import ChatRequestEvent, Tool, ToolMetadata, ToolRequestEvent
-from python_actions.agents import AgentLoopError, conversation
+from python_actions.agents import conversation
 
 pytestmark = pytest.mark.usefixtures("java_built")
 HERE = "test_agents"

@@ -5,8 +5,8 @@ from conftest import java_plan, py_fn
 from pydantic import BaseModel
 from test_agents import CONVERT_10_KM, JAVA_CONVERT, PY_LOOKUP, _model, _run
 
-from bridge import Runtime
-from python_actions.react import OutputSchemaError, ReActAgent
+from bridge import OutputSchemaError, Runtime
+from python_actions.react import ReActAgent
 
 pytestmark = pytest.mark.usefixtures("java_built")
 HERE = "test_react"
