@@ -21,7 +21,13 @@ _TYPES: dict[str, Any] = {
 
 
 def schema_errors(value: Any, schema: dict[str, Any], path: str = "$") -> list[str]:
-    """Every way ``value`` breaks ``schema``, each as ``path: what was expected, what was given``."""
+    """Every way ``value`` breaks ``schema``, each as ``path: what was expected, what was given``.
+
+    JSON Schema allows ``true`` (anything) and ``false`` (nothing) as schemas; any other non-object schema is
+    not checked rather than crashing the tool action on a schema the model's caller declared.
+    """
+    if schema is True or not isinstance(schema, dict):
+        return [] if schema is not False else [f"{path}: no value is allowed here"]
     errors: list[str] = []
     kinds = schema.get("type")
     if kinds is not None:
@@ -41,7 +47,7 @@ def schema_errors(value: Any, schema: dict[str, Any], path: str = "$") -> list[s
                 errors.extend(schema_errors(item, properties[name], f"{path}.{name}"))
             elif schema.get("additionalProperties") is False:
                 errors.append(f"{path}: unknown field '{name}' (allowed: {', '.join(properties) or 'none'})")
-    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+    if isinstance(value, list) and isinstance(schema.get("items"), dict | bool):
         for i, item in enumerate(value):
             errors.extend(schema_errors(item, schema["items"], f"{path}[{i}]"))
     return errors

@@ -28,7 +28,7 @@ import json
 import uuid
 from typing import Any
 
-from bridge import Agent, ResourceType, RunnerContext, ToolArgumentError, action
+from bridge import Agent, Event, PlanError, ResourceType, RunnerContext, ToolArgumentError, action
 from bridge.api import ChatRequestEvent, ChatResponseEvent, ToolRequestEvent, ToolResponseEvent, check_portable
 from bridge.errors import AgentLoopError, ResourceError, ValueContractError
 from python_actions._schema import schema_errors
@@ -53,6 +53,24 @@ def segment(event_id: str) -> str:
     return str(event_id).replace(".", "_") or "_"
 
 
+def typed(event: Any) -> Any:
+    """The event as its typed view, so the actions look at the type, not the class.
+
+    A plain ``Event(type="_chat_request_event", ...)`` is as good as a ``ChatRequestEvent``: a custom event
+    needs no subclass.
+    """
+    return Event.from_dict(event.to_dict()) if type(event) is Event else event
+
+
+def iterations_limit(ctx: RunnerContext) -> int:
+    """``max_iterations`` as set, checked: a positive int, else an error naming the setting and where it was."""
+    limit = setting(ctx, "max_iterations", DEFAULT_MAX_ITERATIONS)
+    if type(limit) is not int or limit < 1:
+        raise PlanError(f"max_iterations must be a whole number of at least 1, got {limit!r}; set it in the chat "
+                        "action's config or in conf_data 'agents.max_iterations'")
+    return limit
+
+
 def conversation(ctx: RunnerContext, request_id: str) -> dict[str, Any] | None:
     """The conversation a chat request started, as kept in sensory memory (None when unknown)."""
     return ctx.sensory_memory.get(f"{CONVERSATIONS}.{segment(request_id)}")
@@ -60,6 +78,7 @@ def conversation(ctx: RunnerContext, request_id: str) -> dict[str, Any] | None:
 
 async def chat(event: Any, ctx: RunnerContext) -> None:
     """Ask the chat model: on a chat request (a new conversation) or on a tool response (the next turn)."""
+    event = typed(event)
     if isinstance(event, ChatRequestEvent):
         cid = segment(event.id)
         state = {"request_id": event.id, "model": event.model, "messages": list(event.messages),
@@ -73,7 +92,7 @@ async def chat(event: Any, ctx: RunnerContext) -> None:
     else:
         raise TypeError(f"the chat action takes _chat_request_event and _tool_response_event, not {event.type!r}; "
                         "fix its trigger_conditions")
-    limit = setting(ctx, "max_iterations", DEFAULT_MAX_ITERATIONS)
+    limit = iterations_limit(ctx)
     if state["model_calls"] >= limit:
         raise AgentLoopError(f"key {ctx.key!r}: chat model '{state['model']}' made {state['model_calls']} calls "
                              f"without a final answer (max_iterations={limit}); raise 'max_iterations' in the chat "
@@ -95,6 +114,7 @@ async def chat(event: Any, ctx: RunnerContext) -> None:
 
 async def tools(event: Any, ctx: RunnerContext) -> None:
     """Run the tool calls of a ToolRequestEvent; every outcome, failures included, is a result for the model."""
+    event = typed(event)
     responses: dict[str, Any] = {}
     success: dict[str, bool] = {}
     error: dict[str, str] = {}

@@ -24,8 +24,9 @@ from typing import Any
 
 from bridge import OutputEvent, OutputSchemaError, RunnerContext, action
 from bridge.api import ChatRequestEvent, ChatResponseEvent, InputEvent
+from bridge.api._values import dumps_str
 from python_actions._schema import schema_errors
-from python_actions.agents import ChatAgent, conversation, segment, setting
+from python_actions.agents import ChatAgent, conversation, segment, setting, typed
 
 REACT = "agents.react"
 
@@ -34,6 +35,7 @@ REACT = "agents.react"
 
 def react(event: Any, ctx: RunnerContext) -> None:
     """Start a conversation from an input, or finish one from the chat response it led to."""
+    event = typed(event)
     if isinstance(event, InputEvent):
         _start(event, ctx)
     elif isinstance(event, ChatResponseEvent):
@@ -60,7 +62,7 @@ def _start(event: Any, ctx: RunnerContext) -> None:
     prompt = setting(ctx, "system_prompt")
     if prompt:
         messages.append({"role": "system", "content": str(prompt)})
-    text = event.input if isinstance(event.input, str) else json.dumps(event.input)
+    text = event.input if isinstance(event.input, str) else dumps_str(event.input)
     if json_schema is not None:
         text += f"\n\nAnswer with only a JSON value matching this JSON schema: {json.dumps(json_schema)}"
     messages.append({"role": "user", "content": text})

@@ -181,3 +181,50 @@ def test_the_chat_action_offers_the_configured_tool_schemas_to_a_python_model_ta
                        [("k", "which tools?")]).outputs
     assert talk["messages"][-1] == {"role": "assistant", "content": "convert(value, from, to); lookup(order_id)",
                                     "tool_calls": []}
+
+
+def start_chat_with_a_plain_event(event, ctx):
+    from bridge import Event
+
+    ctx.send_event(Event(type="_chat_request_event",
+                         attributes={"model": "m", "messages": [{"role": "user", "content": event.input}]}))
+
+
+def test_a_chat_request_sent_as_a_plain_event_is_served_like_a_typed_one() -> None:
+    plan = _loop_plan(_model("python", [{"tool_calls": [{"id": "c1", **CONVERT_10_KM}]}, {"content": "done"}]),
+                      [JAVA_CONVERT])
+    plan.actions["start"].exec.qualname = "start_chat_with_a_plain_event"
+    report = _run(plan, [("k", "go")])
+    assert report.errors == []
+    [(_, talk)] = report.outputs
+    assert talk["messages"][-1]["content"] == "done"
+
+
+@pytest.mark.parametrize("bad", ["5", None, True, 0])
+def test_a_bad_max_iterations_is_an_error_naming_the_setting(bad) -> None:
+    from bridge import PlanError
+
+    plan = _loop_plan(_model("python", [{"content": "hi"}]), [], {"max_iterations": bad})
+    report = _run(plan, [("k", "go")])
+    [error] = report.errors
+    assert isinstance(error.cause, PlanError) and "max_iterations" in str(error.cause)
+
+
+class Anything(Tool):
+    metadata = ToolMetadata("anything", "Takes anything as x.", {
+        "type": "object", "properties": {"x": True, "never": False}})
+
+    def call(self, x=None, never=None) -> str:
+        return f"got {x!r}"
+
+
+def test_boolean_schemas_in_a_tool_schema_are_checked_not_crashed_on() -> None:
+    script = [{"tool_calls": [{"id": "c1", "name": "anything", "arguments": {"x": 1}}]},
+              {"tool_calls": [{"id": "c2", "name": "anything", "arguments": {"never": 1}}],
+               "expect_last": "got 1"},
+              {"content": "done", "expect_last": "no value is allowed here"}]
+    plan = _loop_plan(_model("python", script), [_provider("python", "tool", "anything", f"{HERE}.Anything")])
+    report = _run(plan, [("k", "go")])
+    assert report.errors == []
+    [(_, talk)] = report.outputs
+    assert talk["messages"][-1]["content"] == "done"
