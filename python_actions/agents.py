@@ -86,7 +86,8 @@ async def chat(event: Any, ctx: RunnerContext) -> None:
     elif isinstance(event, ToolResponseEvent):
         cid = ctx.sensory_memory.get(f"{TOOL_REQUESTS}.{segment(event.request_id)}")
         if cid is None:
-            return  # a tool response to a request this loop did not make
+            return  # a tool response to a request this loop did not make, or answered already
+        ctx.sensory_memory.set(f"{TOOL_REQUESTS}.{segment(event.request_id)}", None)  # one answer continues it
         state = ctx.sensory_memory.get(f"{CONVERSATIONS}.{cid}")
         state["messages"].extend(_tool_messages(state["messages"], event))
     else:
@@ -219,8 +220,23 @@ def _assistant(model: str, answer: Any) -> dict[str, Any]:
     if not isinstance(calls, list):
         raise TypeError(f"chat model '{model}' returned tool_calls {calls!r:.100}; expected a list of "
                         "{id, name, arguments}")
-    message["tool_calls"] = calls
+    message["tool_calls"] = _unique_ids(calls)
     return message
+
+
+def _unique_ids(calls: list[Any]) -> list[Any]:
+    """Calls with one distinct string id each (a model may repeat or omit them; results are keyed by id)."""
+    seen: set[str] = set()
+    out = []
+    for n, call in enumerate(calls, start=1):
+        if isinstance(call, dict):
+            call_id = str(call.get("id") or f"call_{n}")
+            while call_id in seen:
+                call_id = f"{call_id}_{n}"
+            seen.add(call_id)
+            call = {**call, "id": call_id}
+        out.append(call)
+    return out
 
 
 def _tool_messages(messages: list[dict[str, Any]], event: Any) -> list[dict[str, Any]]:

@@ -127,17 +127,21 @@ class _Schema:
     def check(self, content: str) -> tuple[Any, str | None]:
         """``(value, None)`` when ``content`` passes, else ``(None, what is wrong)``."""
         text = _unfenced(content)
-        if self.model is not None:
-            try:
-                return self.model.model_validate_json(text).model_dump(mode="json"), None
-            except ValueError as exc:  # pydantic's ValidationError is a ValueError
-                return None, " ".join(str(exc).split())
-        try:
-            value = json.loads(text)
+        try:  # NaN and Infinity are not JSON (and not portable): a schema failure the model gets to retry
+            value = json.loads(text, parse_constant=_no_constant)
         except ValueError as exc:
             return None, f"the answer is not JSON ({exc})"
+        if self.model is not None:
+            try:
+                return self.model.model_validate(value).model_dump(mode="json"), None
+            except ValueError as exc:  # pydantic's ValidationError is a ValueError
+                return None, " ".join(str(exc).split())
         problems = schema_errors(value, self.json_schema)
         return (value, None) if not problems else (None, "; ".join(problems))
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _unfenced(content: str) -> str:

@@ -228,3 +228,23 @@ def test_boolean_schemas_in_a_tool_schema_are_checked_not_crashed_on() -> None:
     assert report.errors == []
     [(_, talk)] = report.outputs
     assert talk["messages"][-1]["content"] == "done"
+
+
+def test_tool_calls_with_one_id_twice_each_get_their_result() -> None:
+    script = [{"tool_calls": [{"id": "same", **CONVERT_10_KM},
+                              {"id": "same", "name": "convert", "arguments": {"value": 1, "from": "km", "to": "m"}}]},
+              {"content": "done"}]
+    [(_, talk)] = _run(_loop_plan(_model("python", script), [JAVA_CONVERT]), [("k", "go")]).outputs
+    results = [m for m in talk["messages"] if m["role"] == "tool"]
+    assert len({m["tool_call_id"] for m in results}) == 2
+    assert float(results[0]["content"]) == pytest.approx(6.21371192) and float(results[1]["content"]) == 1000.0
+
+
+def test_a_tool_request_answered_twice_continues_the_conversation_once() -> None:
+    script = [{"tool_calls": [{"id": "c1", **CONVERT_10_KM}]}, {"content": "done"}, {"content": "a fork"}]
+    plan = _loop_plan(_model("python", script), [JAVA_CONVERT])
+    second = java_plan({"tools_again": (py_fn("python_actions.agents", "tools"), ["_tool_request_event"])})
+    plan.actions["tools_again"] = second.actions["tools_again"]
+    report = _run(plan, [("k", "go")])
+    assert report.errors == []
+    assert [talk["messages"][-1]["content"] for _, talk in report.outputs] == ["done"]

@@ -108,3 +108,10 @@ def test_the_react_action_leaves_chat_responses_it_did_not_ask_for_alone() -> No
     }, {"chat_model": {"m": _model("python", [{"content": "mine"}])}})
     report = _run(plan, [("k", "hi")])
     assert report.errors == [] and report.outputs == [("k", "mine")]
+
+
+@pytest.mark.parametrize("schema", [f"{HERE}.Answer", Answer.model_json_schema()], ids=["pydantic", "json"])
+def test_a_nan_in_the_answer_is_a_schema_failure_the_model_retries(schema) -> None:
+    script = [{"content": '{"miles": NaN, "unit": "mi"}'}, {"content": GOOD, "expect_last": "NaN"}]
+    report = _run(_react_plan(_model("python", script), [], {"output_schema": schema}), [("k", "10 km?")])
+    assert report.errors == [] and report.outputs == [("k", {"miles": 6.21, "unit": "mi"})]
