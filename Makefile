@@ -37,6 +37,7 @@ bench: install jars
 	$(BIN)/python bench/bench_host.py
 	$(BIN)/python bench/bench_jvm.py
 	$(BIN)/python bench/bench_effects.py $(if $(BASELINE),--baseline $(BASELINE))
+	$(BIN)/python bench/bench_agents.py
 
 lint: install
 	$(BIN)/ruff check bridge python_actions tests bench
