@@ -85,7 +85,8 @@ def _checked(script: Any) -> list[dict[str, Any]]:
         if calls is not None and not isinstance(calls, list):
             raise TypeError(f"{where}: 'tool_calls' must be a list of {{id, name, arguments}}, not {calls!r:.80}")
         for call in calls or []:
-            if not isinstance(call, dict) or not isinstance(call.get("name"), str) or set(call) - _CALL_KEYS:
+            if (not isinstance(call, dict) or not isinstance(call.get("name"), str) or set(call) - _CALL_KEYS
+                    or call.get("id") is not None and not isinstance(call["id"], str)):
                 raise ValueError(f"{where}: each tool call is {{\"name\": str, \"id\"?: str, \"arguments\"?: "
                                  f"object}}, got {call!r:.120}")
             if call.get("arguments") is not None and not isinstance(call["arguments"], dict):

@@ -51,3 +51,10 @@ def test_a_malformed_script_is_refused_when_the_model_is_built(script, message) 
 def test_the_java_model_refuses_a_malformed_script_when_built() -> None:
     with pytest.raises(Exception, match="turn 1 has unknown field 'contnet'"):
         _java_model([{"contnet": "x"}])
+
+
+def test_a_tool_call_id_that_is_not_a_string_is_refused_when_the_model_is_built() -> None:
+    from python_actions.models import ScriptedChatModel
+
+    with pytest.raises(ValueError, match='"id"\\?: str'):
+        ScriptedChatModel(script=[{"tool_calls": [{"id": 0, "name": "t"}]}])

@@ -132,7 +132,8 @@ public final class ScriptedChatModel implements ChatModel {
         }
         for (Object item : calls == null ? List.of() : (List<?>) calls) {
             if (!(item instanceof Map<?, ?> call) || !(call.get("name") instanceof String)
-                    || !CALL_KEYS.containsAll(call.keySet())) {
+                    || !CALL_KEYS.containsAll(call.keySet())
+                    || call.get("id") != null && !(call.get("id") instanceof String)) {
                 throw new IllegalArgumentException(where + ": each tool call is {\"name\": string, \"id\"?: string,"
                         + " \"arguments\"?: object}, got " + item);
             }

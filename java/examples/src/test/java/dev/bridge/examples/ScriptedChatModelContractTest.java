@@ -37,5 +37,8 @@ class ScriptedChatModelContractTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new ScriptedChatModel(Map.of("script", List.of(Map.of("content", "a"), Map.of("say", "b")))));
         assertTrue(e.getMessage().contains("turn 2 has unknown field 'say'"), e.getMessage());
+        IllegalArgumentException id = assertThrows(IllegalArgumentException.class, () -> new ScriptedChatModel(
+                Map.of("script", List.of(Map.of("tool_calls", List.of(Map.of("id", 0, "name", "t")))))));
+        assertTrue(id.getMessage().contains("\"id\"?: string"), id.getMessage());
     }
 }
