@@ -52,6 +52,15 @@ final class MemoryOverlay {
         if (path.isEmpty()) {
             return Node.OBJECT_KEPT;
         }
+        Node mine = attemptView(path);
+        return mine != null ? mine : readHost(path);
+    }
+
+    /**
+     * Returns what this attempt's writes say about a full path: its own node, {@link Node#ABSENT} when a
+     * write above it hides the host's subtree, or null when only the host knows.
+     */
+    private Node attemptView(String path) {
         boolean hostHidden = false;
         for (int dot = path.indexOf('.'); dot >= 0; dot = path.indexOf('.', dot + 1)) {
             Node ancestor = written.get(path.substring(0, dot));
@@ -64,7 +73,7 @@ final class MemoryOverlay {
         if (own != null) {
             return own;
         }
-        return hostHidden ? Node.ABSENT : readHost(path);
+        return hostHidden ? Node.ABSENT : null;
     }
 
     /** Returns the direct field names of the object at a full path; empty when it is not an object. */
@@ -139,20 +148,9 @@ final class MemoryOverlay {
      * not called again, so writing many fields of one object costs one host read.
      */
     private Kind kindAt(String path) {
-        boolean hostHidden = false;
-        for (int dot = path.indexOf('.'); dot >= 0; dot = path.indexOf('.', dot + 1)) {
-            Node ancestor = written.get(path.substring(0, dot));
-            if (ancestor != null && ancestor.kind == Kind.VALUE) {
-                return Kind.ABSENT;
-            }
-            hostHidden |= ancestor != null && ancestor.replacesHost;
-        }
-        Node own = written.get(path);
-        if (own != null) {
-            return own.kind;
-        }
-        if (hostHidden) {
-            return Kind.ABSENT;
+        Node mine = attemptView(path);
+        if (mine != null) {
+            return mine.kind;
         }
         Node cached = hostReads.get(path);
         if (cached != null) {
