@@ -22,7 +22,7 @@ import importlib
 import json
 from typing import Any
 
-from bridge import OutputEvent, OutputSchemaError, RunnerContext, action
+from bridge import OutputEvent, OutputSchemaError, ResourceType, RunnerContext, action
 from bridge.api import ChatRequestEvent, ChatResponseEvent, InputEvent
 from bridge.api._values import dumps_str
 from python_actions._schema import schema_errors
@@ -59,13 +59,22 @@ def _start(event: Any, ctx: RunnerContext) -> None:
     spec = setting(ctx, "output_schema")
     json_schema = _Schema.load(spec).json_schema if spec is not None else None
     messages: list[dict[str, Any]] = []
-    prompt = setting(ctx, "system_prompt")
-    if prompt:
-        messages.append({"role": "system", "content": str(prompt)})
     text = event.input if isinstance(event.input, str) else dumps_str(event.input)
+    prompt_name = setting(ctx, "prompt")
+    if prompt_name:  # a prompt resource makes the opening messages, with the input as its {input} variable
+        prompt = ctx.get_resource(str(prompt_name), ResourceType.PROMPT)
+        if not callable(getattr(prompt, "format_messages", None)):
+            raise ValueError(f"the react action's prompt '{prompt_name}' has no format_messages(); use a "
+                             "python_actions.prompts.Prompt resource")
+        messages.extend(prompt.format_messages("user", input=text))
+    else:
+        system = setting(ctx, "system_prompt")
+        if system:
+            messages.append({"role": "system", "content": str(system)})
+        messages.append({"role": "user", "content": text})
     if json_schema is not None:
-        text += f"\n\nAnswer with only a JSON value matching this JSON schema: {json.dumps(json_schema)}"
-    messages.append({"role": "user", "content": text})
+        messages.append({"role": "user", "content": "Answer with only a JSON value matching this JSON schema: "
+                         f"{json.dumps(json_schema)}"})
     _ask(ctx, {"model": model, "output_schema": spec, "attempt": 1}, messages, json_schema)
 
 

@@ -115,3 +115,18 @@ def test_a_nan_in_the_answer_is_a_schema_failure_the_model_retries(schema) -> No
     script = [{"content": '{"miles": NaN, "unit": "mi"}'}, {"content": GOOD, "expect_last": "NaN"}]
     report = _run(_react_plan(_model("python", script), [], {"output_schema": schema}), [("k", "10 km?")])
     assert report.errors == [] and report.outputs == [("k", {"miles": 6.21, "unit": "mi"})]
+
+
+def test_a_prompt_resource_makes_the_opening_messages_with_the_input() -> None:
+    prompt = {"name": "p", "type": "prompt", "__resource_provider_type__": "PythonResourceProvider",
+              "descriptor": {"target_module": "python_actions.prompts", "target_clazz": "Prompt", "arguments": {
+                  "messages": [{"role": "system", "content": "You convert units."},
+                               {"role": "user", "content": "Please: {input}"}]}}}
+    script = [{"content": "6.21 mi", "expect_last": "Please: convert 10 km"}]
+    plan = java_plan({
+        "react": (py_fn("python_actions.react", "react"), ["_input_event", "_chat_response_event"],
+                  {"model": "m", "prompt": "p"}),
+        "chat": (py_fn("python_actions.agents", "chat"), ["_chat_request_event", "_tool_response_event"]),
+    }, {"chat_model": {"m": _model("python", script)}, "prompt": {"p": prompt}})
+    report = _run(plan, [("k", "convert 10 km")])
+    assert report.errors == [] and report.outputs == [("k", "6.21 mi")]
