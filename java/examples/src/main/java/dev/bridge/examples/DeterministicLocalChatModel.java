@@ -60,7 +60,8 @@ public final class DeterministicLocalChatModel implements ChatModel {
         return reply("You said: \"" + text + "\" (" + words + " words).", List.of());
     }
 
-    private static Map<String, Object> reply(String content, List<Map<String, Object>> toolCalls) {
+    /** The assistant message both example chat models answer with: role, content and tool calls. */
+    static Map<String, Object> reply(String content, List<Map<String, Object>> toolCalls) {
         Map<String, Object> message = new LinkedHashMap<>();
         message.put("role", "assistant");
         message.put("content", content);

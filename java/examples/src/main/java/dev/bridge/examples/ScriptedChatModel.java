@@ -76,8 +76,8 @@ public final class ScriptedChatModel implements ChatModel {
             Object content = last == null ? null : last.get("content");
             String text = content == null ? "" : String.valueOf(content);
             if (!text.contains((String) expected)) {
-                return message("scripted chat model, turn " + (turn + 1) + ": expected the last message to contain \""
-                        + expected + "\" but it was: " + text, List.of());
+                return DeterministicLocalChatModel.reply("scripted chat model, turn " + (turn + 1)
+                        + ": expected the last message to contain \"" + expected + "\" but it was: " + text, List.of());
             }
         }
         List<Map<String, Object>> calls = new ArrayList<>();
@@ -97,15 +97,7 @@ public final class ScriptedChatModel implements ChatModel {
             }
         }
         Object content = step.get("content");
-        return message(content == null ? "" : (String) content, calls);
-    }
-
-    private static Map<String, Object> message(String content, List<Map<String, Object>> toolCalls) {
-        Map<String, Object> message = new LinkedHashMap<>();
-        message.put("role", "assistant");
-        message.put("content", content);
-        message.put("tool_calls", toolCalls);
-        return message;
+        return DeterministicLocalChatModel.reply(content == null ? "" : (String) content, calls);
     }
 
     private static Map<?, ?> check(int n, Object turn) {
