@@ -6,10 +6,14 @@ BIN    := $(VENV)/bin
 MVN    := mvn -B -ntp
 JARS   := java/dist/target/jars
 
-.PHONY: demo test install jars test-java test-python bench lint clean
+.PHONY: demo agent-demo test install jars test-java test-python bench lint clean
 
 demo: install jars
 	$(BIN)/bridge run examples/demo/plan.yaml --input examples/demo/orders.jsonl
+
+# A Python ReAct agent with Java tools and Java retrieval; offline (scripted model), see README "Agent demo".
+agent-demo: install jars
+	$(BIN)/bridge run examples/agent/plan.yaml --input examples/agent/questions.jsonl
 
 test: install lint test-java test-python
 

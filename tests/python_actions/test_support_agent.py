@@ -1,0 +1,103 @@
+"""The agent demo's pieces on their own: the script library's choice of script, the support action's settings."""
+
+from typing import Any
+
+import pytest
+from conftest import java_plan, py_fn
+from test_agents import _model, _provider
+
+from bridge import Runtime
+from bridge.api import VectorStore
+from bridge.errors import ResourceError
+from python_actions.support_agent import ScriptLibrary
+
+HERE = "test_support_agent"
+SYSTEM = {"role": "system", "content": "You are the support desk."}
+LIBRARY = ScriptLibrary([
+    {"when": ["ORD-1", "[returns]"], "script": [{"tool_calls": [{"name": "lookupOrder"}]}, {"content": "returns"}]},
+    {"when": ["ORD-1"], "script": [{"content": "any other question about ORD-1"}]},
+])
+
+
+def _user(text: str) -> dict[str, Any]:
+    return {"role": "user", "content": text}
+
+
+def test_the_first_script_whose_strings_all_open_the_conversation_answers() -> None:
+    assert LIBRARY.chat([SYSTEM, _user("[returns] 30 days. Question: ORD-1?")])["tool_calls"][0]["name"] == (
+        "lookupOrder")
+    assert LIBRARY.chat([SYSTEM, _user("[shipping] two days. Question: ORD-1?")])["content"] == (
+        "any other question about ORD-1")
+
+
+def test_later_messages_do_not_change_the_script_a_conversation_follows() -> None:
+    talk = [SYSTEM, _user("[shipping] Question: ORD-1?"), {"role": "assistant", "content": "hm", "tool_calls": []},
+            _user("[returns] by the way")]
+    with pytest.raises(ValueError, match="asks for turn 2"):  # still the one-turn script, now used up
+        LIBRARY.chat(talk)
+
+
+def test_a_conversation_no_script_matches_is_an_error_quoting_the_question() -> None:
+    with pytest.raises(ValueError, match=r"no script's 'when'.*first user message: 'Where is ORD-2\?'"):
+        LIBRARY.chat([SYSTEM, _user("Where is ORD-2?")])
+
+
+@pytest.mark.parametrize(("scripts", "message"), [
+    ([], "non-empty list"),
+    ([{"script": [{"content": "x"}]}], "needs 'when'"),
+    ([{"when": ["a", ""], "script": [{"content": "x"}]}], "needs 'when'"),
+])
+def test_a_malformed_library_is_refused_when_built(scripts: Any, message: str) -> None:
+    with pytest.raises(ResourceError, match=message):
+        ScriptLibrary(scripts)
+
+
+def test_a_malformed_script_is_refused_by_the_scripted_model_rules() -> None:
+    with pytest.raises(ValueError, match="script turn 1 has unknown field"):
+        ScriptLibrary([{"when": ["a"], "script": [{"text": "x"}]}])
+
+
+class Faq(VectorStore):
+    """A Python stand-in for the Java FAQ store (no JVM needed to test the action's settings)."""
+
+    def query(self, text: str, k: int = 3) -> list[dict[str, Any]]:
+        return [{"id": "returns", "content": "Send it back within 30 days.", "score": 0.5, "metadata": {}}][:k]
+
+
+RESOURCES = {
+    "vector_store": {"faq": _provider("python", "vector_store", "faq", f"{HERE}.Faq")},
+    "prompt": {"q": _provider("python", "prompt", "q", "python_actions.prompts.Prompt",
+                              {"template": "{passage}\nQ: {question} ({source})"})},
+    "chat_model": {"m": _model("python", [
+        {"content": "ok", "expect_last": "[returns] Send it back within 30 days.\nQ: can I return it? (returns)"}])},
+}
+CONFIG = {"model": "m", "vector_store": "faq", "question_prompt": "q"}
+
+
+def _run(config: dict, question: Any = "can I return it?") -> Any:
+    plan = java_plan({
+        "support": (py_fn("python_actions.support_agent", "support"), ["_input_event"], config),
+        "react": (py_fn("python_actions.react", "react"), ["_chat_response_event"]),
+        "chat": (py_fn("python_actions.agents", "chat"), ["_chat_request_event", "_tool_response_event"]),
+    }, RESOURCES)
+    with Runtime(plan) as runtime:
+        return runtime.run([("k", question)])
+
+
+@pytest.mark.parametrize("question", ["can I return it?", {"question": "can I return it?"}])
+def test_the_support_action_puts_the_retrieved_passage_in_the_prompt_and_hands_on_to_react(question) -> None:
+    report = _run(CONFIG, question)
+    assert report.errors == [] and report.outputs == [("k", "ok")]
+
+
+@pytest.mark.parametrize(("config", "question", "message"), [
+    ({**CONFIG, "vector_store": None}, "q?", "needs 'vector_store'"),
+    ({**CONFIG, "question_prompt": ""}, "q?", "needs 'question_prompt'"),
+    ({**CONFIG, "top_k": 0}, "q?", "top_k"),
+    (CONFIG, "  ", "the input is the customer's question"),
+    (CONFIG, 42, "the input is the customer's question"),
+])
+def test_a_misconfigured_support_action_says_what_to_set(config: dict, question: Any, message: str) -> None:
+    report = _run(config, question)
+    [error] = report.errors
+    assert message in str(error.cause) and report.outputs == []
