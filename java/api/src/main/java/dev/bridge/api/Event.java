@@ -15,8 +15,10 @@ import java.util.UUID;
  * <p>Its JSON form is exactly {@code {"id": .., "type": .., "attributes": {..}}}, the wire format both
  * languages read and write, plus upstream Flink Agents' optional lineage fields {@code upstream_event_id} and
  * {@code upstream_action_name} (read in either casing, kept, written in snake case as Python does). Any
- * other field is refused, in both languages. Reading JSON whose type is {@link InputEvent#TYPE} or
- * {@link OutputEvent#TYPE} yields the matching subclass.
+ * other field is refused, in both languages. Reading JSON whose type is one of the typed events' (input,
+ * output, chat request/response, tool request/response) yields that subclass, as Python's
+ * {@code Event.from_dict} yields its typed view; any other type a plain {@code Event}. Reading checks the
+ * envelope only, never the attributes: a typed getter refuses an attribute of the wrong kind when called.
  */
 @JsonPropertyOrder({"id", "type", "attributes", "upstream_event_id", "upstream_action_name"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -25,6 +27,14 @@ public class Event {
             "upstreamEventId", "upstream_action_name", "upstreamActionName");
     private static final String FORM = "an event is {id, type, attributes} plus optional upstream_event_id and"
             + " upstream_action_name (put other data in attributes)";
+    /** The typed events by wire type: what {@link #fromJson} builds for each (Python's registry of views). */
+    private static final Map<String, Typed> TYPED = Map.of(
+            InputEvent.TYPE, InputEvent::new,
+            OutputEvent.TYPE, OutputEvent::new,
+            ChatRequestEvent.TYPE, ChatRequestEvent::new,
+            ChatResponseEvent.TYPE, ChatResponseEvent::new,
+            ToolRequestEvent.TYPE, ToolRequestEvent::new,
+            ToolResponseEvent.TYPE, ToolResponseEvent::new);
     private final String id;
     private final String type;
     private final Map<String, Object> attributes;
@@ -99,15 +109,8 @@ public class Event {
         }
         String upstreamEventId = lineage(fields, (String) type, "upstream_event_id", "upstreamEventId");
         String upstreamActionName = lineage(fields, (String) type, "upstream_action_name", "upstreamActionName");
-        Event event;
-        Map<String, Object> attrs = (Map<String, Object>) attributes;
-        if (InputEvent.TYPE.equals(type)) {
-            event = new InputEvent((String) id, (String) type, attrs);
-        } else if (OutputEvent.TYPE.equals(type)) {
-            event = new OutputEvent((String) id, (String) type, attrs);
-        } else {
-            event = new Event((String) id, (String) type, attrs);
-        }
+        Event event = TYPED.getOrDefault(type, Event::new).make((String) id, (String) type,
+                (Map<String, Object>) attributes);
         event.upstreamEventId = upstreamEventId;
         event.upstreamActionName = upstreamActionName;
         return event;
@@ -199,6 +202,53 @@ public class Event {
         Map<String, Object> attributes = new LinkedHashMap<>();
         attributes.put(name, value);
         return attributes;
+    }
+
+    /**
+     * The typed copy of {@code event}: the same id, attributes (copied) and lineage, made by {@code typed}.
+     *
+     * @throws BridgeException when the event has another type
+     */
+    static <E extends Event> E typedCopy(Event event, String expected, Typed typed, Class<E> kind) {
+        if (event == null) {
+            throw new BridgeException("expected an event of type '" + expected + "' but got null");
+        }
+        if (kind.isInstance(event)) {
+            return kind.cast(event);
+        }
+        E copy = kind.cast(typed.make(event.getId(), requireType(expected, event.getType()), event.getAttributes()));
+        copy.setUpstreamEventId(event.getUpstreamEventId());
+        copy.setUpstreamActionName(event.getUpstreamActionName());
+        return copy;
+    }
+
+    /**
+     * One attribute of a typed event, checked against the kind its getter returns.
+     *
+     * @return the value, or null when absent (as Python's typed views give None)
+     * @throws BridgeException naming the event type, the attribute and what it holds instead
+     */
+    <T> T typedAttr(String name, Class<T> kind, String what) {
+        Object value = attributes.get(name);
+        if (value == null || kind.isInstance(value)) {
+            return kind.cast(value);
+        }
+        throw new BridgeException("event '" + type + "': attribute '" + name + "' must be " + what + ", not "
+                + describe(value));
+    }
+
+    /** Builds an event of one type from its wire parts; each typed event's reading constructor is one. */
+    @FunctionalInterface
+    interface Typed {
+        Event make(String id, String type, Map<String, Object> attributes);
+    }
+
+    /** A constructor argument an event cannot do without: null is refused naming the event and attribute. */
+    static <T> T required(String type, String attribute, T value) {
+        if (value == null) {
+            throw new BridgeException("an event of type '" + type + "' needs '" + attribute + "', got null");
+        }
+        return value;
     }
 
     static String requireType(String expected, String type) {

@@ -28,10 +28,23 @@ public final class ContractCases {
      * @param run what each case runs: the parsed case object
      */
     public static Stream<DynamicTest> of(String kind, ThrowingConsumer<Map<?, ?>> run) throws IOException {
+        return of(kind, ".json", run);
+    }
+
+    /**
+     * Returns one test per case of the files in {@code tests/contract/<kind>} whose name ends with
+     * {@code suffix}; fails when there is none.
+     *
+     * @param kind the folder below {@code tests/contract}, e.g. {@code "events"}
+     * @param suffix the end of the file names to run, e.g. {@code "agent_events.json"}
+     * @param run what each case runs: the parsed case object
+     */
+    public static Stream<DynamicTest> of(String kind, String suffix, ThrowingConsumer<Map<?, ?>> run)
+            throws IOException {
         Path folder = SharedFixtures.projectRoot().resolve("tests/contract").resolve(kind);
         List<DynamicTest> tests = new ArrayList<>();
         try (Stream<Path> files = Files.list(folder)) {
-            for (Path file : files.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
+            for (Path file : files.filter(p -> p.getFileName().toString().endsWith(suffix)).sorted().toList()) {
                 Map<?, ?> data = (Map<?, ?>) PortableValues.fromJson(Files.readString(file, StandardCharsets.UTF_8));
                 for (Object item : (List<?>) data.get("cases")) {
                     Map<?, ?> c = (Map<?, ?>) item;
