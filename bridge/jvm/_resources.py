@@ -65,14 +65,23 @@ class JavaEmbeddingModel(EmbeddingModel):
 
 
 class JavaChatModel(ChatModel):
-    """A ``dev.bridge.api.ChatModel``; messages cross as portable values."""
+    """A ``dev.bridge.api.ChatModel``; messages and tool schemas cross as portable values."""
 
     def __init__(self, bridge: Any, java: Any) -> None:
         self.java = java
         self._bridge = bridge
 
-    def chat(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
-        answer = self._bridge.call(self.java.chat, self._bridge.to_java(messages), context="Java chat model")
+    def chat(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """Ask the Java model, offering ``tools`` (``{name, description, parameters}``) when there are any.
+
+        They go to Java's two-argument ``chat``, whose default ignores them, so a model that calls tools over
+        HTTP gets their schemas and one that decides alone (the scripted model) need not know about them.
+        """
+        to_java = self._bridge.to_java
+        if tools:
+            answer = self._bridge.call(self.java.chat, to_java(messages), to_java(tools), context="Java chat model")
+        else:
+            answer = self._bridge.call(self.java.chat, to_java(messages), context="Java chat model")
         return self._bridge.to_python(answer)
 
 
