@@ -174,3 +174,30 @@ class AgentLoopError(BridgeError):
 
 class OutputSchemaError(BridgeError, ValueError):
     """A built-in agent's final answer failed its output schema, on the retry too; names the validation error."""
+
+
+class StateError(BridgeError):
+    """A state store that cannot be used: corrupt, another program's, another plan's, busy or unreachable.
+
+    The message names the file or the URL (never its password) and what to do; a state that is refused is
+    left exactly as it was.
+    """
+
+
+class NonDeterminismError(BridgeError):
+    """A re-run action made another durable call than the one recorded at the same position (strict mode).
+
+    Names the key, the action, the call's index, and the recorded and the new call (function id and
+    argument digest).
+    """
+
+
+class ReplayError(BridgeError):
+    """A recorded durable call failed with an exception whose class cannot be imported to raise it again.
+
+    ``original`` is the original class's qualified name; the message is the original message.
+    """
+
+    def __init__(self, original: str, message: str) -> None:
+        self.original = original
+        super().__init__(f"{original}: {message}")

@@ -9,9 +9,10 @@ The layers, bottom to top (a module may import its own layer or a lower one):
 0. ``bridge.errors``: the error tree, imports nothing of bridge.
 1. ``bridge.api``: what actions code against.
 2. ``bridge.plan``: the wire-format models.
-3. ``bridge.runtime``: the Python host.
-4. ``bridge.jvm``: the only package that knows a JVM exists.
-5. everything else: ``bridge`` itself (``__init__``), ``bridge.cli``, ``bridge._jsonl``, ...
+3. ``bridge.store``: where runs are kept (SQLite, PostgreSQL).
+4. ``bridge.runtime``: the Python host.
+5. ``bridge.jvm``: the only package that knows a JVM exists.
+6. everything else: ``bridge`` itself (``__init__``), ``bridge.cli``, ``bridge._jsonl``, ...
 
 ``bridge.api`` and ``bridge.plan`` never import jpype, pemja or py4j, so plans can be read and actions
 written without a JVM bridge installed.
@@ -29,7 +30,7 @@ from pathlib import Path
 import bridge
 
 ROOT = Path(bridge.__file__).parent
-LAYERS = ["bridge.errors", "bridge.api", "bridge.plan", "bridge.runtime", "bridge.jvm"]
+LAYERS = ["bridge.errors", "bridge.api", "bridge.plan", "bridge.store", "bridge.runtime", "bridge.jvm"]
 TOP = len(LAYERS)
 JVM_BRIDGES = {"jpype", "_jpype", "pemja", "py4j"}
 

@@ -1,7 +1,7 @@
 """What action authors code against. Imports nothing heavy: no JVM bridge, no runtime."""
 
 from bridge.api._agent import Agent, action
-from bridge.api._calls import CallResult, Gather, PendingCall, gather
+from bridge.api._calls import RUN_AGAIN, CallResult, Gather, PendingCall, gather
 from bridge.api._context import RunnerContext
 from bridge.api._events import (
     ChatRequestEvent,
@@ -27,6 +27,7 @@ from bridge.api._resources import (
 from bridge.api._values import check_portable
 
 __all__ = [
+    "RUN_AGAIN",
     "Agent",
     "CallResult",
     "ChatModel",

@@ -14,6 +14,17 @@ from typing import Any
 from bridge.errors import CallTimeoutError
 
 
+class _RunAgain:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "RUN_AGAIN"
+
+
+RUN_AGAIN: Any = _RunAgain()
+"""What a ``reconciler=`` returns when the interrupted call did not take effect and must run again."""
+
+
 @dataclass(frozen=True, slots=True)
 class CallResult:
     """The outcome of one durable call: a value or an exception (never both)."""
@@ -37,7 +48,8 @@ class PendingCall:
     Flink Agents' names); none of the three is passed to ``fn``.
     """
 
-    __slots__ = ("call_id", "fn", "args", "kwargs", "timeout", "reconciler", "durable_id")
+    __slots__ = ("call_id", "fn", "args", "kwargs", "timeout", "reconciler", "durable_id", "index", "fid", "digest",
+                 "replay", "reconcile")
 
     def __init__(self, call_id: str, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
                  *, timeout: float | None = None, reconciler: Callable[[], Any] | None = None,
@@ -49,6 +61,13 @@ class PendingCall:
         self.timeout = timeout
         self.reconciler = reconciler
         self.durable_id = durable_id
+        # Set by a state store's call log: the call's position in its action, its identity, and, when an
+        # earlier attempt of the action recorded it, that record (the call then returns it without running).
+        self.index: int = -1
+        self.fid: str | None = None
+        self.digest: str | None = None
+        self.replay: Any = None
+        self.reconcile = False  # in flight when a process died: its reconciler decides
 
     def timed_out(self) -> CallTimeoutError:
         """The error an action receives when this call overran its timeout."""

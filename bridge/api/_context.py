@@ -59,8 +59,12 @@ class RunnerContext(ABC):
 
         ``timeout`` (seconds; default: the runtime's ``call_timeout``) bounds the wait: past it the call is
         abandoned and :class:`~bridge.errors.CallTimeoutError` (a ``TimeoutError``) is raised here.
-        ``reconciler`` and ``durable_id`` follow upstream Flink Agents and are kept for recovery. None of these
-        three keywords is passed to ``fn``: wrap ``fn`` with ``functools.partial`` if it takes such a name.
+        Under a state store the call is recorded: after a restart, a re-run of the action gets the recorded
+        result (or exception) without running ``fn`` again. ``durable_id`` names the function stably (needed
+        for a lambda, a closure, or arguments that are not portable values); ``reconciler`` (no arguments)
+        is asked about a call that was in flight when the process died: it returns the call's result, or
+        ``RUN_AGAIN``. None of these three keywords is passed to ``fn``: wrap ``fn`` with
+        ``functools.partial`` if it takes such a name.
         ``fn`` must not use this context (memory, events): it may run on another thread.
         """
 
@@ -73,3 +77,12 @@ class RunnerContext(ABC):
         The keywords are those of :meth:`durable_execute`; a timed-out call raises ``CallTimeoutError`` at the
         ``await``/``yield``.
         """
+
+    def wait_for_input(self, name: str) -> PendingCall:
+        """Pause this action's key until outside input named ``name`` arrives; ``await``/``yield`` it for the value.
+
+        The key's later inputs queue behind it while other keys go on; ``Runtime.resume(key, value)`` (or
+        ``bridge runs resume KEY --input JSON``) hands the value in, possibly in a later process: the action
+        then runs again from its start, its completed durable calls replayed. Needs a state store.
+        """
+        raise NotImplementedError("wait_for_input needs a host with a state store (Runtime(plan, state=...))")

@@ -21,6 +21,7 @@ from bridge.api._memory import MemoryObject
 from bridge.api._resources import ResourceType
 from bridge.api._values import check_portable
 from bridge.errors import ContextError, ValueContractError
+from bridge.runtime._durable import WAIT_FID, CallLog, reconcile
 from bridge.runtime._memory import MemoryStore, MemoryView
 
 _call_ids = itertools.count(1)
@@ -30,7 +31,7 @@ class HostRunnerContext(RunnerContext):
     """The context of one action run; lives across its suspensions, dies when it ends."""
 
     __slots__ = ("_key", "_store", "_resources", "_config", "_action_config", "sent", "calls", "_thread",
-                 "_closed", "call_timeout")
+                 "_closed", "call_timeout", "log", "action")
 
     def __init__(self, key: Any, store: MemoryStore, resources: Any, config: dict[str, Any],
                  action_config: dict[str, Any] | None, call_timeout: float | None = None) -> None:
@@ -44,6 +45,8 @@ class HostRunnerContext(RunnerContext):
         self._thread = threading.get_ident()
         self._closed = False
         self.call_timeout = call_timeout
+        self.log: CallLog | None = None  # under a state store: records and replays this run's durable calls
+        self.action = ""
 
     def check_owner(self) -> None:
         """Refuse a write from a thread other than the one running the action, or after the action ended."""
@@ -99,7 +102,26 @@ class HostRunnerContext(RunnerContext):
     def durable_execute(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None,
                         reconciler: Callable[[], Any] | None = None, durable_id: str | None = None,
                         **kwargs: Any) -> Any:
-        return _run_on_own_thread(self._call(fn, args, kwargs, timeout, reconciler, durable_id))
+        call = self._call(fn, args, kwargs, timeout, reconciler, durable_id)
+        log = self.log
+        if log is None:
+            return _run_on_own_thread(call)
+        if call.replay is not None:
+            value, error = log.outcome(call.replay)
+        else:
+            done = False
+            if call.reconcile:
+                done, value = reconcile(call)
+                error = None
+            if not done:
+                try:
+                    value, error = _run_on_own_thread(call), None
+                except Exception as exc:  # recorded, then raised in the action
+                    value, error = None, exc
+            value, error = log.finish(call, value, error)
+        if error is not None:
+            raise error
+        return value
 
     def durable_execute_async(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None,
                               reconciler: Callable[[], Any] | None = None, durable_id: str | None = None,
@@ -119,8 +141,28 @@ class HostRunnerContext(RunnerContext):
             raise ContextError(f"timeout= takes a positive number of seconds (math.inf for no limit), got "
                                f"{timeout!r}")
         self.calls.append(fn)
-        return PendingCall(f"c{next(_call_ids)}", fn, args, kwargs, timeout=timeout, reconciler=reconciler,
+        call = PendingCall(f"c{next(_call_ids)}", fn, args, kwargs, timeout=timeout, reconciler=reconciler,
                            durable_id=durable_id)
+        if self.log is not None:
+            self.log.prepare(call)
+        return call
+
+    def wait_for_input(self, name: str) -> PendingCall:
+        self.check_owner()
+        if self.log is None:
+            raise ContextError("wait_for_input needs a state store to keep the waiting run: Runtime(plan, "
+                               "state='runs.db') or bridge run --state FILE")
+        if not isinstance(name, str) or not name:
+            raise ContextError(f"wait_for_input takes a non-empty name, got {name!r}")
+        call = PendingCall(f"c{next(_call_ids)}", _outside_input, (name,), {}, timeout=math.inf,
+                           durable_id=WAIT_FID)
+        self.log.prepare(call)
+        return call
+
+
+def _outside_input(name: str) -> Any:
+    """Stands for the value handed in by ``Runtime.resume``; never called."""
+    raise ContextError(f"the input {name!r} is handed in by Runtime.resume, not computed")
 
 
 def _run_on_own_thread(call: PendingCall) -> Any:

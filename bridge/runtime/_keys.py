@@ -43,14 +43,20 @@ class KeyWork:
     running_action: tuple[str, Event] | None = None
     in_run: bool = False  # an input's run is under way
     steps: int = 0  # action steps of the current input's run
+    # Under a state store: the key's id there, the current input's sequence number, and whether the next
+    # action started is the re-run of one an earlier attempt began (its durable calls are then replayed).
+    skid: str | None = None
+    seq: int = -1
+    replay: bool = False
 
 
 class KeyTable:
     """Memory stores by key, and work records of the keys that have work."""
 
-    __slots__ = ("_work", "_stores", "_spare", "_looked_at")
+    __slots__ = ("_work", "_stores", "_spare", "_looked_at", "loader")
 
     def __init__(self) -> None:
+        self.loader: Any = None  # called as loader(key, store) when a key's memory store is made: fills it
         self._work: dict[Any, KeyWork] = {}
         self._stores: dict[Any, MemoryStore] = {}
         self._spare: list[KeyWork] = []
@@ -69,9 +75,12 @@ class KeyTable:
         store = self._stores.get(kid)
         if store is None:
             store = self._stores[kid] = MemoryStore()
+            if self.loader is not None:
+                self.loader(key, store)
         if self._spare:
             ks = self._spare.pop()
             ks.key, ks.kid, ks.store = key, kid, store
+            ks.skid, ks.seq, ks.replay = None, -1, False
         else:
             ks = KeyWork(key, kid, store)
         self._work[kid] = ks
@@ -98,6 +107,8 @@ class KeyTable:
             if len(self._looked_at) > _LOOKED_AT:
                 self._drop_empty_looked_at()
             store = self._stores[kid] = MemoryStore()
+            if self.loader is not None:
+                self.loader(key, store)
             self._looked_at.add(kid)
         return store
 

@@ -247,6 +247,24 @@ class MemoryStore:
         """A plain-dict copy of one tree (for inspection and tests)."""
         return _plain(self._root(memory))
 
+    def dump(self, memory: Scope) -> Any:
+        """One tree in its stored JSON form (None when empty); :meth:`load` reads it back.
+
+        Object nodes are JSON objects; a value that is itself a dict or a list is wrapped as ``{"": value}``
+        (no memory path segment is empty, so the wrapper cannot be mistaken for a field), which keeps an
+        object made with ``new_object`` distinct from a dict value across a restart.
+        """
+        root = self._short if memory == "short_term" else self._sensory
+        return _dump(root) if root else None
+
+    def load(self, memory: Scope, data: Any) -> None:
+        """Replace one tree with its stored form (see :meth:`dump`); not journaled or logged."""
+        node = _load(data) if data else _Node()
+        if memory == "short_term":
+            self._short = node
+        else:
+            self._sensory = node if data else None
+
     def _parent(self, memory: str, parts: list[str]) -> _Node:
         """The object node that holds the last part, creating missing objects; never writes under a value."""
         node = self._root(memory)
@@ -263,6 +281,29 @@ class MemoryStore:
                                       "lost); new_object(path, overwrite=True) replaces the value first")
             node = child
         return node
+
+
+def _dump(node: _Node) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in node.items():
+        t = type(value)
+        if t is _Node:
+            out[name] = _dump(value)
+        elif t is dict or t is list:
+            out[name] = {"": value}
+        else:
+            out[name] = value
+    return out
+
+
+def _load(data: dict[str, Any]) -> _Node:
+    node = _Node()
+    for name, value in data.items():
+        if type(value) is dict:
+            node[name] = value[""] if "" in value else _load(value)
+        else:
+            node[name] = value
+    return node
 
 
 def _plain(value: Any) -> Any:

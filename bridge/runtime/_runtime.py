@@ -6,14 +6,16 @@ import math
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from bridge.api._memory import MemoryObject
-from bridge.errors import ActionError, PlanError
+from bridge.errors import ActionError, PlanError, StateError
 from bridge.plan._allow import check_allowed, check_resolved, named_code
 from bridge.plan._load import load_plan
 from bridge.plan._models import AgentPlan, JavaFunction, PythonFunction
 from bridge.runtime._context import HostRunnerContext
+from bridge.runtime._durable import WAIT_FID
 from bridge.runtime._executor import ActionExecutor, PythonActionKind
 from bridge.runtime._functions import resolve_python_action
 from bridge.runtime._java import HostServices, JavaHost, default_java
@@ -21,6 +23,7 @@ from bridge.runtime._memory import MemoryStore, MemoryView
 from bridge.runtime._resources import ResourceRegistry
 from bridge.runtime._routing import Router
 from bridge.runtime._scheduler import ActionRecord, Scheduler
+from bridge.store import CallRecord, KeyRecord, StateStore, kid_of, now, open_store
 
 
 @dataclass
@@ -52,6 +55,15 @@ def _timeout(value: Any) -> float:
     return float(value)
 
 
+def plan_identity(plan: AgentPlan) -> dict[str, Any]:
+    """What a state compares to know it belongs to this plan: its actions and its resources, as JSON."""
+    return {"actions": {name: action.model_dump(mode="json", exclude_none=True)
+                        for name, action in plan.actions.items()},
+            "resources": {rtype: {name: provider.model_dump(mode="json", exclude_none=True)
+                                  for name, provider in providers.items()}
+                          for rtype, providers in plan.resource_providers.items()}}
+
+
 def _as_plan(plan: AgentPlan | str | os.PathLike[str] | type) -> AgentPlan:
     if isinstance(plan, AgentPlan):
         return plan
@@ -76,7 +88,8 @@ class Runtime:
     def __init__(self, plan: AgentPlan | str | os.PathLike[str] | type, *, workers: int = 8, window: int = 4096,
                  max_steps: int = 10_000, call_timeout: float | None = None, keep_action_log: bool = False,
                  java: JavaHost | None = None,
-                 allow: Sequence[str] | None = None) -> None:
+                 allow: Sequence[str] | None = None, state: str | os.PathLike[str] | StateStore | None = None,
+                 strict: bool = False, force: bool = False) -> None:
         for name, value, low in (("workers", workers, 1), ("window", window, 1), ("max_steps", max_steps, 1)):
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise ValueError(f"Runtime({name}=...) must be an integer of at least {low}, got {value!r}")
@@ -101,7 +114,16 @@ class Runtime:
                 executor.register(name, kind)
             return executor
 
-        self._scheduler = Scheduler(router, make_executor, self._context, workers, max_steps)
+        self._state: StateStore | None = None
+        if state is not None:
+            self._state = open_store(state)
+            try:
+                self._state.bind(plan_identity(self.plan), force=force)
+                self._state.lock_runner()
+            except BaseException:
+                self._state.close()
+                raise
+        self._scheduler = Scheduler(router, make_executor, self._context, workers, max_steps, self._state, strict)
 
     # -- wiring -------------------------------------------------------------------------------------
     def _vet(self, obj: Any, field: str) -> None:
@@ -138,7 +160,8 @@ class Runtime:
 
     # -- running ------------------------------------------------------------------------------------
     def run(self, inputs: Iterable[tuple[Any, Any]], *, on_output: Callable[[Any, Any], None] | None = None,
-            on_progress: Callable[[int], None] | None = None, live: bool = False) -> RunReport:
+            on_progress: Callable[[int], None] | None = None, live: bool = False,
+            source: str | None = None) -> RunReport:
         """Process ``(key, input)`` pairs; outputs are collected and also passed to ``on_output``.
 
         An action that raises fails the event (and the rest of that input's run) with an
@@ -146,6 +169,11 @@ class Runtime:
         later inputs go on, and the report lists every failure. ``live=True`` reads ``inputs`` on a thread
         (for a source that blocks, such as standard input) so earlier inputs run while later ones are awaited.
         If this method raises, nothing of the unfinished work is left for the next run.
+
+        With a state store, keys an earlier process left unfinished are taken up first, and ``source`` names
+        where ``inputs`` come from (an input file): the inputs of that source an earlier run took are skipped,
+        so the same call after a crash continues where it stopped. Outputs are handed on when the action that
+        sent them finishes, once.
         """
         report = RunReport()
 
@@ -160,8 +188,11 @@ class Runtime:
                 on_progress(report.inputs)
 
         on_action = report.actions.append if self._keep_action_log else None
-        report.stopped = self._scheduler.run(iter(inputs), self._window, output, report.errors.append, on_action,
-                                             input_done, live)
+        stream = iter(inputs)
+        if self._state is not None and source is not None:
+            stream = islice(stream, self._state.source_count(source), None)
+        report.stopped = self._scheduler.run(stream, self._window, output, report.errors.append, on_action,
+                                             input_done, live, source)
         report.not_started = self._scheduler.not_started
         return report
 
@@ -177,9 +208,69 @@ class Runtime:
         """The short-term memory of ``key`` (for inspection between runs)."""
         return MemoryView(self._scheduler.store_for(key), "short_term")
 
+    # -- the run lifecycle (needs a state store) -----------------------------------------------------
+    @property
+    def state(self) -> StateStore:
+        """The state store (a :class:`StateError` when the runtime has none)."""
+        if self._state is None:
+            raise StateError("this runtime keeps no state: give it one with Runtime(plan, state='runs.db') or "
+                             "bridge run --state FILE")
+        return self._state
+
+    def runs(self, status: str | None = None, older_than: float | None = None) -> list[KeyRecord]:
+        """Keys and their run status, optionally of one status and unchanged for ``older_than`` seconds."""
+        before = None if older_than is None else now() - older_than
+        return self.state.runs(status, before)
+
+    def resume(self, key: Any, value: Any, **run_options: Any) -> RunReport:
+        """Hand ``value`` to the action of ``key`` that waits in ``wait_for_input``, and run the key on.
+
+        The action runs again from its start: its completed durable calls are replayed and its
+        ``wait_for_input`` returns ``value``. Other unfinished keys of the state go on too.
+        """
+        state = self.state
+        record = self._record(key)
+        if record.status != "waiting" or not record.wait:
+            raise StateError(f"key {key!r} is {record.status}, not waiting for input: only a waiting key can be "
+                             "resumed (bridge runs list --status waiting shows them)")
+        wait = record.wait
+        state.record_call(record.kid, wait["seq"], wait["step"],
+                          CallRecord(wait["index"], WAIT_FID, wait["digest"], "done", value))
+        state.set_wait(record.kid, None, "running")
+        self._scheduler.release_key(record.kid)
+        return self.run((), **run_options)
+
+    def retry(self, key: Any, **run_options: Any) -> RunReport:
+        """Run the errored input of ``key`` again (its completed durable calls replayed), then its queued inputs."""
+        state = self.state
+        record = self._record(key, inputs=True)
+        if record.status != "error":
+            raise StateError(f"key {key!r} is {record.status}, not in error: only a key whose input failed can be "
+                             "retried (bridge runs list --status error shows them)")
+        failed = [i for i in record.queued if i.status == "error"]
+        for item in failed:
+            state.requeue(record.kid, item.seq)
+        state.set_status(record.kid, "running")
+        self._scheduler.release_key(record.kid)
+        return self.run((), **run_options)
+
+    def stop(self, key: Any) -> None:
+        """No further actions for ``key``: its queued inputs stay queued (a stopped key is not retried)."""
+        record = self._record(key)
+        self.state.set_status(record.kid, "stopped", stop=True)
+        self._scheduler.stop_key(record.kid)
+
+    def _record(self, key: Any, inputs: bool = False) -> KeyRecord:
+        record = self.state.get(kid_of(key), inputs=inputs)
+        if record is None:
+            raise StateError(f"the state {self.state.url} has no key {key!r}")
+        return record
+
     def close(self) -> None:
-        """Release the worker threads."""
+        """Release the worker threads and the state store."""
         self._scheduler.close()
+        if self._state is not None:
+            self._state.close()
 
     def __enter__(self) -> Runtime:
         return self

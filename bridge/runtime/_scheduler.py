@@ -22,6 +22,7 @@ import math
 import queue
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -33,15 +34,30 @@ from bridge.api._events import Event, InputEvent, OutputEvent
 from bridge.api._values import check_portable
 from bridge.errors import ActionError, StepLimitError
 from bridge.runtime._context import HostRunnerContext
+from bridge.runtime._durable import WAIT_FID, CallLog, reconcile
 from bridge.runtime._executor import ActionExecutor, ActionState
 from bridge.runtime._keys import KeyTable, KeyWork
 from bridge.runtime._memory import MemoryStore, MemoryUpdate
 from bridge.runtime._routing import Router
 from bridge.runtime._workers import Job, WorkerPool
+from bridge.store import Commit, InputRecord, StateStore, kid_of
 
 _INPUT = "\0input"  # a ref no action has: the queue item carries an input from a live source
 _STOP = "\0stop"  # wakes a blocked scheduler after request_stop()
 _END: Any = object()
+_STOP_POLL = 0.25  # seconds between looks at the state for keys someone asked to stop
+
+
+class _Settled:
+    """Stands for the worker job of a call that needs none (replayed, or waiting for outside input)."""
+
+    __slots__ = ()
+
+    def abandon(self) -> None:
+        pass
+
+
+_SETTLED: Any = _Settled()
 
 
 @dataclass(slots=True)
@@ -67,14 +83,26 @@ class Scheduler:
 
     def __init__(self, router: Router, executor_factory: Callable[[Callable[[str, PendingCall], None]],
                  ActionExecutor], make_context: Callable[[Any, MemoryStore, str], HostRunnerContext],
-                 workers: int, max_steps: int = 10_000) -> None:
+                 workers: int, max_steps: int = 10_000, state: StateStore | None = None,
+                 strict: bool = False) -> None:
         self._router = router
+        self._state = state
+        self._strict = strict
+        self._source: str | None = None
+        self._new_inputs: list[tuple[Any, InputRecord]] = []
+        self._held: set[str] = set()  # keys whose inputs queue without running: in error, stopped or waiting
+        self._stopping: set[str] = set()  # keys asked to stop: they stop before their next action
+        self._parked: dict[str, KeyWork] = {}  # keys waiting for outside input, by ref of the waiting action
+        self._current: KeyWork | None = None  # the key whose action is being started or resumed
+        self._next_stop_poll = 0.0
         self._completions: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         self._pool = WorkerPool(workers)
         self.executor = executor_factory(self._dispatch)
         self._make_context = make_context
         self._max_steps = max_steps
         self._keys = KeyTable()
+        if state is not None:
+            self._keys.loader = self._load_key
         self._ready: deque[KeyWork] = deque()
         self._waiting: dict[str, KeyWork] = {}
         self._early: dict[str, list[Any]] = {}
@@ -91,13 +119,33 @@ class Scheduler:
     def _dispatch(self, ref: str, call: PendingCall) -> None:
         """Run a durable call on a worker; its completion is posted to the scheduler's queue."""
         post = self._completions.put
+        if call.fid is not None:  # under a state store
+            if call.replay is not None:  # recorded by an earlier attempt: its outcome, without running it
+                value, error = CallLog.outcome(call.replay)
+                self._calls[(ref, call.call_id)] = _SETTLED
+                post((ref, (call.call_id, CallResult(call.call_id, value=value, error=error))))
+                return
+            if call.fid == WAIT_FID:  # outside input: the key waits until Runtime.resume hands it in
+                self._park(ref, call)
+                return
+            running = self._current.running if self._current is not None else None
+            log = running.log if running is not None else None
+        else:
+            log = None
 
         def work() -> None:
+            done = False
             try:
-                result = CallResult(call.call_id, value=call.fn(*call.args, **call.kwargs))
+                if call.reconcile:
+                    done, value = reconcile(call)
+                if not done:
+                    value = call.fn(*call.args, **call.kwargs)
+                error = None
             except BaseException as exc:  # noqa: BLE001 - handed to the action, which decides
-                result = CallResult(call.call_id, error=exc)
-            post((ref, (call.call_id, result)))
+                value, error = None, exc
+            if log is not None:  # recorded here, as soon as it ended: a crash must not lose a finished call
+                value, error = log.finish(call, value, error)
+            post((ref, (call.call_id, CallResult(call.call_id, value=value, error=error))))
 
         job = self._pool.submit(work)
         self._calls[(ref, call.call_id)] = job
@@ -134,8 +182,13 @@ class Scheduler:
     def run(self, inputs: Iterator[tuple[Any, Any]], window: int,
             on_output: Callable[[Any, Any], None], on_error: Callable[[ActionError], None],
             on_action: Callable[[ActionRecord], None] | None, on_input_done: Callable[[], None],
-            live: bool = False) -> bool:
+            live: bool = False, source: str | None = None) -> bool:
         """Process every input; returns when all runs ended (False) or a stop's grace period ran out (True).
+
+        Under a state store, keys whose runs an earlier process left unfinished go first (their interrupted
+        actions re-run with their durable calls replayed), inputs are recorded as read (``source`` names where
+        they come from, so a restart can skip them), and the run also returns when every unfinished key waits
+        for outside input.
 
         Whatever happens (an exception from an iterator or a callback, a stop), no queued input, suspended
         action or half-written memory is left behind for the next run.
@@ -149,10 +202,19 @@ class Scheduler:
         if live:
             self._start_reader(inputs, slots)  # type: ignore[arg-type]
         self._pending = 0  # inputs accepted and not finished
+        self._source = source
         exhausted = stopped = False
         completions_empty = self._completions.empty
+        state = self._state
         try:
+            if state is not None:
+                self._recover(state)
             while True:
+                if state is not None:
+                    if self._new_inputs:
+                        self._flush_inputs()
+                    if time.monotonic() >= self._next_stop_poll:
+                        self._poll_stops(state)
                 if self._stop_at is not None:
                     exhausted = stopped = True
                     if self._pending == 0 or time.monotonic() >= self._stop_at:
@@ -169,7 +231,7 @@ class Scheduler:
                         self._accept(key, payload)
                         got += 1
                     exhausted = got == 0
-                elif self._pending == 0 and exhausted:
+                elif exhausted and (self._pending == 0 or self._pending == self._parked_inputs()):
                     return stopped
                 elif self._drain(block=True):
                     exhausted = True
@@ -178,10 +240,101 @@ class Scheduler:
 
     def _accept(self, key: Any, payload: Any) -> None:
         ks, new = self._keys.work_for(key)
+        if self._state is not None:
+            if ks.skid is None:
+                ks.skid = kid_of(key)
+            record = InputRecord(ks.skid, self._state.next_seq, str(uuid.uuid4()), payload, source=self._source)
+            self._state.next_seq += 1
+            self._new_inputs.append((key, record))
+            if ks.skid in self._held:  # in error, stopped or waiting: the input queues in the state
+                if new:
+                    self._keys.idle(ks)
+                return
+            payload = record
         if new:
             self._ready.append(ks)
         ks.inputs.append(payload)
         self._pending += 1
+
+    # -- the state store ----------------------------------------------------------------------------
+    def _load_key(self, key: Any, store: MemoryStore) -> None:
+        """A key's memory store was made in this process: fill it from the state, and learn if the key is held."""
+        assert self._state is not None
+        record = self._state.get(kid_of(key))
+        if record is not None:
+            store.load("short_term", record.memory)
+            if record.status in ("error", "stopped", "waiting"):
+                self._held.add(record.kid)
+
+    def _flush_inputs(self) -> None:
+        rows, self._new_inputs = self._new_inputs, []
+        self._state.add_inputs(rows, self._source)  # type: ignore[union-attr]
+
+    def _recover(self, state: StateStore) -> None:
+        """Take up the keys an earlier process left unfinished, from their last finished action."""
+        for record in state.unfinished():
+            if record.status != "running" or record.stop:
+                self._held.add(record.kid)
+                continue
+            ks, new = self._keys.work_for(record.key)
+            if not new:
+                continue
+            ks.skid = record.kid
+            ks.replay = True  # the first action it starts may be the re-run of an interrupted one
+            run = record.run
+            if run is not None:
+                ks.seq, ks.steps, ks.in_run = run["seq"], run["steps"], True
+                ks.events.extend(Event.from_dict(e) for e in run["events"])
+                ks.todo.extend((name, Event.from_dict(e)) for name, e in run["todo"])
+                ks.store.load("sensory", run.get("sensory"))
+                self._pending += 1
+            for queued in record.queued:
+                if run is None or queued.seq != run["seq"]:
+                    ks.inputs.append(queued)
+                    self._pending += 1
+            self._ready.append(ks)
+
+    def _poll_stops(self, state: StateStore) -> None:
+        """Honour ``bridge runs stop`` from another process: a key stops before its next action."""
+        self._next_stop_poll = time.monotonic() + _STOP_POLL
+        for skid in state.stop_requested():
+            state.set_status(skid, "stopped")
+            self._held.add(skid)
+            self._stopping.add(skid)
+
+    def stop_key(self, skid: str) -> None:
+        """Stop a key (from the scheduler's thread, between or during runs): see :meth:`_poll_stops`."""
+        self._held.add(skid)
+        self._stopping.add(skid)
+
+    def release_key(self, skid: str) -> None:
+        """A retried or resumed key runs again: its inputs are taken up by the next run's recovery."""
+        self._held.discard(skid)
+        self._stopping.discard(skid)
+
+    def _park(self, ref: str, call: PendingCall) -> None:
+        """The running action waits for outside input: its key waits; other keys go on."""
+        ks = self._current
+        assert ks is not None and ks.running is not None and self._state is not None
+        self._calls[(ref, call.call_id)] = _SETTLED
+        self._parked[ref] = ks
+        self._held.add(ks.skid)  # type: ignore[arg-type]
+        self._state.set_wait(ks.skid, {"name": call.args[0], "action": ks.running_action[0], "seq": ks.seq,  # type: ignore[arg-type,index]
+                                       "step": ks.steps, "index": call.index, "digest": call.digest}, "waiting")
+
+    def _parked_inputs(self) -> int:
+        """Inputs of keys that wait for outside input: a run does not wait for them."""
+        return sum(1 + len(ks.inputs) for ks in self._parked.values())
+
+    def _persist(self, ks: KeyWork, name: str, event: Event, updates: list[Any], sent: list[Event],
+                 outputs: list[Any]) -> None:
+        """Commit a finished action and the key's run state after it, in one transaction."""
+        run = {"seq": ks.seq, "steps": ks.steps, "events": [e.to_dict() for e in ks.events],
+               "todo": [[n, e.to_dict()] for n, e in ks.todo], "sensory": ks.store.dump("sensory")}
+        self._state.commit(Commit(  # type: ignore[union-attr]
+            kid=ks.skid, key=ks.key, seq=ks.seq, step=ks.steps, action=name, event=event.to_dict(),  # type: ignore[arg-type]
+            updates=[list(u) for u in updates], sent=[e.to_dict() for e in sent], memory=ks.store.dump("short_term"),
+            run=run, outputs=outputs, source=self._source, status="running"))
 
     def _start_reader(self, inputs: Iterator[tuple[Any, Any]], slots: threading.Semaphore) -> None:
         """Read a live source on a daemon thread; at most ``window`` read inputs are unfinished at a time."""
@@ -251,6 +404,7 @@ class Scheduler:
                 return
         ks = self._waiting.pop(ref, None)
         if ks is not None:
+            self._current = ks
             self._settle(ks, self.executor.resume(ref, payload))
         elif self.executor.holds(ref):  # woken before its suspension was settled: keep it for then
             self._early.setdefault(ref, []).append(payload)
@@ -268,11 +422,12 @@ class Scheduler:
 
     def _step(self, ks: KeyWork) -> None:
         """Advance one key by one action."""
+        if self._stopping and ks.skid in self._stopping:  # asked to stop: no further action for this key
+            self._stop_key(ks)
+            return
         while not ks.todo:
-            if ks.events:
+            if ks.events:  # (an output was handed on when the action that sent it finished)
                 event = ks.events.popleft()
-                if isinstance(event, OutputEvent):
-                    self._on_output(ks.key, event.output)
                 ks.todo.extend((name, event) for name in self._router.actions_for(event))
                 continue
             if ks.in_run:  # no events and no actions left: this input's run is over
@@ -281,9 +436,16 @@ class Scheduler:
                 self._pending -= 1
                 if self._slots is not None:
                     self._slots.release()
+                if self._state is not None and ks.seq >= 0:
+                    self._state.finish_input(ks.skid, ks.seq, "running" if ks.inputs else "done")  # type: ignore[arg-type]
                 self._on_input_done()
             if ks.inputs and self._stop_at is None:
-                ks.events.append(InputEvent(ks.inputs.popleft()))
+                item = ks.inputs.popleft()
+                if type(item) is InputRecord:
+                    ks.seq = item.seq
+                    ks.events.append(InputEvent(item.payload, id=item.event_id))
+                else:
+                    ks.events.append(InputEvent(item))
                 ks.in_run = True
                 ks.steps = 0
                 continue
@@ -297,8 +459,30 @@ class Scheduler:
             return
         ctx = self._make_context(ks.key, ks.store, name)
         ks.running, ks.running_action = ctx, (name, event)
+        if self._state is not None:
+            ctx.log = CallLog(self._state, ks.skid, ks.seq, ks.steps, ks.key, name, self._strict,  # type: ignore[arg-type]
+                              ks.replay)
+            ks.replay = False
         ks.store.begin()
+        self._current = ks
         self._settle(ks, self.executor.start(name, event, ctx))
+
+    def _stop_key(self, ks: KeyWork) -> None:
+        """A stop someone asked for: the key's run ends before its next action; its inputs stay queued."""
+        dropped = len(ks.inputs) + (1 if ks.in_run else 0)
+        self._pending -= dropped
+        if self._slots is not None:
+            for _ in range(dropped):
+                self._slots.release()
+        ks.inputs.clear()
+        ks.events.clear()
+        ks.todo.clear()
+        ks.store.clear_sensory()
+        ks.in_run = False
+        self._stopping.discard(ks.skid)  # type: ignore[arg-type]
+        self._held.add(ks.skid)  # type: ignore[arg-type]
+        self._state.set_status(ks.skid, "stopped")  # type: ignore[union-attr,arg-type]
+        self._keys.idle(ks)
 
     def _idle(self, ks: KeyWork) -> None:
         """The key has no work left: keep only its memory, and nothing at all when that is empty."""
@@ -331,6 +515,11 @@ class Scheduler:
             else:
                 updates = ks.store.commit()
                 ks.events.extend(sent)
+                outputs = [e.output for e in sent if isinstance(e, OutputEvent)]
+                if self._state is not None:
+                    self._persist(ks, name, event, updates, sent, outputs)
+                for output in outputs:  # handed on once the action's effects are kept, in the order sent
+                    self._on_output(ks.key, output)
                 if self._on_action is not None:
                     self._on_action(ActionRecord(ks.key, name, event.type, updates, list(sent)))
                 self._ready.append(ks)
@@ -356,6 +545,17 @@ class Scheduler:
         ks.store.rollback()
         ks.events.clear()
         ks.todo.clear()
+        if self._state is not None:  # the key waits in error, its later inputs queued, until a retry
+            self._state.finish_input(ks.skid, ks.seq, "error", {  # type: ignore[arg-type]
+                "action": name, "event_type": event.type, "message": f"{type(error).__name__}: {error}",
+                "details": details})
+            ks.seq = -1
+            self._held.add(ks.skid)  # type: ignore[arg-type]
+            self._pending -= len(ks.inputs)
+            if self._slots is not None:
+                for _ in range(len(ks.inputs)):
+                    self._slots.release()
+            ks.inputs.clear()
         self._on_error(ActionError(key=ks.key, action=name, event_type=event.type, cause=error, details=details))
 
     def _reset(self) -> None:
@@ -363,6 +563,9 @@ class Scheduler:
         self._keys.reset()
         self._ready.clear()
         self._waiting.clear()
+        self._parked.clear()
+        self._new_inputs.clear()
+        self._current = None
         self._early.clear()
         for job in self._calls.values():
             job.abandon()

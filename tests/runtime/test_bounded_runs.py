@@ -111,7 +111,8 @@ def test_a_run_whose_on_output_raised_leaves_nothing_for_the_next_run(gate) -> N
         if output == "other":
             raise RuntimeError("the output sink broke")
 
-    inputs = [("a", {"name": "first"}), ("a", {"name": "blocks", "gate": gate}), ("a", {"name": "queued"}),
+    # An output is handed on when the action that sent it finishes: a's call is dispatched before b's output.
+    inputs = [("a", {"name": "blocks", "gate": gate}), ("a", {"name": "queued"}),
               ("b", {"name": "other"}), ("b", {"name": "b-queued"})]
     outputs: list = []
     with Runtime(Blocking) as rt:

@@ -1,0 +1,164 @@
+"""Durable calls under a state store: each call's identity, its record, and its replay after a restart.
+
+A call is identified by a stable *function id* (``durable_id=``, else the function's module and qualified
+name: a lambda or a closure has no stable name, so it needs an explicit id) and a digest of its arguments
+(canonical JSON; arguments that are not portable values need an explicit id, and are then not compared).
+When an action runs again (the process died while it ran, a retry, a resume), its calls are matched to the
+records of its earlier attempt by position: a match returns the recorded result (or raises the recorded
+exception) without running the function; a mismatch is a divergence, a warning that drops the later records,
+or :class:`~bridge.errors.NonDeterminismError` in strict mode. A call that was in flight when the process died
+(recorded ``pending``) runs its ``reconciler=`` if one was given, else runs again.
+
+Calls are identified and replayed on the scheduler thread; a call's outcome is recorded by the thread that ran
+it, the moment it ends (the store is thread-safe), so a crash cannot lose a call that finished while the
+scheduler was busy.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from bridge.api._calls import RUN_AGAIN, PendingCall
+from bridge.api._values import check_portable
+from bridge.errors import ContextError, NonDeterminismError, ReplayError, ValueContractError
+from bridge.store import CallRecord, StateStore, digest
+
+WAIT_FID = "bridge.wait_for_input"
+
+
+_log = logging.getLogger("bridge.durable")
+
+
+def function_id(fn: Callable[..., Any], durable_id: str | None, action: str) -> str:
+    """The stable id of a durable call's function, or a :class:`ContextError` saying why there is none."""
+    if durable_id is not None:
+        if not isinstance(durable_id, str) or not durable_id:
+            raise ContextError(f"action '{action}': durable_id= takes a non-empty str, got {durable_id!r}")
+        return durable_id
+    module = getattr(fn, "__module__", None)
+    qualname = getattr(fn, "__qualname__", None)
+    if not module or not qualname:
+        raise ContextError(f"action '{action}': the durable call {fn!r:.80} has no module and qualified name; "
+                           "give it durable_id='...' so a restart can match its record")
+    if "<lambda>" in qualname or "<locals>" in qualname:
+        raise ContextError(f"action '{action}': the durable call {module}.{qualname} is a lambda or a closure, "
+                           "whose name is not stable across restarts; give it durable_id='...' (or make it a "
+                           "module-level function)")
+    return f"{module}:{qualname}"
+
+
+def arguments_digest(args: tuple[Any, ...], kwargs: dict[str, Any], explicit_id: bool, fid: str,
+                     action: str) -> str:
+    """The digest of a call's arguments; non-portable arguments are allowed only with an explicit id."""
+    value = {"args": list(args), "kwargs": kwargs}
+    try:
+        check_portable(value, "arguments")
+    except ValueContractError as exc:
+        if explicit_id:
+            return "-"
+        raise ContextError(f"action '{action}': durable call {fid}: {exc}; arguments are recorded by their JSON "
+                           "digest to match a replay, so pass portable values, or give the call durable_id='...' "
+                           "(its arguments are then not compared)") from None
+    return digest(value)
+
+
+def error_record(exc: BaseException) -> dict[str, str]:
+    """An exception as it is recorded: its class's import path and its message."""
+    cls = type(exc)
+    return {"type": f"{cls.__module__}:{cls.__qualname__}", "message": str(exc)}
+
+
+def replayed_error(record: dict[str, str]) -> BaseException:
+    """The recorded exception raised again: the same class where it imports and takes a message."""
+    name, message = record.get("type", "?"), record.get("message", "")
+    module, _, qualname = name.partition(":")
+    try:
+        obj: Any = importlib.import_module(module)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+        if isinstance(obj, type) and issubclass(obj, BaseException):
+            return obj(message)
+    except Exception:  # noqa: BLE001 - any failure to rebuild it is reported as a ReplayError
+        pass
+    return ReplayError(name.replace(":", "."), message)
+
+
+class CallLog:
+    """The durable calls of one action run (one attempt), matched against the records of earlier attempts."""
+
+    __slots__ = ("_store", "_where", "_key", "_action", "_strict", "_records", "_next")
+
+    def __init__(self, store: StateStore, kid: str, seq: int, step: int, key: Any, action: str, strict: bool,
+                 replay: bool) -> None:
+        self._store = store
+        self._where = (kid, seq, step)
+        self._key = key
+        self._action = action
+        self._strict = strict
+        self._records = store.calls(kid, seq, step) if replay else []
+        self._next = 0
+
+    def prepare(self, call: PendingCall) -> None:
+        """Give ``call`` its place and identity; attach the recorded outcome when it replays one.
+
+        Raises :class:`NonDeterminismError` (strict) when the call differs from the recorded one.
+        """
+        fid = function_id(call.fn, call.durable_id, self._action)
+        dg = arguments_digest(call.args, call.kwargs, call.durable_id is not None, fid, self._action)
+        index = self._next
+        self._next += 1
+        call.index, call.fid, call.digest = index, fid, dg
+        if index < len(self._records):
+            record = self._records[index]
+            if record.fid != fid or record.digest != dg:
+                self._diverged(index, record, fid, dg)
+            elif record.status in ("done", "failed"):
+                call.replay = record
+                return
+            elif call.reconciler is not None:  # in flight when the process died: the reconciler decides
+                call.reconcile = True
+        if call.reconciler is not None or fid == WAIT_FID:
+            self._store.record_call(*self._where, CallRecord(index, fid, dg, "pending"))
+
+    def _diverged(self, index: int, record: CallRecord, fid: str, dg: str) -> None:
+        message = (f"key {self._key!r}, action '{self._action}', durable call #{index}: the run recorded "
+                   f"{record.fid} (arguments {record.digest}) and now calls {fid} (arguments {dg})")
+        if self._strict:
+            raise NonDeterminismError(message + "; the action's code or its inputs changed since the recorded "
+                                      "run (strict mode: nothing was replayed or run)")
+        _log.warning("%s; the later records were dropped and the calls run anew (strict mode would fail the "
+                     "action)", message)
+        self._store.drop_calls(*self._where, index)
+        del self._records[index:]
+
+    def finish(self, call: PendingCall, value: Any, error: BaseException | None) -> tuple[Any, BaseException | None]:
+        """Record how a call ended; a result that is not portable becomes the call's error (it cannot be kept)."""
+        if call.replay is not None:
+            return value, error
+        if error is None:
+            try:
+                check_portable(value, f"the result of durable call {call.fid}")
+            except ValueContractError as exc:
+                value, error = None, exc
+        record = (CallRecord(call.index, call.fid, call.digest, "done", value) if error is None else
+                  CallRecord(call.index, call.fid, call.digest, "failed", error_record(error)))
+        self._store.record_call(*self._where, record)
+        return value, error
+
+    @staticmethod
+    def outcome(record: CallRecord) -> tuple[Any, BaseException | None]:
+        """A recorded call's value, or its exception rebuilt."""
+        if record.status == "done":
+            return record.result, None
+        return None, replayed_error(record.result or {})
+
+
+def reconcile(call: PendingCall) -> tuple[bool, Any]:
+    """Ask a call's reconciler how the interrupted call ended: ``(True, result)``, or ``(False, None)`` to run."""
+    result = call.reconciler()  # type: ignore[misc]
+    if result is RUN_AGAIN:
+        return False, None
+    return True, result

@@ -1,0 +1,36 @@
+"""Where runs are kept: the state store interface, SQLite (embedded) and PostgreSQL (shared) stores."""
+
+from __future__ import annotations
+
+import os
+
+from bridge.store._base import (
+    CallRecord,
+    Commit,
+    InputRecord,
+    KeyRecord,
+    StateStore,
+    canonical,
+    decode,
+    digest,
+    encode,
+    kid_of,
+    now,
+)
+from bridge.store._sqlite import SQLiteStore
+
+
+def open_store(state: str | os.PathLike[str] | StateStore) -> StateStore:
+    """The store ``state`` names: a file path (SQLite), ``:memory:``, or a ``postgresql://`` URL."""
+    if isinstance(state, StateStore):
+        return state
+    text = os.fspath(state)
+    if text.startswith(("postgresql://", "postgres://")):
+        from bridge.store._postgres import PostgresStore
+
+        return PostgresStore(text)
+    return SQLiteStore(text)
+
+
+__all__ = ["CallRecord", "Commit", "InputRecord", "KeyRecord", "SQLiteStore", "StateStore", "canonical", "decode",
+           "digest", "encode", "kid_of", "now", "open_store"]

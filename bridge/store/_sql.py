@@ -1,0 +1,279 @@
+"""The state store over SQL: one schema and one set of statements for SQLite and PostgreSQL.
+
+Statements are written with ``?`` placeholders and portable SQL (``ON CONFLICT``, ``DOUBLE PRECISION``,
+``TEXT`` holding JSON); a dialect only supplies the connection, transactions and placeholder style. Tables are
+prefixed ``bridge_`` so a PostgreSQL database can hold them beside other tables.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from abc import abstractmethod
+from collections.abc import Iterator
+from typing import Any
+
+from bridge.errors import StateError
+from bridge.store._base import (
+    FORMAT,
+    CallRecord,
+    Commit,
+    InputRecord,
+    KeyRecord,
+    StateStore,
+    Status,
+    check_format,
+    decode,
+    encode,
+    now,
+    plan_difference,
+)
+
+SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS bridge_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS bridge_keys (kid TEXT PRIMARY KEY, key TEXT NOT NULL, status TEXT NOT NULL, "
+    "started_at DOUBLE PRECISION NOT NULL, updated_at DOUBLE PRECISION NOT NULL, memory TEXT, run TEXT, "
+    "last_action TEXT, error TEXT, wait TEXT, next_seq INTEGER NOT NULL DEFAULT 0, stop INTEGER NOT NULL DEFAULT 0)",
+    "CREATE INDEX IF NOT EXISTS bridge_keys_status ON bridge_keys (status, updated_at)",
+    "CREATE TABLE IF NOT EXISTS bridge_inputs (kid TEXT NOT NULL, seq INTEGER NOT NULL, event_id TEXT NOT NULL, "
+    "payload TEXT, status TEXT NOT NULL, source TEXT, PRIMARY KEY (kid, seq))",
+    "CREATE INDEX IF NOT EXISTS bridge_inputs_open ON bridge_inputs (kid, seq) WHERE status <> 'done'",
+    "CREATE TABLE IF NOT EXISTS bridge_sources (name TEXT PRIMARY KEY, taken INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS bridge_actions (kid TEXT NOT NULL, seq INTEGER NOT NULL, step INTEGER NOT NULL, "
+    "action TEXT NOT NULL, event TEXT, updates TEXT, sent TEXT, at DOUBLE PRECISION NOT NULL, "
+    "PRIMARY KEY (kid, seq, step))",
+    "CREATE TABLE IF NOT EXISTS bridge_calls (kid TEXT NOT NULL, seq INTEGER NOT NULL, step INTEGER NOT NULL, "
+    "idx INTEGER NOT NULL, fid TEXT NOT NULL, digest TEXT NOT NULL, status TEXT NOT NULL, result TEXT, "
+    "PRIMARY KEY (kid, seq, step, idx))",
+    "CREATE TABLE IF NOT EXISTS bridge_outputs (kid TEXT NOT NULL, seq INTEGER NOT NULL, step INTEGER NOT NULL, "
+    "n INTEGER NOT NULL, ord DOUBLE PRECISION NOT NULL, source TEXT, key TEXT NOT NULL, output TEXT, "
+    "PRIMARY KEY (kid, seq, step, n))",
+    "CREATE INDEX IF NOT EXISTS bridge_outputs_source ON bridge_outputs (source, ord)",
+]
+_KEY_COLUMNS = "kid, key, status, started_at, updated_at, memory, run, last_action, error, wait, next_seq, stop"
+_UPSERT_KEY = ("INSERT INTO bridge_keys (kid, key, status, started_at, updated_at, next_seq) VALUES (?, ?, ?, ?, ?, ?) "
+               "ON CONFLICT (kid) DO UPDATE SET next_seq = excluded.next_seq, updated_at = excluded.updated_at, "
+               "status = CASE WHEN bridge_keys.status = 'done' THEN 'running' ELSE bridge_keys.status END")
+
+
+def _key(row: Any) -> KeyRecord:
+    return KeyRecord(kid=row[0], key=decode(row[1]), status=row[2], started_at=row[3], updated_at=row[4],
+                     memory=decode(row[5]), run=decode(row[6]), last_action=row[7], error=decode(row[8]),
+                     wait=decode(row[9]), next_seq=row[10], stop=bool(row[11]))
+
+
+class SqlStore(StateStore):
+    """A :class:`StateStore` in SQL tables; subclasses give the connection (see the module docstring)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._ord = 0.0
+
+    # -- dialect ------------------------------------------------------------------------------------
+    @abstractmethod
+    def _tx(self) -> contextlib.AbstractContextManager[Any]:
+        """A transaction; yields a cursor-like object with ``execute``/``executemany``/``fetch*``."""
+
+    @abstractmethod
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """Rows of one query, outside any write transaction."""
+
+    def _sql(self, sql: str) -> str:
+        return sql
+
+    # -- opening ------------------------------------------------------------------------------------
+    def _create(self) -> None:
+        with self._tx() as cur:
+            for statement in SCHEMA:
+                cur.execute(self._sql(statement))
+            cur.execute(self._sql("INSERT INTO bridge_meta (name, value) VALUES ('format', ?) ON CONFLICT (name) "
+                                  "DO NOTHING"), (str(FORMAT),))
+
+    def bind(self, plan_identity: dict[str, Any], *, force: bool = False) -> None:
+        rows = self._read("SELECT name, value FROM bridge_meta")
+        meta = {name: value for name, value in rows}
+        check_format(int(meta["format"]) if meta.get("format", "").isdigit() else meta.get("format"), self.url)
+        recorded = decode(meta["plan"]) if "plan" in meta else None
+        if recorded is not None and recorded != plan_identity and not force:
+            raise StateError(f"{self.url} holds runs of another plan ({plan_difference(recorded, plan_identity)}); "
+                             "use the plan that wrote it, a new state, or --force / Runtime(force=True) to go on "
+                             "with this plan")
+        if recorded != plan_identity:
+            with self._tx() as cur:
+                cur.execute(self._sql("INSERT INTO bridge_meta (name, value) VALUES ('plan', ?) ON CONFLICT (name) "
+                                      "DO UPDATE SET value = excluded.value"), (encode(plan_identity),))
+        top = self._read("SELECT MAX(ord) FROM bridge_outputs")
+        self._ord = (top[0][0] or 0.0) if top else 0.0
+        # outputs too: prune keeps them (they record what the output files hold), and a seq taken again would
+        # meet its old (kid, seq, step, n) there and lose the new output to ON CONFLICT DO NOTHING
+        top = self._read("SELECT MAX(seq) FROM (SELECT seq FROM bridge_inputs UNION ALL "
+                         "SELECT seq FROM bridge_outputs) AS taken")
+        self.next_seq = (top[0][0] + 1) if top and top[0][0] is not None else 0
+
+    # -- recovery -----------------------------------------------------------------------------------
+    def source_count(self, source: str) -> int:
+        rows = self._read("SELECT taken FROM bridge_sources WHERE name = ?", (source,))
+        return rows[0][0] if rows else 0
+
+    def unfinished(self) -> list[KeyRecord]:
+        rows = self._read(f"SELECT {_KEY_COLUMNS} FROM bridge_keys WHERE status IN ('running', 'waiting') "
+                          "OR (status = 'error' AND run IS NOT NULL AND stop = 0)")
+        keys = {row[0]: _key(row) for row in rows}
+        if keys:
+            for row in self._read("SELECT kid, seq, event_id, payload, status, source FROM bridge_inputs "
+                                  "WHERE status = 'queued' ORDER BY kid, seq"):
+                record = keys.get(row[0])
+                if record is not None:
+                    record.queued.append(InputRecord(row[0], row[1], row[2], decode(row[3]), row[4], row[5]))
+        return list(keys.values())
+
+    def get(self, kid: str, *, inputs: bool = False) -> KeyRecord | None:
+        rows = self._read(f"SELECT {_KEY_COLUMNS} FROM bridge_keys WHERE kid = ?", (kid,))
+        if not rows:
+            return None
+        record = _key(rows[0])
+        if inputs:
+            record.queued = [InputRecord(r[0], r[1], r[2], decode(r[3]), r[4], r[5]) for r in self._read(
+                "SELECT kid, seq, event_id, payload, status, source FROM bridge_inputs WHERE kid = ? AND "
+                "status <> 'done' ORDER BY seq", (kid,))]
+        return record
+
+    def memory(self, kid: str) -> Any:
+        rows = self._read("SELECT memory FROM bridge_keys WHERE kid = ?", (kid,))
+        return decode(rows[0][0]) if rows else None
+
+    # -- the run's writes ---------------------------------------------------------------------------
+    def add_inputs(self, rows: list[tuple[Any, InputRecord]], source: str | None) -> None:
+        t = now()
+        last: dict[str, tuple[Any, int]] = {}
+        for key, record in rows:
+            last[record.kid] = (key, record.seq + 1)
+        with self._tx() as cur:
+            cur.executemany(self._sql(_UPSERT_KEY),
+                            [(kid, encode(key), "running", t, t, nxt) for kid, (key, nxt) in last.items()])
+            cur.executemany(self._sql("INSERT INTO bridge_inputs (kid, seq, event_id, payload, status, source) "
+                                      "VALUES (?, ?, ?, ?, 'queued', ?)"),
+                            [(r.kid, r.seq, r.event_id, encode(r.payload), r.source) for _, r in rows])
+            if source is not None:
+                cur.execute(self._sql("INSERT INTO bridge_sources (name, taken) VALUES (?, ?) ON CONFLICT (name) "
+                                      "DO UPDATE SET taken = bridge_sources.taken + excluded.taken"),
+                            (source, len(rows)))
+
+    def commit(self, c: Commit) -> None:
+        t = now()
+        with self._tx() as cur:
+            cur.execute(self._sql("UPDATE bridge_keys SET memory = ?, run = ?, last_action = ?, updated_at = ?, "
+                                  "status = ? WHERE kid = ?"),
+                        (encode(c.memory), None if c.run is None else encode(c.run), c.action, t, c.status, c.kid))
+            cur.execute(self._sql("INSERT INTO bridge_actions (kid, seq, step, action, event, updates, sent, at) "
+                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kid, seq, step) DO UPDATE SET "
+                                  "action = excluded.action, event = excluded.event, updates = excluded.updates, "
+                                  "sent = excluded.sent, at = excluded.at"),
+                        (c.kid, c.seq, c.step, c.action, encode(c.event), encode(c.updates), encode(c.sent), t))
+            if c.outputs:
+                key = encode(c.key)
+                rows = []
+                for n, output in enumerate(c.outputs):
+                    self._ord += 1
+                    rows.append((c.kid, c.seq, c.step, n, self._ord, c.source, key, encode(output)))
+                cur.executemany(self._sql("INSERT INTO bridge_outputs (kid, seq, step, n, ord, source, key, output) "
+                                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"), rows)
+            if c.run is None:
+                cur.execute(self._sql("UPDATE bridge_inputs SET status = 'done' WHERE kid = ? AND seq = ?"),
+                            (c.kid, c.seq))
+
+    def finish_input(self, kid: str, seq: int, status: Status, error: dict[str, Any] | None = None) -> None:
+        t = now()
+        with self._tx() as cur:
+            cur.execute(self._sql("UPDATE bridge_inputs SET status = ? WHERE kid = ? AND seq = ?"),
+                        ("error" if status == "error" else "done", kid, seq))
+            if status == "error":
+                cur.execute(self._sql("UPDATE bridge_keys SET status = 'error', error = ?, updated_at = ? "
+                                      "WHERE kid = ?"), (encode(error), t, kid))
+            else:  # an earlier failure of the key stays visible until it is retried
+                cur.execute(self._sql("UPDATE bridge_keys SET run = NULL, updated_at = ?, status = CASE WHEN "
+                                      "status = 'error' THEN 'error' ELSE ? END WHERE kid = ?"), (t, status, kid))
+
+    def set_wait(self, kid: str, wait: dict[str, Any] | None, status: Status) -> None:
+        with self._tx() as cur:
+            cur.execute(self._sql("UPDATE bridge_keys SET wait = ?, status = ?, updated_at = ? WHERE kid = ?"),
+                        (None if wait is None else encode(wait), status, now(), kid))
+
+    def calls(self, kid: str, seq: int, step: int) -> list[CallRecord]:
+        return [CallRecord(r[0], r[1], r[2], r[3], decode(r[4])) for r in self._read(
+            "SELECT idx, fid, digest, status, result FROM bridge_calls WHERE kid = ? AND seq = ? AND step = ? "
+            "ORDER BY idx", (kid, seq, step))]
+
+    def record_call(self, kid: str, seq: int, step: int, call: CallRecord) -> None:
+        with self._tx() as cur:
+            cur.execute(self._sql("INSERT INTO bridge_calls (kid, seq, step, idx, fid, digest, status, result) "
+                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kid, seq, step, idx) DO UPDATE SET "
+                                  "fid = excluded.fid, digest = excluded.digest, status = excluded.status, "
+                                  "result = excluded.result"),
+                        (kid, seq, step, call.index, call.fid, call.digest, call.status,
+                         None if call.result is None else encode(call.result)))
+
+    def drop_calls(self, kid: str, seq: int, step: int, from_index: int) -> None:
+        with self._tx() as cur:
+            cur.execute(self._sql("DELETE FROM bridge_calls WHERE kid = ? AND seq = ? AND step = ? AND idx >= ?"),
+                        (kid, seq, step, from_index))
+
+    def stop_requested(self) -> set[str]:
+        return {r[0] for r in self._read("SELECT kid FROM bridge_keys WHERE stop = 1 AND status <> 'stopped'")}
+
+    def set_status(self, kid: str, status: Status, *, stop: bool | None = None, error: Any = None) -> None:
+        with self._tx() as cur:
+            if stop is not None:
+                cur.execute(self._sql("UPDATE bridge_keys SET stop = ? WHERE kid = ?"), (int(stop), kid))
+            if error is not None or status == "running":
+                cur.execute(self._sql("UPDATE bridge_keys SET status = ?, updated_at = ?, error = ? WHERE kid = ?"),
+                            (status, now(), None if error is None else encode(error), kid))
+            else:  # a key stopped (or otherwise changed) keeps the error it had, for `bridge runs show`
+                cur.execute(self._sql("UPDATE bridge_keys SET status = ?, updated_at = ? WHERE kid = ?"),
+                            (status, now(), kid))
+            if status == "stopped":
+                cur.execute(self._sql("UPDATE bridge_keys SET wait = NULL WHERE kid = ?"), (kid,))
+
+    def requeue(self, kid: str, seq: int) -> None:
+        with self._tx() as cur:
+            cur.execute(self._sql("UPDATE bridge_inputs SET status = 'queued' WHERE kid = ? AND seq = ?"), (kid, seq))
+
+    # -- people's view ------------------------------------------------------------------------------
+    def runs(self, status: str | None = None, updated_before: float | None = None) -> list[KeyRecord]:
+        where, params = [], []
+        if status is not None:
+            where.append("status = ?")
+            params.append(status)
+        if updated_before is not None:
+            where.append("updated_at < ?")
+            params.append(updated_before)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        return [_key(r) for r in self._read(f"SELECT {_KEY_COLUMNS} FROM bridge_keys{clause} ORDER BY updated_at",
+                                            tuple(params))]
+
+    def actions(self, kid: str, limit: int = 20) -> list[dict[str, Any]]:
+        return [{"seq": r[0], "step": r[1], "action": r[2], "event": decode(r[3]), "updates": decode(r[4]),
+                 "sent": decode(r[5]), "at": r[6]}
+                for r in self._read("SELECT seq, step, action, event, updates, sent, at FROM bridge_actions "
+                                    "WHERE kid = ? ORDER BY seq DESC, step DESC LIMIT ?", (kid, limit))]
+
+    def key_calls(self, kid: str) -> list[dict[str, Any]]:
+        return [{"seq": r[0], "step": r[1], "index": r[2], "fid": r[3], "digest": r[4], "status": r[5],
+                 "result": decode(r[6])}
+                for r in self._read("SELECT seq, step, idx, fid, digest, status, result FROM bridge_calls "
+                                    "WHERE kid = ? ORDER BY seq, step, idx", (kid,))]
+
+    def outputs(self, source: str | None) -> Iterator[tuple[Any, Any]]:
+        if source is None:
+            rows = self._read("SELECT key, output FROM bridge_outputs WHERE source IS NULL ORDER BY ord")
+        else:
+            rows = self._read("SELECT key, output FROM bridge_outputs WHERE source = ? ORDER BY ord", (source,))
+        for key, output in rows:
+            yield decode(key), decode(output)
+
+    def prune(self, status: str, updated_before: float) -> int:
+        kids = [r[0] for r in self._read("SELECT kid FROM bridge_keys WHERE status = ? AND updated_at < ?",
+                                         (status, updated_before))]
+        with self._tx() as cur:
+            for table in ("bridge_inputs", "bridge_actions", "bridge_calls", "bridge_keys"):
+                cur.executemany(self._sql(f"DELETE FROM {table} WHERE kid = ?"), [(k,) for k in kids])
+        return len(kids)

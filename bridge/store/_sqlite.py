@@ -1,0 +1,111 @@
+"""The embedded state store: one SQLite file (stdlib ``sqlite3``), in WAL mode.
+
+WAL lets ``bridge runs`` read while a run writes; ``synchronous=NORMAL`` makes each commit a write to the WAL
+without an fsync, which survives the death of the process (kill -9, OOM) though not of the machine's power,
+at a few microseconds per transaction. A file that is not a SQLite database, or a database another program
+made, is refused before anything is written to it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from bridge.errors import StateError
+from bridge.store._sql import SqlStore
+
+_HEADER = b"SQLite format 3\x00"
+
+
+class SQLiteStore(SqlStore):
+    """State in one SQLite file (or ``:memory:``, for tests and short-lived runtimes)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        path = str(path)
+        super().__init__(path)
+        self._lock_fd: int | None = None
+        self._lock = threading.RLock()  # one connection, used by the scheduler and by call workers
+        if path != ":memory:":
+            _refuse_foreign(Path(path))
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
+            tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables and "bridge_meta" not in tables:
+                self._db.close()
+                raise StateError(f"{path} is a SQLite database of another program (tables: "
+                                 f"{', '.join(sorted(tables)[:5])}); give bridge a file of its own with --state")
+            if path != ":memory:":
+                self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._create()
+        except sqlite3.DatabaseError as exc:
+            raise StateError(f"cannot use {path} as a bridge state: {exc} (is it a bridge state file? the file "
+                             "was left as it was)") from None
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[sqlite3.Cursor]:
+        with self._lock:
+            cur = self._db.cursor()
+            try:
+                cur.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StateError(f"{self.url} is busy ({exc}); another process holds it for writing") from None
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            else:
+                cur.execute("COMMIT")
+
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def lock_runner(self) -> None:
+        """Be the one process that runs actions on this state; a second one fails at once, naming the first.
+
+        ``flock`` on the database file: SQLite's own locks are POSIX record locks, which do not interact with
+        it, and the kernel drops it when the process dies, so a killed run leaves no stale lock.
+        """
+        if self.url == ":memory:" or self._lock_fd is not None:
+            return
+        fd = os.open(self.url, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise StateError(f"another bridge process is running actions on {self.url}; wait for it to end "
+                                 "(bridge runs list reads the state meanwhile)") from None
+            raise
+        self._lock_fd = fd
+
+    def close(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+        self._db.close()
+
+
+def _refuse_foreign(path: Path) -> None:
+    """A file that exists and is not a SQLite database is refused untouched."""
+    if path.is_dir():
+        raise StateError(f"--state {path} is a folder; give a file path such as {path / 'runs.db'}")
+    if not path.parent.is_dir():
+        raise StateError(f"cannot create the state {path}: the folder {path.parent} does not exist")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(_HEADER))
+    except FileNotFoundError:
+        return
+    if head and head != _HEADER:
+        raise StateError(f"{path} is not a bridge state (not a SQLite database); the file was left as it was — "
+                         "give --state a new path or the file a previous bridge run wrote")
