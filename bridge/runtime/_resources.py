@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -49,8 +50,11 @@ class ResourceRegistry:
             cls = import_qualified(d.target_module, d.target_clazz, what=where)
             if self._vet is not None:
                 self._vet(cls, f"{where}.descriptor.target_module")
+            # A resource built from others (a chat model setup naming its connection) takes ``get_resource``,
+            # as upstream's Python resources do; the plan's arguments cannot supply it.
+            extra = {"get_resource": self.get} if _takes_get_resource(cls) else {}
             try:
-                return cls(**d.arguments)
+                return cls(**{**d.arguments, **extra})
             except Exception as exc:
                 raise ResourceError(f"{where}: building {d.target_module}.{d.target_clazz} failed: "
                                     f"{type(exc).__name__}: {exc}") from exc
@@ -64,3 +68,10 @@ class ResourceRegistry:
             except Exception as exc:
                 raise ResourceError(f"{where}: {type(exc).__name__}: {exc}") from exc
         raise ResourceError(f"{where}: {provider.provider_type} resources cannot be built by this host yet")
+
+
+def _takes_get_resource(cls: Any) -> bool:
+    try:
+        return "get_resource" in inspect.signature(cls).parameters
+    except (TypeError, ValueError):  # a builtin or extension class without a readable signature
+        return False
