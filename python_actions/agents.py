@@ -13,7 +13,9 @@ Name them in a plan as PythonFunction actions, or inherit them in an ``Agent`` c
 Settings come from the action's ``config``, else the plan's ``conf_data`` under ``agents.<name>`` (an
 ``Agent`` class has no per-action config): ``max_iterations`` (model calls per conversation, default 10; one
 more is an :class:`AgentLoopError` naming the key) and ``tools`` (the tool resource names whose schemas the
-model is offered; a Python model gets them when its ``chat`` takes ``tools=``).
+model is offered; a Python model gets them when its ``chat`` takes ``tools=``). A
+:class:`~python_actions.chat_models.ChatModelSetup` adds the ``tools`` of its own arguments after these, each
+name once: the action decides what this conversation may use, the setup what its model always gets.
 
 The conversation lives in sensory memory, ``agents.conversations.<chat request id>`` (``model``,
 ``messages``, ``model_calls``), so an action later in the same run can inspect it; every model and tool
@@ -26,6 +28,7 @@ from __future__ import annotations
 import inspect
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from bridge import Agent, Event, PlanError, ResourceType, RunnerContext, ToolArgumentError, action
@@ -100,7 +103,7 @@ async def chat(event: Any, ctx: RunnerContext) -> None:
                              "action's config (or conf_data 'agents.max_iterations') if the task needs more "
                              "steps, or check why the model keeps asking for tools")
     model = ctx.get_resource(state["model"], ResourceType.CHAT_MODEL)
-    tools = _tool_schemas(ctx, setting(ctx, "tools", []) or [])
+    tools = tool_schemas(ctx.get_resource, setting(ctx, "tools", []) or [])
     answer = _assistant(state["model"], await ctx.durable_execute_async(_ask, model, state["messages"], tools))
     state["model_calls"] += 1
     state["messages"].append(answer)
@@ -198,11 +201,15 @@ def _takes_tools(model: Any) -> bool:
         return False
 
 
-def _tool_schemas(ctx: RunnerContext, names: list[str]) -> list[dict[str, Any]]:
-    """``{name, description, parameters}`` of each offered tool; an unknown name fails with the plan's list."""
+def tool_schemas(get_resource: Callable[[str, ResourceType], Any], names: list[str]) -> list[dict[str, Any]]:
+    """``{name, description, parameters}`` of each named tool; an unknown name fails with the plan's list.
+
+    Takes the resource getter rather than the context so a chat model setup can describe its own ``tools``
+    with it when it is built (see :class:`python_actions.chat_models.ChatModelSetup`).
+    """
     schemas = []
     for name in names:
-        metadata = getattr(ctx.get_resource(name, ResourceType.TOOL), "metadata", None)
+        metadata = getattr(get_resource(name, ResourceType.TOOL), "metadata", None)
         schemas.append({"name": name, "description": getattr(metadata, "description", ""),
                         "parameters": getattr(metadata, "args_schema", {}) or {}})
     return schemas

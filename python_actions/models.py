@@ -1,4 +1,4 @@
-"""Chat models that ship with bridge; for now the deterministic scripted one, for tests and offline demos.
+"""The deterministic scripted chat model, for tests and offline demos (HTTP models: ``chat_models``).
 
 The Java twin is ``dev.bridge.examples.ScriptedChatModel``: both read the same script format and answer
 the same conversation with the same message (``tests/contract/chat_scripts/*.json`` holds the cases both
