@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from bridge import ResourceType, RunnerContext
 from bridge.api import ChatModel, InputEvent
@@ -34,23 +34,28 @@ RETRIEVED = "support.retrieved"
 
 
 class Quantity(BaseModel):
-    """A converted value with its unit, as the ``convert`` tool gave it."""
+    """A converted value with its unit, as the convert tool gave it."""
 
     value: float
     unit: str
 
 
 class SupportAnswer(BaseModel):
-    """What the support agent must answer: the reply plus the facts it rests on, checkable by a program."""
+    """A reply to a customer and the facts it rests on (order status, converted value), checkable by a program."""
+
+    # This docstring and the fields' become the JSON schema's descriptions, part of the model's instructions.
+    model_config = ConfigDict(use_attribute_docstrings=True)
 
     answer: str
+    """The reply to the customer, in two or three sentences."""
     source: str
     """The id of the FAQ passage the answer uses."""
     order_id: str | None = None
+    """The order the question is about, if any."""
     order_status: str | None = None
-    """The status the ``lookupOrder`` tool reported, when the question is about an order."""
+    """The status the lookupOrder tool reported, when the question is about an order."""
     converted: Quantity | None = None
-    """The ``convert`` tool's result, when the question needed a unit conversion."""
+    """The convert tool's result, when the question needed a unit conversion."""
 
 
 async def support(event: Any, ctx: RunnerContext) -> None:

@@ -78,3 +78,11 @@ def test_a_question_whose_passage_is_not_retrieved_fails_instead_of_getting_a_ca
     assert report.outputs == []
     [error] = report.errors
     assert "no script's 'when' strings" in str(error.cause) and "ORD-1003" in str(error.cause)
+
+
+def test_the_openai_plan_is_the_scripted_plan_with_another_chat_model() -> None:
+    scripted, openai = _plan_data(), yaml.safe_load((DEMO / "plan.openai.yaml").read_text())
+    for data in (scripted, openai):
+        data["resource_providers"].pop("chat_model_connection", None)
+        assert set(data["resource_providers"].pop("chat_model")) == {"llm"}
+    assert openai == scripted

@@ -1,14 +1,19 @@
-"""The agent demo's pieces on their own: the script library's choice of script, the support action's settings."""
+"""The agent demo's pieces: the script library's choice of script, the support action, the OpenAI-compatible plan."""
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from _fake_llm_server import FakeLLMServer, json_reply, openai_completion
 from conftest import java_plan, py_fn
 from test_agents import _model, _provider
 
 from bridge import Runtime
 from bridge.api import VectorStore
 from bridge.errors import ResourceError
+from bridge.plan import plan_from_data
 from python_actions.support_agent import ScriptLibrary
 
 HERE = "test_support_agent"
@@ -101,3 +106,35 @@ def test_a_misconfigured_support_action_says_what_to_set(config: dict, question:
     report = _run(config, question)
     [error] = report.errors
     assert message in str(error.cause) and report.outputs == []
+
+
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "agent"
+
+
+@pytest.mark.usefixtures("java_built")
+def test_the_openai_demo_plan_runs_the_agent_through_an_openai_compatible_server() -> None:
+    data = yaml.safe_load((DEMO / "plan.openai.yaml").read_text())
+    [ada] = [json.loads(line)["input"] for line in (DEMO / "questions.jsonl").read_text().splitlines()
+             if json.loads(line)["key"] == "ada"]
+    answer = {"answer": "Not yet: ORD-1001 is pending. 620 km is about 385 miles.", "source": "shipping",
+              "order_id": "ORD-1001", "order_status": "pending", "converted": {"value": 385.25, "unit": "mi"}}
+    with FakeLLMServer() as server:
+        server.reply(json_reply(openai_completion(tool_calls=[  # two calls in one turn, as models do
+            {"id": "a", "name": "lookupOrder", "arguments": '{"orderId": "ORD-1001"}'},
+            {"id": "b", "name": "convert", "arguments": '{"value": 620, "from": "km", "to": "mi"}'}])),
+            json_reply(openai_completion(content=f"```json\n{json.dumps(answer)}\n```")))
+        connection = data["resource_providers"]["chat_model_connection"]["server"]["descriptor"]["arguments"]
+        connection.update(base_url=f"{server.url}/v1", retries=0)
+        with Runtime(plan_from_data(data)) as runtime:
+            report = runtime.run([("ada", ada)])
+    assert report.errors == [] and report.outputs == [("ada", answer)]
+    first, second = server.bodies()
+    assert (first["model"], first["temperature"]) == ("qwen2.5:7b", 0)
+    assert sorted(tool["function"]["name"] for tool in first["tools"]) == ["convert", "lookupOrder"]
+    system, user, schema = first["messages"]
+    assert system["role"] == "system" and "support desk" in system["content"]
+    assert "[shipping] Orders ship within two business days" in user["content"] and ada in user["content"]
+    assert "order_status" in schema["content"]
+    order, distance = second["messages"][-2:]  # the Java tools' results, answering the calls by id
+    assert (order["role"], order["tool_call_id"], distance["tool_call_id"]) == ("tool", "a", "b")
+    assert '"status": "pending"' in order["content"] and distance["content"].startswith("385.25")
