@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 MVN    := mvn -B -ntp
 JARS   := java/dist/target/jars
 
-.PHONY: demo agent-demo test install jars test-java test-python bench lint clean
+.PHONY: demo agent-demo agent-demo-openai test install jars test-java test-python bench lint clean
 
 demo: install jars
 	$(BIN)/bridge run examples/demo/plan.yaml --input examples/demo/orders.jsonl
@@ -14,6 +14,10 @@ demo: install jars
 # A Python ReAct agent with Java tools and Java retrieval; offline (scripted model), see README "Agent demo".
 agent-demo: install jars
 	$(BIN)/bridge run examples/agent/plan.yaml --input examples/agent/questions.jsonl
+
+# The same agent against an OpenAI-compatible server: set base_url and model in the plan first.
+agent-demo-openai: install jars
+	$(BIN)/bridge run examples/agent/plan.openai.yaml --input examples/agent/questions.jsonl
 
 test: install lint test-java test-python
 
