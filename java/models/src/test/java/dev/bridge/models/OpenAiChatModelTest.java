@@ -10,11 +10,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bridge.api.BridgeException;
 import dev.bridge.api.ChatModel;
+import dev.bridge.api.Resource;
+import dev.bridge.api.ResourceType;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,6 +36,8 @@ class OpenAiChatModelTest {
                             "from", Map.of("type", "string", "enum", List.of("km", "mi"))),
                     "required", List.of("value", "from"),
                     "additionalProperties", false));
+
+    private static final BiFunction<String, ResourceType, Resource> NO_RESOURCES = (name, type) -> null;
 
     private ChatCompletionsServer server;
 
@@ -176,10 +181,11 @@ class OpenAiChatModelTest {
         server.answer("{\"role\": \"assistant\", \"content\": \"ok\"}", "stop");
         Map<String, Object> args = Map.of("base_url", server.baseUrl(), "model", "m", "api_key_env", "MY_KEY");
 
-        new OpenAiChatModel(args, name -> "MY_KEY".equals(name) ? "sk-from-env" : null).chat(user("hi"));
+        new OpenAiChatModel(args, NO_RESOURCES, name -> "MY_KEY".equals(name) ? "sk-from-env" : null).chat(user("hi"));
 
         assertEquals("Bearer sk-from-env", server.requests().get(0).headers().getFirst("Authorization"));
-        BridgeException unset = assertThrows(BridgeException.class, () -> new OpenAiChatModel(args, name -> null));
+        BridgeException unset = assertThrows(BridgeException.class,
+                () -> new OpenAiChatModel(args, NO_RESOURCES, name -> null));
         assertTrue(unset.getMessage().contains("'MY_KEY' (api_key_env) is not set"), unset.getMessage());
     }
 
@@ -196,8 +202,8 @@ class OpenAiChatModelTest {
     void shouldRefuseArgumentsItCannotUseNamingThem() {
         String url = server.baseUrl();
         assertRefused("needs 'model'", Map.of("base_url", url));
-        assertRefused("unknown argument 'connection' (a Java chat model cannot look a chat_model_connection up",
-                Map.of("model", "m", "connection", "c"));
+        assertRefused("unknown argument 'colour'", Map.of("model", "m", "colour", "blue"));
+        assertRefused("cannot find the chat_model_connection 'c'", Map.of("model", "m", "connection", "c"));
         assertRefused("not both", Map.of("model", "m", "api_key", "k", "api_key_env", "K"));
         assertRefused("'timeout' is seconds per request and must be above 0", Map.of("model", "m", "timeout", 0));
         assertRefused("'max_retries' must be a whole number", Map.of("model", "m", "max_retries", 1.5));
@@ -211,6 +217,42 @@ class OpenAiChatModelTest {
 
         assertTrue(error.getMessage().contains("message 2 cannot be sent: role 'robot'"), error.getMessage());
         assertTrue(server.requests().isEmpty());
+    }
+
+    @Test
+    void shouldReachTheServerThroughAConnectionResourceTheSetupNames() {
+        server.answer("{\"role\": \"assistant\", \"content\": \"via the connection\"}", "stop");
+        Resource connection = new OpenAiChatModelConnection(Map.of("base_url", server.baseUrl(), "api_key", KEY,
+                "max_retries", 0));
+        Map<String, Resource> plan = Map.of("chat_model_connection/local", connection);
+
+        ChatModel setup = new OpenAiChatModel(Map.of("connection", "local", "model", "small", "temperature", 0.5),
+                (name, type) -> plan.get(type.getValue() + "/" + name));
+
+        assertEquals("via the connection", setup.chat(user("hi")).get("content"));
+        ChatCompletionsServer.Request request = server.requests().get(0);
+        assertEquals("small", request.body().get("model").asText());
+        assertEquals(0.5, request.body().get("temperature").asDouble());
+        assertEquals("Bearer " + KEY, request.headers().getFirst("Authorization"));
+    }
+
+    @Test
+    void shouldRefuseAConnectionThatIsNotOneOrThatComesWithConnectionArguments() {
+        Map<String, Resource> plan = Map.of("chat_model_connection/other", new OpenAiChatModel(Map.of("model", "x")));
+        BiFunction<String, ResourceType, Resource> lookup = (name, type) -> plan.get(type.getValue() + "/" + name);
+
+        BridgeException wrong = assertThrows(BridgeException.class,
+                () -> new OpenAiChatModel(Map.of("connection", "other", "model", "m"), lookup));
+        BridgeException both = assertThrows(BridgeException.class,
+                () -> new OpenAiChatModel(Map.of("connection", "other", "model", "m", "base_url", "http://x"), lookup));
+        BridgeException stray = assertThrows(BridgeException.class,
+                () -> new OpenAiChatModelConnection(Map.of("base_url", "http://x", "model", "m")));
+
+        assertTrue(wrong.getMessage().contains("connection 'other' is a dev.bridge.models.OpenAiChatModel, not a"),
+                wrong.getMessage());
+        assertTrue(both.getMessage().contains("unknown argument 'base_url'")
+                && both.getMessage().contains("with connection 'other'"), both.getMessage());
+        assertTrue(stray.getMessage().contains("chat model connection: unknown argument 'model'"), stray.getMessage());
     }
 
     private static void assertRefused(String expected, Map<String, Object> args) {

@@ -2,6 +2,8 @@ package dev.bridge.runtime;
 
 import com.fasterxml.jackson.databind.JsonMappingException;
 import dev.bridge.api.BridgeException;
+import dev.bridge.api.Resource;
+import dev.bridge.api.ResourceType;
 import dev.bridge.api.Tool;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
@@ -16,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 
 /** Builds the Java resources and tools a plan names; the Python host calls it through JPype. */
 public final class JavaResources {
@@ -23,10 +26,7 @@ public final class JavaResources {
     }
 
     /**
-     * Creates a resource by reflection. Tries, in order: a public constructor taking
-     * {@code (Map<String, Object>)}; a public no-arg constructor, then the arguments mapped onto the
-     * instance's properties with the shared mapper; the only public constructor, its parameters matched
-     * to the arguments by name (compiled with {@code -parameters}).
+     * Creates a resource that cannot look other resources up; see {@link #create(String, String, HostAccess)}.
      *
      * @param className fully qualified class name
      * @param argumentsJson the arguments as a JSON object; null or blank for none
@@ -34,6 +34,26 @@ public final class JavaResources {
      * @throws BridgeException naming the class (and the classpath when it is not found)
      */
     public static Object create(String className, String argumentsJson) {
+        return create(className, argumentsJson, null);
+    }
+
+    /**
+     * Creates a resource by reflection. Tries, in order: a public constructor taking
+     * {@code (Map<String, Object>, BiFunction<String, ResourceType, Resource>)}, the second argument looking
+     * the plan's other resources up by name and type (as upstream Flink Agents gives its resources
+     * {@code getResource}: a chat model setup finds its connection); a public constructor taking
+     * {@code (Map<String, Object>)}; a public no-arg constructor, then the arguments mapped onto the
+     * instance's properties with the shared mapper; the only public constructor, its parameters matched
+     * to the arguments by name (compiled with {@code -parameters}).
+     *
+     * @param className fully qualified class name
+     * @param argumentsJson the arguments as a JSON object; null or blank for none
+     * @param host where the lookup finds other resources, called on the creating thread while the
+     *     constructor runs; null when the caller has none (a lookup then fails naming the resource asked for)
+     * @return the new instance
+     * @throws BridgeException naming the class (and the classpath when it is not found)
+     */
+    public static Object create(String className, String argumentsJson, HostAccess host) {
         Class<?> type;
         try {
             type = Classes.load(className);
@@ -44,6 +64,11 @@ public final class JavaResources {
         Map<String, Object> arguments = arguments(className, argumentsJson);
         Constructor<?>[] constructors = type.getConstructors();
         try {
+            for (Constructor<?> constructor : constructors) {
+                if (Arrays.equals(constructor.getParameterTypes(), new Class<?>[] {Map.class, BiFunction.class})) {
+                    return constructor.newInstance(arguments, lookup(className, host));
+                }
+            }
             for (Constructor<?> constructor : constructors) {
                 if (Arrays.equals(constructor.getParameterTypes(), new Class<?>[] {Map.class})) {
                     return constructor.newInstance(arguments);
@@ -96,6 +121,26 @@ public final class JavaResources {
         }
         tools.sort(Comparator.comparing(JavaTool::getName));
         return tools;
+    }
+
+    /** The other resources as a resource being built sees them: by name and type, refused when absent. */
+    private static BiFunction<String, ResourceType, Resource> lookup(String className, HostAccess host) {
+        return (name, type) -> {
+            String what = type.getValue() + " resource '" + name + "'";
+            if (host == null) {
+                throw new BridgeException("resource class " + className + " asked for the " + what
+                        + ", but this host builds resources without access to the others");
+            }
+            Object found = host.getResource(name, type.getValue());
+            if (found == null) {
+                throw new BridgeException("resource class " + className + ": the plan has no " + what);
+            }
+            if (!(found instanceof Resource)) {
+                throw new BridgeException("resource class " + className + ": the " + what + " is a "
+                        + found.getClass().getName() + ", which does not implement " + Resource.class.getName());
+            }
+            return (Resource) found;
+        };
     }
 
     private static Object constructor(String className, Constructor<?> constructor, Map<String, Object> arguments)

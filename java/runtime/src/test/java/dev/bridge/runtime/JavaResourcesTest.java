@@ -11,6 +11,7 @@ import dev.bridge.api.ResourceType;
 import dev.bridge.api.Tool;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 
 class JavaResourcesTest {
@@ -30,6 +31,24 @@ class JavaResourcesTest {
         @Override
         public ResourceType getResourceType() {
             return ResourceType.PROMPT;
+        }
+    }
+
+    /** A setup that finds its connection among the plan's resources while it is built. */
+    public static class SetupResource implements Resource {
+        final Resource connection;
+
+        public SetupResource(Map<String, Object> arguments, BiFunction<String, ResourceType, Resource> getResource) {
+            this.connection = getResource.apply((String) arguments.get("connection"), ResourceType.CHAT_MODEL_CONNECTION);
+        }
+
+        public SetupResource(Map<String, Object> arguments) {
+            throw new AssertionError("the constructor with a lookup comes first");
+        }
+
+        @Override
+        public ResourceType getResourceType() {
+            return ResourceType.CHAT_MODEL;
         }
     }
 
@@ -83,6 +102,31 @@ class JavaResourcesTest {
         Object created = JavaResources.create(SELF + "$MapResource", "{\"k\":[1,2]}");
 
         assertEquals(Map.of("k", List.of(1, 2)), assertInstanceOf(MapResource.class, created).arguments);
+    }
+
+    @Test
+    void shouldLetAResourceLookAnotherUpThroughTheHostWhileItIsBuilt() {
+        MapResource connection = new MapResource();
+        InMemoryHost host = new InMemoryHost().resource("c", "chat_model_connection", connection);
+
+        SetupResource created = (SetupResource) JavaResources.create(SELF + "$SetupResource", "{\"connection\":\"c\"}",
+                host);
+
+        assertEquals(connection, created.connection);
+    }
+
+    @Test
+    void shouldNameTheResourceALookupCannotFind() {
+        InMemoryHost host = new InMemoryHost().resource("c", "chat_model", new MapResource());
+
+        BridgeException missing = assertThrows(BridgeException.class,
+                () -> JavaResources.create(SELF + "$SetupResource", "{\"connection\":\"c\"}", host));
+        BridgeException hostless = assertThrows(BridgeException.class,
+                () -> JavaResources.create(SELF + "$SetupResource", "{\"connection\":\"c\"}"));
+
+        assertTrue(missing.getMessage().contains("the plan has no chat_model_connection resource 'c'"),
+                missing.getMessage());
+        assertTrue(hostless.getMessage().contains("without access to the others"), hostless.getMessage());
     }
 
     @Test
