@@ -1,6 +1,7 @@
 """bridge: run agent plans that mix Java and Python actions, in one process, from Python."""
 
 from bridge.api import (
+    RUN_AGAIN,
     Agent,
     CallResult,
     Event,
@@ -62,6 +63,7 @@ __all__ = [
     "OutputEvent",
     "OutputSchemaError",
     "PlanError",
+    "RUN_AGAIN",
     "ReplayError",
     "ResourceError",
     "ResourceType",

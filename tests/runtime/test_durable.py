@@ -1,0 +1,194 @@
+"""Durable runs on a SQLite state: recovery after kill -9, replay of durable calls, divergence, the lifecycle."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import durable_agents as agents
+import pytest
+from durable_agents import Approval, Catcher, Changing, Counter, Unnamed, effects
+
+from bridge import ContextError, NonDeterminismError, Runtime, StateError
+
+HERE = Path(__file__).parent
+
+
+@pytest.fixture(autouse=True)
+def work(tmp_path, monkeypatch):
+    monkeypatch.setattr(agents, "WORK", tmp_path)
+    monkeypatch.setitem(agents.FLAGS, "fail", False)
+    monkeypatch.setitem(agents.FLAGS, "arg", 1)
+    return tmp_path
+
+
+def _child(work: Path, agent: str, inputs: list, source: str = "list") -> subprocess.CompletedProcess:
+    """Run ``agent`` over ``inputs`` on the state in ``work`` in a child process (which a test may kill)."""
+    code = textwrap.dedent(f"""
+        import json, sys
+        from bridge import Runtime
+        import durable_agents
+        with Runtime(getattr(durable_agents, {agent!r}), state={str(work / 's.db')!r}) as rt:
+            rt.run({inputs!r}, source={source!r},
+                   on_output=lambda k, o: print(json.dumps([k, o]), flush=True))
+    """)
+    env = {**os.environ, "PYTHONPATH": f"{HERE}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+           "DURABLE_WORK": str(work)}
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+
+
+def _outputs(proc: subprocess.CompletedProcess) -> list:
+    import json
+
+    return [json.loads(line) for line in proc.stdout.splitlines()]
+
+
+INPUTS = [(f"k{i % 2}", {"n": i}) for i in range(6)]
+EXPECTED = {("k0", 0): 0, ("k1", 1): 10, ("k0", 2): 20, ("k1", 3): 40, ("k0", 4): 60, ("k1", 5): 90}
+
+
+def test_a_killed_run_continues_where_it_stopped_without_repeating_finished_calls(work) -> None:
+    (work / "kill-b-3").touch()  # the sync call of input 3 kills the process: its async call had finished
+    first = _child(work, "Counter", INPUTS)
+    assert first.returncode == -9
+    second = _child(work, "Counter", INPUTS)
+    assert second.returncode == 0, second.stderr
+    outputs = _outputs(first) + _outputs(second)
+    # Every output exactly once, and the totals of a run that never crashed.
+    assert sorted((k, o["n"]) for k, o in outputs) == sorted(EXPECTED)
+    assert {(k, o["n"]): o["total"] for k, o in outputs} == EXPECTED
+    runs = effects()
+    assert runs.count("a:3") == 1  # finished before the kill: replayed, not run again
+    assert runs.count("b:3") == 2  # in flight at the kill, no reconciler: runs again
+    assert all(runs.count(name) == 1 for name in runs if name != "b:3")
+    # A third run of the same command has nothing left to do.
+    third = _child(work, "Counter", INPUTS)
+    assert third.returncode == 0 and _outputs(third) == []
+    with Runtime(Counter, state=work / "s.db") as rt:
+        assert rt.short_term_memory("k1").get("total") == 90
+        assert {r.key: r.status for r in rt.runs()} == {"k0": "done", "k1": "done"}
+
+
+def test_a_reconciler_decides_for_a_call_in_flight_at_the_crash(work) -> None:
+    (work / "kill-r-1").touch()  # the effect happens, then the process dies before it is recorded
+    first = _child(work, "Reconciled", [("k", {"n": 1})])
+    assert first.returncode == -9
+    second = _child(work, "Reconciled", [("k", {"n": 1})])
+    assert second.returncode == 0, second.stderr
+    assert _outputs(second) == [["k", 10]]
+    assert effects() == ["r:1"]  # the reconciler saw it took effect: not run again
+
+
+def test_a_recorded_exception_replays_as_the_same_type_without_running_again(work) -> None:
+    with Runtime(Catcher, state=work / "s.db") as rt:
+        agents.FLAGS["fail"] = True
+        report = rt.run([("k", {"n": 7})])
+        assert [type(e.cause) for e in report.errors] == [RuntimeError]
+        agents.FLAGS["fail"] = False
+        retried = rt.retry("k")
+    assert retried.outputs == [("k", "ValueError: no stock for 7")]
+    assert effects() == ["fails:7"]
+
+
+def test_a_diverging_replay_warns_and_runs_anew(work, caplog) -> None:
+    with Runtime(Changing, state=work / "s.db") as rt:
+        agents.FLAGS["fail"] = True
+        rt.run([("k", {})])
+        agents.FLAGS.update(fail=False, arg=2)
+        with caplog.at_level(logging.WARNING, logger="bridge.durable"):
+            retried = rt.retry("k")
+    assert retried.outputs == [("k", 20)]
+    assert effects() == ["c:1", "c:2"]
+    assert "durable call #0" in caplog.text and "durable_agents:effect" in caplog.text
+
+
+def test_strict_mode_refuses_a_diverging_replay_naming_both_calls(work) -> None:
+    with Runtime(Changing, state=work / "s.db", strict=True) as rt:
+        agents.FLAGS["fail"] = True
+        rt.run([("k", {})])
+        agents.FLAGS.update(fail=False, arg=2)
+        retried = rt.retry("k")
+    [error] = retried.errors
+    assert isinstance(error.cause, NonDeterminismError)
+    assert "key 'k'" in str(error.cause) and "durable call #0" in str(error.cause)
+    assert effects() == ["c:1"]  # nothing ran in strict mode
+
+
+def test_wait_for_input_parks_the_key_and_resume_hands_the_value_in_a_later_process(work) -> None:
+    with Runtime(Approval, state=work / "s.db") as rt:
+        report = rt.run([("k", {"n": 3}), ("k", {"n": 4}), ("other", {"n": 5})])
+        # Both keys wait (the run returned: nothing else to do); k's second input is queued behind its wait.
+        assert report.outputs == [] and report.ok
+        waiting = rt.runs(status="waiting")
+        assert sorted((r.key, r.wait["name"]) for r in waiting) == [("k", "approval"), ("other", "approval")]
+    with Runtime(Approval, state=work / "s.db") as rt:  # a later process
+        resumed = rt.resume("k", "yes")
+        assert resumed.outputs == [("k", {"n": 3, "price": 30, "approval": "yes"})]
+        assert sorted(r.key for r in rt.runs(status="waiting")) == ["k", "other"]  # k's next input waits now
+        assert rt.resume("k", "no").outputs == [("k", {"n": 4, "price": 40, "approval": "no"})]
+        with pytest.raises(StateError, match="not waiting"):
+            rt.resume("k", "again")
+    assert effects().count("price:3") == 1  # the call before the wait was replayed, not run again
+
+
+def test_retry_of_a_key_not_in_error_and_unknown_keys_are_refused(work) -> None:
+    with Runtime(Counter, state=work / "s.db") as rt:
+        rt.run([("k", {"n": 1})])
+        with pytest.raises(StateError, match="not in error"):
+            rt.retry("k")
+        with pytest.raises(StateError, match="no key 'nobody'"):
+            rt.retry("nobody")
+
+
+def test_a_failed_input_holds_the_keys_later_inputs_until_a_retry(work) -> None:
+    with Runtime(Counter, state=work / "s.db") as rt:
+        agents.FLAGS["fail"] = True
+        report = rt.run([("k", {"n": 1}), ("k", {"n": 2}), ("j", {"n": 9})])
+        assert len(report.errors) == 2  # k's first input and j's; k's second waits behind its error
+        [k] = rt.runs(status="error")[:1] if rt.runs(status="error")[0].key == "k" else rt.runs(status="error")[1:]
+        assert k.error["message"] == "RuntimeError: told to fail"
+        agents.FLAGS["fail"] = False
+        retried = rt.retry("k")
+    assert [o["n"] for _, o in retried.outputs] == [1, 2]
+    assert effects().count("a:1") == 1 and effects().count("b:1") == 1  # replayed on the retry
+
+
+def test_a_stopped_key_runs_no_further_inputs(work) -> None:
+    with Runtime(Counter, state=work / "s.db") as rt:
+        rt.run([("k", {"n": 1})])
+        rt.stop("k")
+        report = rt.run([("k", {"n": 2}), ("j", {"n": 3})])
+        assert [k for k, _ in report.outputs] == ["j"]
+        assert [r.key for r in rt.runs(status="stopped")] == ["k"]
+
+
+def test_runs_filter_by_age(work) -> None:
+    with Runtime(Counter, state=work / "s.db") as rt:
+        rt.run([("k", {"n": 1})])
+        assert [r.key for r in rt.runs(older_than=3600)] == []
+        assert [r.key for r in rt.runs(older_than=0)] == ["k"]
+
+
+def test_a_lambda_without_an_id_fails_its_action_saying_what_to_do(work) -> None:
+    with Runtime(Unnamed, state=work / "s.db") as rt:
+        [error] = rt.run([("k", {})]).errors
+    assert isinstance(error.cause, ContextError) and "durable_id=" in str(error.cause)
+
+
+def test_a_state_of_another_plan_is_refused_naming_the_difference_unless_forced(work) -> None:
+    with Runtime(Counter, state=work / "s.db") as rt:
+        rt.run([("k", {"n": 1})])
+    with pytest.raises(StateError, match="actions changed: handle"):
+        Runtime(Catcher, state=work / "s.db")
+    with Runtime(Catcher, state=work / "s.db", force=True) as rt:
+        assert rt.runs()[0].key == "k"
+
+
+def test_a_second_runtime_on_the_same_state_is_refused_while_the_first_runs(work) -> None:
+    with Runtime(Counter, state=work / "s.db"):
+        proc = _child(work, "Counter", [("k", {"n": 1})])
+    assert proc.returncode != 0 and "another bridge process is running actions" in proc.stderr
