@@ -1,4 +1,4 @@
-"""Python tools from a Java chat model: the built-in chat loop with ``dev.bridge.models.OpenAiChatModel``
+"""Python tools from a Java chat model: the built-in chat loop with ``dev.bridge.models.OpenAIChatModel``
 talking HTTP to an OpenAI-compatible server on 127.0.0.1 that this test runs (stdlib, the real wire format).
 """
 
@@ -88,9 +88,9 @@ def show_conversation(event, ctx):
 
 def _plan(base_url: str):
     model = {"name": "m", "type": "chat_model", "__resource_provider_type__": "JavaResourceProvider",
-             "descriptor": {"target_clazz": "dev.bridge.models.OpenAiChatModel", "arguments": {
+             "descriptor": {"target_clazz": "dev.bridge.models.OpenAIChatModel", "arguments": {
                  "base_url": base_url, "model": "test-model", "api_key": KEY, "temperature": 0.0,
-                 "timeout": 30, "max_retries": 0}}}
+                 "timeout": 30, "retries": 0}}}
     stock = {"name": "stock", "type": "tool", "__resource_provider_type__": "PythonResourceProvider",
               "descriptor": {"target_module": HERE, "target_clazz": "Stock", "arguments": {}}}
     return java_plan({

@@ -2,120 +2,74 @@ package dev.bridge.models;
 
 import dev.bridge.api.BridgeException;
 import dev.bridge.api.ChatModel;
-import dev.bridge.api.Resource;
-import dev.bridge.api.ResourceType;
-import dev.langchain4j.model.chat.request.ChatRequest;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
- * A chat model behind an OpenAI-compatible HTTP endpoint (OpenAI, vLLM, llama.cpp's server, Ollama's
- * {@code /v1}), through langchain4j's {@code langchain4j-open-ai} module: upstream Flink Agents' chat model
- * setup, resource type {@code chat_model}.
+ * An OpenAI-compatible chat model as one {@code chat_model} resource: an {@link OpenAIChatModelConnection}'s
+ * arguments ({@code base_url}, {@code api_key} or {@code api_key_env}, {@code timeout}, {@code retries})
+ * beside the setup's {@code model} and {@code temperature}, for a plan with one model.
  *
- * <p><b>Plan arguments</b>, the same names as the Python twin in {@code python_actions.chat_models}:
- * {@code model} (required), {@code temperature} (default: the server's), and where the model is: either
- * {@code connection}, the name of an {@link OpenAiChatModelConnection} resource of the plan, or that
- * connection's own arguments ({@code base_url}, {@code api_key} or {@code api_key_env}, {@code timeout},
- * {@code max_retries}) given here, for a plan with one model.
- *
- * <p>Messages and tools are converted by {@link LangChainMessages}; tools offered through
- * {@link #chat(List, List)} are sent as the request's {@code tools}. Every failure is a
- * {@link BridgeException} naming the model and the URL, never the key.
+ * <p>Why it exists beside {@link ChatModelSetup}: a setup finds its connection through the lookup the host
+ * passes while building resources, and a host that builds Java resources from their arguments alone (the
+ * Python host today) cannot give one. This class needs none; it is a setup over a connection of its own, so
+ * both forms send the same requests and fail with the same messages.
  */
-public final class OpenAiChatModel implements ChatModel {
-    private static final Set<String> SETUP = Set.of("model", "temperature", "connection");
+public final class OpenAIChatModel implements ChatModel {
+    private static final Set<String> SETUP = Set.of("model", "temperature");
 
-    private final String where;
-    private final OpenAiChatModelConnection connection;
-    private final dev.langchain4j.model.openai.OpenAiChatModel model;
+    private final ChatModelSetup setup;
 
     /**
-     * Creates the model from plan arguments, with the connection's arguments on the model itself.
+     * Creates the model from plan arguments (see the class comment).
      *
-     * @throws BridgeException as {@link #OpenAiChatModel(Map, BiFunction)}, and for a {@code connection}
+     * @throws BridgeException for a missing model, an unknown argument (a {@code connection} among them:
+     *     that is {@link ChatModelSetup}'s), a value of the wrong kind, and what the connection refuses
      */
-    public OpenAiChatModel(Map<String, Object> arguments) {
-        this(arguments, (name, type) -> {
-            throw new BridgeException("OpenAiChatModel was built without access to other resources, so it cannot"
-                    + " find the " + type.getValue() + " '" + name + "'; give the connection's arguments instead");
-        }, System::getenv);
+    public OpenAIChatModel(Map<String, Object> arguments) {
+        this(arguments, System::getenv);
     }
 
-    /**
-     * Creates the model from plan arguments; the host passes {@code getResource} (see
-     * {@code JavaResources.create}) so {@code connection} can name a connection resource.
-     *
-     * @throws BridgeException for a missing model, an unknown argument, a value of the wrong kind, a
-     *     {@code connection} that is not an {@link OpenAiChatModelConnection} or that comes with connection
-     *     arguments beside it, and what the connection refuses
-     */
-    public OpenAiChatModel(Map<String, Object> arguments, BiFunction<String, ResourceType, Resource> getResource) {
-        this(arguments, getResource, System::getenv);
-    }
-
-    /** As the public constructors, reading {@code api_key_env} from {@code environment} (tests). */
-    OpenAiChatModel(Map<String, Object> arguments, BiFunction<String, ResourceType, Resource> getResource,
-            Function<String, String> environment) {
+    /** As {@link #OpenAIChatModel(Map)}, reading {@code api_key_env} from {@code environment} (tests). */
+    OpenAIChatModel(Map<String, Object> arguments, Function<String, String> environment) {
         Map<String, Object> args = arguments == null ? Map.of() : arguments;
-        String modelName = Arguments.text(args, "model", null, "OpenAiChatModel");
-        if (modelName == null || modelName.isBlank()) {
-            throw new BridgeException("OpenAiChatModel needs 'model', the model name the server knows (e.g."
+        String model = Arguments.text(args, "model", null, "OpenAIChatModel");
+        if (model == null || model.isBlank()) {
+            throw new BridgeException("OpenAIChatModel needs 'model', the model name the server knows (e.g."
                     + " \"gpt-4o-mini\" or a vLLM model path); got " + args.keySet());
         }
-        String what = "chat model '" + modelName + "'";
-        String connectionName = Arguments.text(args, "connection", null, what);
+        String what = "chat model '" + model + "'";
         Set<String> allowed = new HashSet<>(SETUP);
-        if (connectionName == null) {
-            allowed.addAll(OpenAiChatModelConnection.ARGUMENTS);
-        }
-        OpenAiChatModelConnection.checkNames(args, allowed, what + (connectionName == null ? ""
-                : " (with connection '" + connectionName + "', whose resource holds base_url, api_key, timeout ...)"));
-        this.connection = connectionName == null ? new OpenAiChatModelConnection(args, environment, what)
-                : connection(getResource.apply(connectionName, ResourceType.CHAT_MODEL_CONNECTION), connectionName, what);
-        this.where = connection.where(modelName);
-        Number temperature = Arguments.number(args, "temperature", null, where);
-        this.model = connection.model(modelName, temperature == null ? null : temperature.doubleValue());
+        allowed.addAll(OpenAIChatModelConnection.ARGUMENTS);
+        OpenAIChatModelConnection.checkNames(args, allowed, what + ("connection".equals(firstUnknown(args, allowed))
+                ? " (a 'connection' is named by a ChatModelSetup, " + ChatModelSetup.class.getName() + ")" : ""));
+        Number temperature = Arguments.number(args, "temperature", null, what);
+        Map<String, Object> connectionArgs = new LinkedHashMap<>(args);
+        connectionArgs.keySet().removeAll(SETUP);
+        this.setup = new ChatModelSetup(new OpenAIChatModelConnection(connectionArgs, environment, what), model,
+                temperature == null ? null : temperature.doubleValue());
     }
 
     @Override
     public Map<String, Object> chat(List<Map<String, Object>> messages) {
-        return chat(messages, List.of());
+        return setup.chat(messages);
     }
 
-    /**
-     * Sends the conversation and the offered tools in one chat-completions request.
-     *
-     * @throws BridgeException naming the model and URL: a message or tool that cannot be sent, or the
-     *     request failing after its retries (the HTTP status and the server's message, the key masked)
-     */
     @Override
     public Map<String, Object> chat(List<Map<String, Object>> messages, List<Map<String, Object>> tools) {
-        ChatRequest request = ChatRequest.builder()
-                .messages(LangChainMessages.toLangChain(where, messages))
-                .toolSpecifications(LangChainMessages.toolSpecifications(where, tools))
-                .build();
-        try {
-            return LangChainMessages.fromLangChain(model.chat(request).aiMessage());
-        } catch (RuntimeException e) {
-            throw connection.failure(where, e);
-        }
+        return setup.chat(messages, tools);
     }
 
     @Override
     public String toString() {
-        return "OpenAiChatModel{" + where + "}";
+        return "OpenAIChatModel{" + setup + "}";
     }
 
-    private static OpenAiChatModelConnection connection(Resource found, String name, String what) {
-        if (!(found instanceof OpenAiChatModelConnection connection)) {
-            throw new BridgeException(what + ": connection '" + name + "' is a " + found.getClass().getName()
-                    + ", not a " + OpenAiChatModelConnection.class.getName());
-        }
-        return connection;
+    private static String firstUnknown(Map<String, Object> args, Set<String> allowed) {
+        return args.keySet().stream().filter(name -> !allowed.contains(name)).findFirst().orElse(null);
     }
 }

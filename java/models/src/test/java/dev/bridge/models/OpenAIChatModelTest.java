@@ -12,8 +12,11 @@ import dev.bridge.api.BridgeException;
 import dev.bridge.api.ChatModel;
 import dev.bridge.api.Resource;
 import dev.bridge.api.ResourceType;
+import dev.bridge.api.Tool;
+import dev.bridge.runtime.JavaResources;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +25,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** {@link OpenAiChatModel} against a chat-completions server on 127.0.0.1 answering in OpenAI's wire format. */
-class OpenAiChatModelTest {
+/** {@link OpenAIChatModel}, {@link ChatModelSetup} and {@link OpenAIChatModelConnection} against a chat-completions server on 127.0.0.1 answering in OpenAI's wire format. */
+class OpenAIChatModelTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String KEY = "sk-test-0123456789";
     private static final Map<String, Object> CONVERT = Map.of(
@@ -36,8 +39,6 @@ class OpenAiChatModelTest {
                             "from", Map.of("type", "string", "enum", List.of("km", "mi"))),
                     "required", List.of("value", "from"),
                     "additionalProperties", false));
-
-    private static final BiFunction<String, ResourceType, Resource> NO_RESOURCES = (name, type) -> null;
 
     private ChatCompletionsServer server;
 
@@ -53,9 +54,9 @@ class OpenAiChatModelTest {
 
     private ChatModel model(Map<String, Object> extra) {
         Map<String, Object> args = new LinkedHashMap<>(Map.of("base_url", server.baseUrl(), "model", "test-model",
-                "api_key", KEY, "max_retries", 0));
+                "api_key", KEY, "retries", 0));
         args.putAll(extra);
-        return new OpenAiChatModel(args);
+        return new OpenAIChatModel(args);
     }
 
     private static List<Map<String, Object>> user(String text) {
@@ -149,7 +150,7 @@ class OpenAiChatModelTest {
         server.answer(503, "{\"error\": {\"message\": \"overloaded\"}}")
                 .answer("{\"role\": \"assistant\", \"content\": \"back\"}", "stop");
 
-        Map<String, Object> answer = model(Map.of("max_retries", 1)).chat(user("hi"));
+        Map<String, Object> answer = model(Map.of("retries", 1)).chat(user("hi"));
 
         assertEquals("back", answer.get("content"));
         assertEquals(2, server.requests().size());
@@ -159,10 +160,10 @@ class OpenAiChatModelTest {
     void shouldGiveUpWhenTheRetriesAreSpentWithTheServersMessage() {
         server.answer(500, "{\"error\": {\"message\": \"boom\"}}").answer(200, "{}");
 
-        BridgeException error = assertThrows(BridgeException.class, () -> model(Map.of("max_retries", 0)).chat(user("hi")));
+        BridgeException error = assertThrows(BridgeException.class, () -> model(Map.of("retries", 0)).chat(user("hi")));
 
         assertTrue(error.getMessage().contains("HTTP 500") && error.getMessage().contains("boom"), error.getMessage());
-        assertEquals(1, server.requests().size(), "max_retries 0: no second try");
+        assertEquals(1, server.requests().size(), "retries 0: no second try");
     }
 
     @Test
@@ -170,8 +171,8 @@ class OpenAiChatModelTest {
         String url = server.baseUrl();
         server.close();
 
-        BridgeException error = assertThrows(BridgeException.class, () -> new OpenAiChatModel(Map.of(
-                "base_url", url, "model", "m", "max_retries", 0)).chat(user("hi")));
+        BridgeException error = assertThrows(BridgeException.class, () -> new OpenAIChatModel(Map.of(
+                "base_url", url, "model", "m", "retries", 0)).chat(user("hi")));
 
         assertTrue(error.getMessage().startsWith("chat model 'm' at " + url + ": the request failed"), error.getMessage());
     }
@@ -181,11 +182,10 @@ class OpenAiChatModelTest {
         server.answer("{\"role\": \"assistant\", \"content\": \"ok\"}", "stop");
         Map<String, Object> args = Map.of("base_url", server.baseUrl(), "model", "m", "api_key_env", "MY_KEY");
 
-        new OpenAiChatModel(args, NO_RESOURCES, name -> "MY_KEY".equals(name) ? "sk-from-env" : null).chat(user("hi"));
+        new OpenAIChatModel(args, name -> "MY_KEY".equals(name) ? "sk-from-env" : null).chat(user("hi"));
 
         assertEquals("Bearer sk-from-env", server.requests().get(0).headers().getFirst("Authorization"));
-        BridgeException unset = assertThrows(BridgeException.class,
-                () -> new OpenAiChatModel(args, NO_RESOURCES, name -> null));
+        BridgeException unset = assertThrows(BridgeException.class, () -> new OpenAIChatModel(args, name -> null));
         assertTrue(unset.getMessage().contains("'MY_KEY' (api_key_env) is not set"), unset.getMessage());
     }
 
@@ -193,7 +193,7 @@ class OpenAiChatModelTest {
     void shouldSendNoAuthorizationWithoutAKeyAsALocalServerWants() {
         server.answer("{\"role\": \"assistant\", \"content\": \"ok\"}", "stop");
 
-        new OpenAiChatModel(Map.of("base_url", server.baseUrl(), "model", "m")).chat(user("hi"));
+        new OpenAIChatModel(Map.of("base_url", server.baseUrl(), "model", "m")).chat(user("hi"));
 
         assertNull(server.requests().get(0).headers().getFirst("Authorization"));
     }
@@ -203,10 +203,12 @@ class OpenAiChatModelTest {
         String url = server.baseUrl();
         assertRefused("needs 'model'", Map.of("base_url", url));
         assertRefused("unknown argument 'colour'", Map.of("model", "m", "colour", "blue"));
-        assertRefused("cannot find the chat_model_connection 'c'", Map.of("model", "m", "connection", "c"));
+        assertRefused("unknown argument 'connection'; the arguments are", Map.of("model", "m", "connection", "c"));
+        assertRefused("'retry_wait' and 'retry_max_wait' are not supported in Java",
+                Map.of("model", "m", "retry_wait", 0.5));
         assertRefused("not both", Map.of("model", "m", "api_key", "k", "api_key_env", "K"));
         assertRefused("'timeout' is seconds per request and must be above 0", Map.of("model", "m", "timeout", 0));
-        assertRefused("'max_retries' must be a whole number", Map.of("model", "m", "max_retries", 1.5));
+        assertRefused("'retries' must be a whole number", Map.of("model", "m", "retries", 1.5));
         assertRefused("'temperature' must be a number", Map.of("model", "m", "temperature", "hot"));
     }
 
@@ -220,43 +222,60 @@ class OpenAiChatModelTest {
     }
 
     @Test
-    void shouldReachTheServerThroughAConnectionResourceTheSetupNames() {
+    void shouldReachTheServerThroughTheConnectionASetupNamesAndOfferTheSetupsJavaTools() throws Exception {
         server.answer("{\"role\": \"assistant\", \"content\": \"via the connection\"}", "stop");
-        Resource connection = new OpenAiChatModelConnection(Map.of("base_url", server.baseUrl(), "api_key", KEY,
-                "max_retries", 0));
-        Map<String, Resource> plan = Map.of("chat_model_connection/local", connection);
+        Map<String, Resource> plan = Map.of(
+                "chat_model_connection/local", new OpenAIChatModelConnection(Map.of("base_url", server.baseUrl(),
+                        "api_key", KEY, "retries", 0)),
+                "tool/shout", JavaResources.tools(new Shout()).get(0));
 
-        ChatModel setup = new OpenAiChatModel(Map.of("connection", "local", "model", "small", "temperature", 0.5),
-                (name, type) -> plan.get(type.getValue() + "/" + name));
+        ChatModel setup = new ChatModelSetup(Map.of("connection", "local", "model", "small", "temperature", 0.5,
+                "tools", List.of("shout")), lookup(plan));
 
-        assertEquals("via the connection", setup.chat(user("hi")).get("content"));
+        assertEquals("via the connection", setup.chat(user("hi"), List.of(CONVERT)).get("content"));
         ChatCompletionsServer.Request request = server.requests().get(0);
         assertEquals("small", request.body().get("model").asText());
         assertEquals(0.5, request.body().get("temperature").asDouble());
         assertEquals("Bearer " + KEY, request.headers().getFirst("Authorization"));
+        List<String> offered = new ArrayList<>();
+        request.body().get("tools").forEach(tool -> offered.add(tool.get("function").get("name").asText()));
+        assertEquals(List.of("convert", "shout"), offered, "the action's tools first, then the setup's");
+        assertEquals("Says it louder.", request.body().get("tools").get(1).get("function").get("description").asText());
     }
 
     @Test
-    void shouldRefuseAConnectionThatIsNotOneOrThatComesWithConnectionArguments() {
-        Map<String, Resource> plan = Map.of("chat_model_connection/other", new OpenAiChatModel(Map.of("model", "x")));
-        BiFunction<String, ResourceType, Resource> lookup = (name, type) -> plan.get(type.getValue() + "/" + name);
+    void shouldRefuseAConnectionOrToolThatIsNotOne() {
+        Map<String, Resource> plan = Map.of("chat_model_connection/other", new OpenAIChatModel(Map.of("model", "x")),
+                "chat_model_connection/local", new OpenAIChatModelConnection(Map.of()),
+                "tool/py", () -> ResourceType.TOOL);
 
         BridgeException wrong = assertThrows(BridgeException.class,
-                () -> new OpenAiChatModel(Map.of("connection", "other", "model", "m"), lookup));
-        BridgeException both = assertThrows(BridgeException.class,
-                () -> new OpenAiChatModel(Map.of("connection", "other", "model", "m", "base_url", "http://x"), lookup));
+                () -> new ChatModelSetup(Map.of("connection", "other", "model", "m"), lookup(plan)));
+        BridgeException tool = assertThrows(BridgeException.class, () -> new ChatModelSetup(Map.of("connection",
+                "local", "model", "m", "tools", List.of("py")), lookup(plan)));
         BridgeException stray = assertThrows(BridgeException.class,
-                () -> new OpenAiChatModelConnection(Map.of("base_url", "http://x", "model", "m")));
+                () -> new OpenAIChatModelConnection(Map.of("base_url", "http://x", "model", "m")));
 
-        assertTrue(wrong.getMessage().contains("connection 'other' is a dev.bridge.models.OpenAiChatModel, not a"),
+        assertTrue(wrong.getMessage().contains("connection 'other' is a dev.bridge.models.OpenAIChatModel, not a"),
                 wrong.getMessage());
-        assertTrue(both.getMessage().contains("unknown argument 'base_url'")
-                && both.getMessage().contains("with connection 'other'"), both.getMessage());
+        assertTrue(tool.getMessage().contains("tool 'py' is not a Java tool"), tool.getMessage());
         assertTrue(stray.getMessage().contains("chat model connection: unknown argument 'model'"), stray.getMessage());
     }
 
+    /** A Java tool resource, as the host hands a setup the plan's tools. */
+    public static class Shout {
+        @Tool(description = "Says it louder.")
+        public String shout(String text) {
+            return text.toUpperCase(java.util.Locale.ROOT);
+        }
+    }
+
+    private static BiFunction<String, ResourceType, Resource> lookup(Map<String, Resource> plan) {
+        return (name, type) -> plan.get(type.getValue() + "/" + name);
+    }
+
     private static void assertRefused(String expected, Map<String, Object> args) {
-        BridgeException error = assertThrows(BridgeException.class, () -> new OpenAiChatModel(args));
+        BridgeException error = assertThrows(BridgeException.class, () -> new OpenAIChatModel(args));
         assertTrue(error.getMessage().contains(expected), error.getMessage());
     }
 }
