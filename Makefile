@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 MVN    := mvn -B -ntp
 JARS   := java/dist/target/jars
 
-.PHONY: demo agent-demo agent-demo-openai test install jars test-java test-python bench lint clean
+.PHONY: demo agent-demo agent-demo-openai test install postgres jars test-java test-python bench lint clean
 
 demo: install jars
 	$(BIN)/bridge run examples/demo/plan.yaml --input examples/demo/orders.jsonl
@@ -29,6 +29,17 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
+# PostgreSQL's server programs, for the tests of the PostgreSQL state store: the test session starts a server of
+# its own from them on a free loopback port (Debian's cluster service is not started). Installed when missing;
+# where that cannot be done (no root, no sudo) the tests skip, except under CI=true, where this step fails.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+postgres:
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || { \
+	  echo "installing Debian's postgresql package (the server programs the state-store tests start)"; \
+	  { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends postgresql; } \
+	  || { echo "could not install postgresql: the PostgreSQL store tests will skip"; [ "$$CI" != true ]; }; }
+
 # The Java runtime, examples and their dependencies, copied flat into $(JARS) for the JVM's classpath.
 jars:
 	$(MVN) -q -DskipTests package
@@ -37,7 +48,7 @@ jars:
 test-java:
 	$(MVN) verify
 
-test-python: install
+test-python: install postgres
 	$(BIN)/python -m pytest
 
 # BASELINE=/path/to/another/checkout (with its jars built) compares bench_effects against it in the same run.
