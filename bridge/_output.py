@@ -5,6 +5,10 @@ is stopped): until then an existing file keeps its previous results, so a typo o
 lock next to it (``<output>.lock``, held with ``flock``) makes a second run on the same path fail at once
 instead of interleaving lines; the kernel drops the lock when a process dies, so a killed run leaves none
 behind. A write error (disk full, a closed pipe) is recorded once; the lines written before it stay whole.
+
+Under a state (``--state``) a killed run's temp file holds nothing the state does not: the next run writes the
+state's outputs into its own temp file first, so such temp files (tagged ``.state.tmp``) are removed once the
+lock is held. ``bridge runs retry``/``resume`` append to a file instead (:func:`open_append`), a line at a time.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import glob
 import os
 import secrets
 import sys
@@ -24,6 +29,7 @@ from bridge._jsonl import output_line
 from bridge.errors import BridgeError
 
 _FLUSH_AT = 1 << 16
+_STATE_TAG = ".state"
 
 
 class _OutputError(BridgeError):
@@ -102,10 +108,12 @@ class OutputSink:
 
     ``flush_each`` writes every line at once (live input: each output appears when it is made).
     ``on_error`` is called once, with the :class:`_OutputError`, when a write fails; later lines are dropped.
+    ``offset`` is the size of what the file held before (appending): a failed write is cut back to whole lines
+    after it, never into the lines that were there.
     """
 
     def __init__(self, target: int | IO[bytes], name: str, *, flush_each: bool = False,
-                 on_error: Callable[[_OutputError], None] | None = None) -> None:
+                 on_error: Callable[[_OutputError], None] | None = None, offset: int = 0) -> None:
         self._target = target  # a file descriptor we own (a file), or a stream (standard output)
         self.name = name
         self._flush_each = flush_each
@@ -113,7 +121,7 @@ class OutputSink:
         self._lock = threading.RLock()
         self._buf = bytearray()
         self._pending = 0  # lines in the buffer
-        self._offset = 0  # bytes of whole lines written
+        self._offset = offset  # where the whole lines written end (a file appended to starts at its size)
         self.written = 0  # lines written
         self.dropped = 0  # lines lost to a write error or not portable
         self.error: _OutputError | None = None
@@ -188,11 +196,14 @@ class OutputSink:
 
 
 class OutputFile:
-    """An ``--output`` path written through a temp file beside it; :meth:`commit` renames it into place."""
+    """An ``--output`` path written through a temp file beside it; :meth:`commit` renames it into place.
 
-    def __init__(self, path: Path) -> None:
+    ``durable``: the run keeps a state, which holds every output the temp file gets (see the module docstring).
+    """
+
+    def __init__(self, path: Path, *, durable: bool = False) -> None:
         self.path = path
-        self.temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        self.temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}{_STATE_TAG if durable else ''}.tmp")
         try:
             self.fd = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except OSError as exc:
@@ -226,3 +237,30 @@ class OutputFile:
             os.close(self.fd)
         with contextlib.suppress(OSError):
             os.unlink(self.temp)
+
+
+def remove_state_temps(path: Path) -> int:
+    """Remove temp files killed runs under a state left beside ``path`` (hold its lock first); how many.
+
+    Their lines are all in the state, and the run about to start writes them again.
+    """
+    removed = 0
+    for temp in glob.glob(os.path.join(glob.escape(str(path.parent)), f".{glob.escape(path.name)}.*{_STATE_TAG}.tmp")):
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+            removed += 1
+    return removed
+
+
+def open_append(path: Path) -> tuple[int, int]:
+    """Open ``path`` to append whole lines (created when missing): its descriptor and its size.
+
+    For ``bridge runs retry``/``resume``: their outputs follow what the file already holds. Take its
+    :class:`OutputLock` first, so a ``bridge run`` replacing the file at its end cannot lose them.
+    """
+    check_folder(path)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise _OutputError(f"cannot write {path}: {_why(exc)}") from None
+    return fd, os.fstat(fd).st_size

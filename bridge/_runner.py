@@ -5,6 +5,12 @@ in a second, not after an hour), the input is opened before the plan loads, and 
 that replaces ``--output`` only at the end. Signals stop the run within ``--grace`` seconds whatever runs
 (see :mod:`bridge._signals`), and the process leaves with ``os._exit`` once the summary is printed, so a
 thread a Java action left behind or a worker blocked in a call cannot keep it alive.
+
+With ``--state`` the run is durable: the input file is its *source* (by absolute path), whose inputs earlier
+runs took are skipped, and the temp file starts with every output the state recorded for that source, in
+order, before the run's new ones. A killed run's temp file is never put in place, so the file the next run
+puts there holds each output exactly once and only whole lines. Standard output cannot be taken back: there,
+outputs of earlier runs are not printed again (at most once across a crash).
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ from typing import IO, Any, cast
 import click
 
 from bridge._jsonl import InputReader, OnBadInput, count_lines, is_live
-from bridge._output import OutputFile, OutputLock, OutputSink, _OutputError, check_folder
+from bridge._output import OutputFile, OutputLock, OutputSink, _OutputError, check_folder, remove_state_temps
+from bridge._runs_view import held_lines
 from bridge._signals import StopOnSignal
 from bridge.errors import BridgeError, InputError
 
@@ -41,6 +48,16 @@ class RunOptions:
     call_timeout: float | None = None
     allow: tuple[str, ...] = ()
     progress: bool | None = None
+    state: str | None = None
+    strict: bool = False
+    force: bool = False
+
+    @property
+    def source(self) -> str | None:
+        """What a state calls the input: its absolute path (``<stdin>`` for ``-``); None without a state."""
+        if self.state is None:
+            return None
+        return "<stdin>" if str(self.input) == "-" else str(self.input.resolve())
 
 
 def run_command(opts: RunOptions, *, hard_exit: bool) -> None:
@@ -76,6 +93,8 @@ class _Session:
         self.stopper: StopOnSignal | None = None
         self.finished_inputs = 0
         self.bad_lines = 0
+        self.skipped_inputs = 0  # taken by earlier runs of the same state and source
+        self.earlier_outputs = 0  # recorded by earlier runs, written again into --output
         self._ending = threading.Lock()  # the normal end and an abandon: whoever comes first
         self._ended = False
         self._bar: Any = None
@@ -118,7 +137,9 @@ class _Session:
         check_folder(out)
         self.lock = OutputLock(out)
         self.lock.acquire()
-        self.out_file = OutputFile(out)
+        if self.opts.state is not None:
+            remove_state_temps(out)
+        self.out_file = OutputFile(out, durable=self.opts.state is not None)
 
     def _open_input(self) -> tuple[IO[bytes], str, bool]:
         path = self.opts.input
@@ -138,19 +159,40 @@ class _Session:
     def _load(self) -> Any:
         from bridge.runtime import Runtime
 
-        return Runtime(self.opts.plan, workers=self.opts.workers, max_steps=self.opts.max_steps,
-                       call_timeout=self.opts.call_timeout, allow=tuple(self.opts.allow) or None)
+        runtime = Runtime(self.opts.plan, workers=self.opts.workers, max_steps=self.opts.max_steps,
+                          call_timeout=self.opts.call_timeout, allow=tuple(self.opts.allow) or None,
+                          state=self.opts.state, strict=self.opts.strict, force=self.opts.force)
+        if self.opts.state is not None:
+            try:
+                self._take_up(runtime)
+            except BaseException:
+                runtime.close()
+                raise
+        return runtime
+
+    def _take_up(self, runtime: Any) -> None:
+        """Continue what earlier runs of this state did with this source: skip their inputs, rewrite outputs."""
+        source = self.opts.source
+        assert source is not None and self.sink is not None
+        self.skipped_inputs = runtime.state.source_count(source)
+        if self.out_file is None:  # standard output: what earlier runs printed cannot be taken back or redone
+            return
+        for key, output in runtime.state.outputs(source):
+            self.sink.write(key, output)
+            self.earlier_outputs += 1
 
     def _run(self, live: bool) -> int:
         show = sys.stderr.isatty() if self.opts.progress is None else self.opts.progress
         total = None if live or not show else count_lines(self.opts.input)
+        if total is not None:
+            total = max(0, total - self.skipped_inputs)
         self._bar = _progress(show, total)
         error: BaseException | None = None
         report = None
         with self._bar:
             try:
                 report = self.runtime.run(self.reader, on_output=self.sink.write,  # type: ignore[union-attr]
-                                          on_progress=self._progress, live=live)
+                                          on_progress=self._progress, live=live, source=self.opts.source)
             except BaseException as exc:  # noqa: BLE001 - reported; the outputs so far are still put in place
                 # BaseException too: a SystemExit or KeyboardInterrupt an action raised must not skip the
                 # rename of --output and the summary. Signals never arrive here as exceptions: StopOnSignal's
@@ -200,11 +242,19 @@ class _Session:
                   "an ordinary exception to fail one event instead):\n" + _trace(error))
         inputs = report.inputs if report is not None else self.finished_inputs
         failed = len(report.errors) if report is not None else 0
-        summary = f"{inputs} inputs, {self.sink.written} outputs, {failed} failed events"
+        if self.runtime is not None and self.opts.state is not None:
+            with contextlib.suppress(Exception):  # a state that fails now was reported as the error above
+                for line in held_lines(self.runtime.state, self.opts.plan):
+                    _echo(line)
+        summary = f"{inputs} inputs, {max(0, self.sink.written - self.earlier_outputs)} outputs, {failed} failed events"
         if self.reader.skipped:
             summary += f", {self.reader.skipped} bad input lines skipped"
         if self.sink.dropped:
             summary += f", {self.sink.dropped} outputs not written"
+        if self.skipped_inputs:
+            summary += f"; {self.skipped_inputs} inputs taken by earlier runs skipped"
+        if self.earlier_outputs:
+            summary += f", their {self.earlier_outputs} outputs written again"
         if self.stopper.signum is not None:
             summary = f"stopped by {_signame(self.stopper.signum)}: {summary}"
         _echo(summary)

@@ -8,12 +8,15 @@ from typing import Any
 
 import click
 
+from bridge._runs import runs
 from bridge.errors import BridgeError
 
 _EPILOG = """\b
 Examples:
   bridge run examples/demo/plan.yaml --input examples/demo/orders.jsonl
   bridge run plan.json --input in.jsonl --output out.jsonl --workers 16
+  bridge run plan.yaml --input in.jsonl --output out.jsonl --state runs.db
+  bridge runs list --state runs.db --status waiting
   bridge validate plan.yaml
   bridge doctor
 
@@ -59,8 +62,9 @@ Exit codes:
   0    every input ran and every event succeeded
   1    some action failed (each failure is listed with its key and action),
        or bad input lines were skipped
-  2    the plan, the input or the output cannot be used (nothing ran, or the
-       run stopped early), or a bad line ended the input (--on-bad-input stop)
+  2    the plan, the input, the output or the --state cannot be used (nothing
+       ran, or the run stopped early), or a bad line ended the input
+       (--on-bad-input stop)
   130  stopped by Ctrl-C (SIGINT)
   143  stopped by SIGTERM (timeout, docker stop, systemd, Kubernetes)
 
@@ -78,6 +82,19 @@ the input there instead (the lines before it still run).
 --output is written to a temp file beside it and replaces the file only when
 the run ends, so a failed start never empties previous results; two runs
 cannot write the same file at once.
+
+\b
+Durable runs (--state runs.db, or a postgresql://user@host/db URL):
+  bridge run plan.yaml -i in.jsonl -o out.jsonl --state runs.db
+Run the same command again after a crash (kill -9, OOM, a deploy): inputs
+of in.jsonl that earlier runs took are skipped, unfinished keys continue
+from their last finished action (its completed durable calls are replayed,
+not run again), and out.jsonl is rewritten with every output exactly once.
+Without --output, outputs printed before a crash are not printed again.
+Keys left waiting for input (ctx.wait_for_input) or in error (their later
+inputs wait in the state) are listed on stderr with the `bridge runs`
+command that moves them on. A state another plan wrote is refused (naming
+the actions that differ) unless --force.
 """
 
 
@@ -104,10 +121,18 @@ cannot write the same file at once.
                    "callables that run here. Use this for plans you did not write.")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: when standard error is a terminal).")
+@click.option("--state", metavar="FILE|URL",
+              help="Keep the run in this state so the same command continues after a crash: a SQLite file "
+                   "(created when missing) or a postgresql:// URL. See 'Durable runs' below and `bridge runs`.")
+@click.option("--strict", is_flag=True,
+              help="With --state: a re-run action that makes another durable call than the recorded one fails "
+                   "(NonDeterminismError) instead of a warning that drops the later records.")
+@click.option("--force", is_flag=True,
+              help="With --state: use a state that another plan wrote (it then belongs to this plan).")
 @click.pass_context
 def run(ctx: click.Context, plan: Path, input_path: Path, output_path: Path | None, workers: int, grace: float,
         on_bad_input: str, max_steps: int, call_timeout: float | None, allow: tuple[str, ...],
-        progress: bool | None) -> None:
+        progress: bool | None, state: str | None, strict: bool, force: bool) -> None:
     """Run PLAN over the inputs and write one line per output.
 
     Each key's inputs run in order; keys run interleaved. Keys are exact JSON
@@ -115,9 +140,11 @@ def run(ctx: click.Context, plan: Path, input_path: Path, output_path: Path | No
     """
     from bridge._runner import RunOptions, run_command
 
+    if (strict or force) and state is None:
+        raise click.UsageError("--strict and --force apply to a durable run: add --state FILE|URL")
     opts = RunOptions(plan=plan, input=input_path, output=output_path, workers=workers, grace=grace,
                       on_bad_input=on_bad_input, max_steps=max_steps, call_timeout=call_timeout, allow=allow,
-                      progress=progress)
+                      progress=progress, state=state, strict=strict, force=force)
     run_command(opts, hard_exit=bool((ctx.obj or {}).get("hard_exit")))
 
 
@@ -214,6 +241,9 @@ def doctor(plan_path: Path | None) -> None:
     verdict = "ok" if facts["round_trip_ok"] else "FAILED: values changed on the way through Java"
     click.echo(f"round trip  {verdict}")
     sys.exit(0 if facts["round_trip_ok"] else 1)
+
+
+main.add_command(runs)
 
 
 def _fail(exc: BaseException) -> None:
