@@ -18,7 +18,7 @@ from bridge.jvm import _names as names
 from bridge.jvm._backend import JavaBridge, JvmOptions, check_same_options
 from bridge.jvm._discovery import libjvm
 from bridge.jvm._resources import wrap_resource
-from bridge.runtime import ActionExecutor, ActionState, HostServices
+from bridge.runtime import FOREIGN_LOGS, ActionExecutor, ActionState, HostServices
 
 
 def translate(exc: BaseException, context: str = "") -> BaseException:
@@ -123,7 +123,9 @@ class JPypeBridge(JavaBridge):
         where = f"resource_providers.{provider.type}.{provider.name}"
         d = provider.descriptor
         resources = self.jclass(names.JAVA_RESOURCES)
-        java_obj = self.call(resources.create, d.target_clazz, dumps_str(d.arguments), context=where)
+        # The host access lets a resource look up the plan's other resources (a chat model setup its connection).
+        java_obj = self.call(resources.create, d.target_clazz, dumps_str(d.arguments), self.host_access(services)[1],
+                             context=where)
         return wrap_resource(self, provider, java_obj, where)
 
     def to_python(self, value: Any) -> Any:
@@ -201,10 +203,18 @@ class JavaActionKind:
     def start(self, executor: ActionExecutor, event: Event, ctx: Any) -> ActionState:
         self.host.ctx = ctx
         try:
+            known = None
             if self._known:
                 read = ctx.store.read_wire
-                known = {memory: {path: read(memory, path) for path in paths} for memory, paths in self._known.items()}
-                out = self._invoke(dumps(event.to_dict()), self._java_host, dumps(known))
+                known = dumps({memory: {path: read(memory, path) for path in paths}
+                               for memory, paths in self._known.items()})
+            log = getattr(ctx, "log", None)
+            if log is not None:  # under a state store: replay the recorded calls, report new ones
+                FOREIGN_LOGS[log.token] = log
+                records = dumps({"strict": log.strict, "calls": log.foreign_records(), "token": log.token})
+                out = self._invoke(dumps(event.to_dict()), self._java_host, known, records)
+            elif known is not None:
+                out = self._invoke(dumps(event.to_dict()), self._java_host, known)
             else:
                 out = self._invoke(dumps(event.to_dict()), self._java_host)
         except Exception as exc:  # a JPype-level failure (the Java side catches its own throwables)
@@ -278,6 +288,13 @@ def _make_host_access(bridge: JPypeBridge, services: HostServices) -> Any:
         @jpype.JOverride
         def wake(self, ref: Any) -> None:
             services.wake(str(ref))
+
+        @jpype.JOverride
+        def recordCall(self, record: Any) -> None:  # noqa: N802 - Java name
+            data = loads(str(record))  # may come from a background call's thread: the token names its log
+            log = FOREIGN_LOGS.get(data.get("token", ""))
+            if log is not None:
+                log.record_foreign(data)
 
     return HostAccess()
 

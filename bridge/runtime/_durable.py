@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -89,7 +90,7 @@ def replayed_error(record: dict[str, str]) -> BaseException:
 class CallLog:
     """The durable calls of one action run (one attempt), matched against the records of earlier attempts."""
 
-    __slots__ = ("_store", "_where", "_key", "_action", "_strict", "_records", "_next")
+    __slots__ = ("_store", "_where", "_key", "_action", "_strict", "_records", "_next", "__weakref__")
 
     def __init__(self, store: StateStore, kid: str, seq: int, step: int, key: Any, action: str, strict: bool,
                  replay: bool) -> None:
@@ -148,12 +149,38 @@ class CallLog:
         self._store.record_call(*self._where, record)
         return value, error
 
+    def foreign_records(self) -> list[dict[str, Any]]:
+        """The recorded calls in the form another language's action replays them (Java's ``DurableRun``)."""
+        return [{"id": r.fid, "status": r.status, "result": r.result} for r in self._records]
+
+    @property
+    def token(self) -> str:
+        """A name for this log that another language sends back with its records (see :data:`FOREIGN_LOGS`)."""
+        return f"{id(self):x}"
+
+    def record_foreign(self, record: dict[str, Any]) -> None:
+        """Record a call another language's action made (it matches and replays its calls itself, by id)."""
+        index = record["index"]
+        self._store.record_call(*self._where, CallRecord(index, record["id"], "-", record["status"],
+                                                         record.get("result")))
+        if record.get("diverged"):  # the action dropped the records from this one on and ran anew
+            self._store.drop_calls(*self._where, index + 1)
+
+    @property
+    def strict(self) -> bool:
+        """Whether a divergence fails the action."""
+        return self._strict
+
     @staticmethod
     def outcome(record: CallRecord) -> tuple[Any, BaseException | None]:
         """A recorded call's value, or its exception rebuilt."""
         if record.status == "done":
             return record.result, None
         return None, replayed_error(record.result or {})
+
+
+FOREIGN_LOGS: weakref.WeakValueDictionary[str, CallLog] = weakref.WeakValueDictionary()
+"""Call logs of running foreign actions by token: a Java action's background call reports on its own thread."""
 
 
 def reconcile(call: PendingCall) -> tuple[bool, Any]:

@@ -36,7 +36,10 @@ final class DurableCalls {
         }
         int index = next++;
         if (index < run.records.size()) {
-            return replay(index, id);
+            if (run.records.get(index).id().equals(id) || run.strict) {
+                return replay(index, id, callable.getResultClass());
+            }
+            run.diverge(index);  // not strict: the later records go, and this call runs anew
         }
         if (async) {
             run.startPending(id, BackgroundCalls.submit(callable, id, timeoutSeconds));
@@ -51,7 +54,7 @@ final class DurableCalls {
             throw e;
         }
         run.record(id, result, null);
-        return replay(index, id);
+        return replay(index, id, callable.getResultClass());
     }
 
     /** Runs a synchronous call on a background thread and waits at most the timeout; an overrun is abandoned. */
@@ -77,7 +80,7 @@ final class DurableCalls {
      * fewer calls than recorded once the action has finished.
      */
     BridgeException divergence(boolean finished) {
-        if (divergence == null && finished && next < run.records.size()) {
+        if (divergence == null && finished && next < run.records.size() && run.strict) {
             divergence = nonDeterministic("the replay made " + next + " durable call(s) but " + run.records.size()
                     + " were recorded (next recorded id '" + run.records.get(next).id() + "')");
         }
@@ -85,7 +88,7 @@ final class DurableCalls {
     }
 
     @SuppressWarnings("unchecked")
-    private <T> T replay(int index, String id) throws Exception {
+    private <T> T replay(int index, String id, Class<T> resultClass) throws Exception {
         DurableRun.CallRecord record = run.records.get(index);
         if (!record.id().equals(id)) {
             divergence = nonDeterministic("durable call #" + (index + 1) + " has id '" + id
@@ -97,6 +100,9 @@ final class DurableCalls {
         }
         if (record.error() instanceof Error) {
             throw (Error) record.error();
+        }
+        if (record.result() == null && record.resultJson() != null && !record.resultJson().isNull()) {
+            return Json.mapper().treeToValue(record.resultJson(), resultClass);  // recorded in an earlier process
         }
         return (T) record.result();
     }

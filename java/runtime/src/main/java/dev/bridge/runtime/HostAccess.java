@@ -37,4 +37,16 @@ public interface HostAccess {
      * @param ref the ref returned in {@code {"status": "suspended", "ref": ..}}
      */
     void wake(String ref);
+
+    /**
+     * Records a durable call the action just completed, when the host keeps a state store (it passed the
+     * recorded calls to {@link JavaAction#invokeUtf8(byte[], HostAccess, byte[], byte[])}); called on the
+     * thread running the action, as soon as the call's outcome is known, so a crash cannot lose it.
+     *
+     * @param recordJson {@code {"index", "id", "status": "done"|"failed", "result"}}: the result as JSON, or
+     *     {@code {"type": class name, "message"}} for a failure; {@code "diverged": true} when the action made
+     *     another call than the one recorded at this index (the host drops the later records)
+     */
+    default void recordCall(String recordJson) {
+    }
 }

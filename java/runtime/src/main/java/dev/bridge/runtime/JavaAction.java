@@ -159,6 +159,27 @@ public final class JavaAction {
     }
 
     /**
+     * {@link #invokeUtf8(byte[], HostAccess, byte[])} for a host that keeps durable calls in a state store:
+     * the calls an earlier attempt recorded (in this process or a dead one) are replayed by position, and
+     * each new call is reported through {@link HostAccess#recordCall} as soon as it completes.
+     *
+     * @param eventJson the event JSON as UTF-8
+     * @param host the host
+     * @param knownJson committed memory reads, or null
+     * @param recordsJson {@code {"strict": bool, "calls": [{"id", "status", "result"}]}} as UTF-8 JSON
+     * @return the result JSON as UTF-8
+     */
+    public byte[] invokeUtf8(byte[] eventJson, HostAccess host, byte[] knownJson, byte[] recordsJson) {
+        try {
+            DurableRun run = new DurableRun(eventJson, knownJson, recordsJson);
+            run.reporter = host;
+            return attempt(run, host);
+        } catch (Throwable t) {
+            return ActionResults.failed(t);
+        }
+    }
+
+    /**
      * Replays a suspended action from the start on the calling thread, with the recorded durable call
      * results. Never throws.
      *
