@@ -233,8 +233,9 @@ class Scheduler:
                     exhausted = got == 0
                 elif exhausted and (self._pending == 0 or self._pending == self._parked_inputs()):
                     return stopped
-                elif self._drain(block=True):
-                    exhausted = True
+                else:
+                    exhausted = self._drain(block=True) or exhausted
+                    self._next_stop_poll = 0.0  # it was idle: see stop requests made meanwhile before acting
         finally:
             self._reset()
 
