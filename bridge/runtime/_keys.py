@@ -43,11 +43,12 @@ class KeyWork:
     running_action: tuple[str, Event] | None = None
     in_run: bool = False  # an input's run is under way
     steps: int = 0  # action steps of the current input's run
-    # Under a state store: the key's id there, the current input's sequence number, and whether the next
-    # action started is the re-run of one an earlier attempt began (its durable calls are then replayed).
+    # Under a state store: the key's id there, the current input's sequence number, and which of its
+    # inputs (by sequence number, up to ``replay``) may have been run by an earlier process whose work was not all
+    # committed: its actions then look for recorded durable calls to replay (-1: none).
     skid: str | None = None
     seq: int = -1
-    replay: bool = False
+    replay: int = -1
 
 
 class KeyTable:
@@ -80,7 +81,7 @@ class KeyTable:
         if self._spare:
             ks = self._spare.pop()
             ks.key, ks.kid, ks.store = key, kid, store
-            ks.skid, ks.seq, ks.replay = None, -1, False
+            ks.skid, ks.seq, ks.replay = None, -1, -1
         else:
             ks = KeyWork(key, kid, store)
         self._work[kid] = ks

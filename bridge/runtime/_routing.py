@@ -24,6 +24,10 @@ class Router:
             if triggers.expressions:
                 self._with_expressions.append((name, triggers))
 
+    def triggers_nothing(self, event: Event) -> bool:
+        """True when ``event`` surely triggers no action (no type match and no condition to evaluate)."""
+        return not self._with_expressions and event.type not in self._by_type
+
     def actions_for(self, event: Event) -> list[str]:
         """Names of the actions ``event`` triggers, each once.
 

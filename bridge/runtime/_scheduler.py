@@ -46,6 +46,8 @@ _INPUT = "\0input"  # a ref no action has: the queue item carries an input from 
 _STOP = "\0stop"  # wakes a blocked scheduler after request_stop()
 _END: Any = object()
 _STOP_POLL = 0.25  # seconds between looks at the state for keys someone asked to stop
+_GROUP = 64  # finished actions per group commit while the scheduler never waits
+_LINGER = 0.002  # seconds an idle scheduler waits for more work before it commits the group it has
 
 
 class _Settled:
@@ -95,6 +97,8 @@ class Scheduler:
         self._parked: dict[str, KeyWork] = {}  # keys waiting for outside input, by ref of the waiting action
         self._current: KeyWork | None = None  # the key whose action is being started or resumed
         self._next_stop_poll = 0.0
+        self._unflushed = 0  # actions committed to the state's group-commit buffer, not yet flushed
+        self._held_outputs: list[tuple[Any, Any]] = []  # their outputs, handed on at the flush
         self._completions: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         self._pool = WorkerPool(workers)
         self.executor = executor_factory(self._dispatch)
@@ -208,16 +212,20 @@ class Scheduler:
         state = self._state
         try:
             if state is not None:
+                state.batch(True)
                 self._recover(state)
             while True:
                 if state is not None:
                     if self._new_inputs:
                         self._flush_inputs()
+                    if self._unflushed >= _GROUP:
+                        self._flush_state()
                     if time.monotonic() >= self._next_stop_poll:
                         self._poll_stops(state)
                 if self._stop_at is not None:
                     exhausted = stopped = True
                     if self._pending == 0 or time.monotonic() >= self._stop_at:
+                        self._flush_state()
                         return True
                 if self._ready:
                     self._step(self._ready.popleft())
@@ -232,11 +240,15 @@ class Scheduler:
                         got += 1
                     exhausted = got == 0
                 elif exhausted and (self._pending == 0 or self._pending == self._parked_inputs()):
+                    self._flush_state()
                     return stopped
                 else:
                     exhausted = self._drain(block=True) or exhausted
                     self._next_stop_poll = 0.0  # it was idle: see stop requests made meanwhile before acting
         finally:
+            if state is not None:
+                self._held_outputs.clear()  # recorded: a rebuilt output file has them
+                state.batch(False)
             self._reset()
 
     def _accept(self, key: Any, payload: Any) -> None:
@@ -267,7 +279,22 @@ class Scheduler:
             if record.status in ("error", "stopped", "waiting"):
                 self._held.add(record.kid)
 
+    def _flush_state(self) -> None:
+        """Group commit: record what finished since the last one, then hand its outputs on."""
+        if self._state is None:
+            return
+        self._state.flush()
+        self._unflushed = 0
+        outputs, self._held_outputs = self._held_outputs, []
+        for key, output in outputs:
+            self._on_output(key, output)
+
     def _flush_inputs(self) -> None:
+        """Record the inputs just read, at once: their calls' records refer to them, and a restart skips them.
+
+        What the group commit holds goes first, so a key's rows change in the order the run changed them.
+        """
+        self._flush_state()
         rows, self._new_inputs = self._new_inputs, []
         self._state.add_inputs(rows, self._source)  # type: ignore[union-attr]
 
@@ -281,7 +308,8 @@ class Scheduler:
             if not new:
                 continue
             ks.skid = record.kid
-            ks.replay = True  # the first action it starts may be the re-run of an interrupted one
+            # Any of its inputs may have run in the dead process (a group commit lost): their actions replay.
+            ks.replay = max([q.seq for q in record.queued] + [record.run["seq"] if record.run else -1])
             run = record.run
             if run is not None:
                 ks.seq, ks.steps, ks.in_run = run["seq"], run["steps"], True
@@ -330,12 +358,19 @@ class Scheduler:
     def _persist(self, ks: KeyWork, name: str, event: Event, updates: list[Any], sent: list[Event],
                  outputs: list[Any]) -> None:
         """Commit a finished action and the key's run state after it, in one transaction."""
-        run = {"seq": ks.seq, "steps": ks.steps, "events": [e.to_dict() for e in ks.events],
-               "todo": [[n, e.to_dict()] for n, e in ks.todo], "sensory": ks.store.dump("sensory")}
+        # The input's run ends with this action when nothing is left to do and what it sent triggers nothing (the
+        # common last action): then the same transaction finishes the input.
+        done = not ks.todo and all(map(self._router.triggers_nothing, ks.events))
+        run = None if done else {
+            "seq": ks.seq, "steps": ks.steps, "events": [e.to_dict() for e in ks.events],
+            "todo": [[n, e.to_dict()] for n, e in ks.todo], "sensory": ks.store.dump("sensory")}
         self._state.commit(Commit(  # type: ignore[union-attr]
             kid=ks.skid, key=ks.key, seq=ks.seq, step=ks.steps, action=name, event=event.to_dict(),  # type: ignore[arg-type]
             updates=[list(u) for u in updates], sent=[e.to_dict() for e in sent], memory=ks.store.dump("short_term"),
-            run=run, outputs=outputs, source=self._source, status="running"))
+            run=run, outputs=outputs, source=self._source, status="done" if done and not ks.inputs else "running"))
+        if done:
+            ks.seq = -1  # finished: the end of the run has nothing more to record
+        self._unflushed += 1
 
     def _start_reader(self, inputs: Iterator[tuple[Any, Any]], slots: threading.Semaphore) -> None:
         """Read a live source on a daemon thread; at most ``window`` read inputs are unfinished at a time."""
@@ -373,7 +408,17 @@ class Scheduler:
         """
         ended = False
         try:
-            item = self._completions.get(timeout=self._wait_time()) if block else self._completions.get_nowait()
+            if not block:
+                item = self._completions.get_nowait()
+            elif self._unflushed or self._held_outputs:
+                # Work to record: a wake-up that comes within a moment joins this group commit; else flush first.
+                try:
+                    item = self._completions.get(timeout=_LINGER)
+                except queue.Empty:
+                    self._flush_state()
+                    item = self._completions.get(timeout=self._wait_time())
+            else:
+                item = self._completions.get(timeout=self._wait_time())
         except queue.Empty:
             self._expire()
             return ended
@@ -462,8 +507,7 @@ class Scheduler:
         ks.running, ks.running_action = ctx, (name, event)
         if self._state is not None:
             ctx.log = CallLog(self._state, ks.skid, ks.seq, ks.steps, ks.key, name, self._strict,  # type: ignore[arg-type]
-                              ks.replay)
-            ks.replay = False
+                              ks.seq <= ks.replay)
         ks.store.begin()
         self._current = ks
         self._settle(ks, self.executor.start(name, event, ctx))
@@ -517,10 +561,12 @@ class Scheduler:
                 updates = ks.store.commit()
                 ks.events.extend(sent)
                 outputs = [e.output for e in sent if isinstance(e, OutputEvent)]
-                if self._state is not None:
+                if self._state is not None:  # handed on once recorded (see _flush_state)
                     self._persist(ks, name, event, updates, sent, outputs)
-                for output in outputs:  # handed on once the action's effects are kept, in the order sent
-                    self._on_output(ks.key, output)
+                    self._held_outputs.extend((ks.key, output) for output in outputs)
+                else:
+                    for output in outputs:  # handed on once the action's effects are kept, in the order sent
+                        self._on_output(ks.key, output)
                 if self._on_action is not None:
                     self._on_action(ActionRecord(ks.key, name, event.type, updates, list(sent)))
                 self._ready.append(ks)

@@ -6,8 +6,9 @@ input's run (events and actions still to do, sensory memory) as of its last fini
 its sequence number and status; a record per finished action; the durable calls of the running action; the
 outputs. Every value is JSON (``bridge.api`` portable values), never pickle: opening a state runs no code.
 
-One writer thread (the scheduler's) writes; each finished action is one transaction. Readers (``bridge runs``
-in another process) see committed transactions only.
+The scheduler's thread writes, and call workers record the outcomes of durable calls (a store is thread-safe).
+Each finished action's writes are all or nothing; during a run they are grouped (see :meth:`StateStore.batch`)
+so many actions share one transaction. Readers (``bridge runs`` in another process) see committed ones only.
 """
 
 from __future__ import annotations
@@ -144,6 +145,18 @@ class StateStore(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release the connection."""
+
+    @abstractmethod
+    def batch(self, enabled: bool) -> None:
+        """Group commit on or off (off flushes): while on, writes wait for :meth:`flush`, one transaction for many.
+
+        A run turns it on so the many small writes of finished actions cost one transaction per group; it
+        flushes before it waits for anything and before it hands outputs on, so nothing handed on is unrecorded.
+        """
+
+    @abstractmethod
+    def flush(self) -> None:
+        """Commit the writes waiting for the group commit, in the order they were made, in one transaction."""
 
     @abstractmethod
     def lock_runner(self) -> None:

@@ -8,6 +8,7 @@ prefixed ``bridge_`` so a PostgreSQL database can hold them beside other tables.
 from __future__ import annotations
 
 import contextlib
+import threading
 from abc import abstractmethod
 from collections.abc import Iterator
 from typing import Any
@@ -61,12 +62,30 @@ def _key(row: Any) -> KeyRecord:
                      wait=decode(row[9]), next_seq=row[10], stop=bool(row[11]))
 
 
+class _Buffer:
+    """A cursor look-alike that keeps statements for the next group commit."""
+
+    __slots__ = ("_ops",)
+
+    def __init__(self, ops: list[tuple[str, Any, bool]]) -> None:
+        self._ops = ops
+
+    def execute(self, sql: str, params: Any = ()) -> None:
+        self._ops.append((sql, params, False))
+
+    def executemany(self, sql: str, rows: Any) -> None:
+        self._ops.append((sql, list(rows), True))
+
+
 class SqlStore(StateStore):
     """A :class:`StateStore` in SQL tables; subclasses give the connection (see the module docstring)."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self._ord = 0.0
+        self._batching = False
+        self._pending: list[tuple[str, Any, bool]] = []
+        self._buffer_lock = threading.RLock()
 
     # -- dialect ------------------------------------------------------------------------------------
     @abstractmethod
@@ -79,6 +98,45 @@ class SqlStore(StateStore):
 
     def _sql(self, sql: str) -> str:
         return sql
+
+    # -- group commit -------------------------------------------------------------------------------
+    def batch(self, enabled: bool) -> None:
+        if not enabled:
+            self.flush()
+        self._batching = enabled
+
+    def flush(self) -> None:
+        with self._buffer_lock:  # held to the end: statements reach the database in the order they were made
+            ops, self._pending = self._pending, []
+            if ops:
+                with self._tx() as cur:
+                    for sql, params, many in ops:
+                        if many:
+                            cur.executemany(sql, params)
+                        else:
+                            cur.execute(sql, params)
+
+    @contextlib.contextmanager
+    def _writes(self) -> Iterator[Any]:
+        """Where a write goes: the group-commit buffer while batching, else a transaction of its own."""
+        if not self._batching:
+            with self._tx() as cur:
+                yield cur
+            return
+        ops: list[tuple[str, Any, bool]] = []
+        yield _Buffer(ops)
+        with self._buffer_lock:
+            self._pending.extend(ops)
+
+    def _select(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """A read; outside a batch it sees every write made before it, inside one only what was flushed.
+
+        A run's reads never force its group commit: the scheduler flushes and hands on the outputs of what it
+        flushed together, so nothing is recorded as done whose output was not handed on.
+        """
+        if self._pending and not self._batching:
+            self.flush()
+        return self._read(sql, params)
 
     # -- opening ------------------------------------------------------------------------------------
     def _create(self) -> None:
@@ -111,15 +169,15 @@ class SqlStore(StateStore):
 
     # -- recovery -----------------------------------------------------------------------------------
     def source_count(self, source: str) -> int:
-        rows = self._read("SELECT taken FROM bridge_sources WHERE name = ?", (source,))
+        rows = self._select("SELECT taken FROM bridge_sources WHERE name = ?", (source,))
         return rows[0][0] if rows else 0
 
     def unfinished(self) -> list[KeyRecord]:
-        rows = self._read(f"SELECT {_KEY_COLUMNS} FROM bridge_keys WHERE status IN ('running', 'waiting') "
+        rows = self._select(f"SELECT {_KEY_COLUMNS} FROM bridge_keys WHERE status IN ('running', 'waiting') "
                           "OR (status = 'error' AND run IS NOT NULL AND stop = 0)")
         keys = {row[0]: _key(row) for row in rows}
         if keys:
-            for row in self._read("SELECT kid, seq, event_id, payload, status, source FROM bridge_inputs "
+            for row in self._select("SELECT kid, seq, event_id, payload, status, source FROM bridge_inputs "
                                   "WHERE status = 'queued' ORDER BY kid, seq"):
                 record = keys.get(row[0])
                 if record is not None:
@@ -127,18 +185,18 @@ class SqlStore(StateStore):
         return list(keys.values())
 
     def get(self, kid: str, *, inputs: bool = False) -> KeyRecord | None:
-        rows = self._read(f"SELECT {_KEY_COLUMNS} FROM bridge_keys WHERE kid = ?", (kid,))
+        rows = self._select(f"SELECT {_KEY_COLUMNS} FROM bridge_keys WHERE kid = ?", (kid,))
         if not rows:
             return None
         record = _key(rows[0])
         if inputs:
-            record.queued = [InputRecord(r[0], r[1], r[2], decode(r[3]), r[4], r[5]) for r in self._read(
+            record.queued = [InputRecord(r[0], r[1], r[2], decode(r[3]), r[4], r[5]) for r in self._select(
                 "SELECT kid, seq, event_id, payload, status, source FROM bridge_inputs WHERE kid = ? AND "
                 "status <> 'done' ORDER BY seq", (kid,))]
         return record
 
     def memory(self, kid: str) -> Any:
-        rows = self._read("SELECT memory FROM bridge_keys WHERE kid = ?", (kid,))
+        rows = self._select("SELECT memory FROM bridge_keys WHERE kid = ?", (kid,))
         return decode(rows[0][0]) if rows else None
 
     # -- the run's writes ---------------------------------------------------------------------------
@@ -147,7 +205,7 @@ class SqlStore(StateStore):
         last: dict[str, tuple[Any, int]] = {}
         for key, record in rows:
             last[record.kid] = (key, record.seq + 1)
-        with self._tx() as cur:
+        with self._tx() as cur:  # at once: what the calls of these inputs record refers to them
             cur.executemany(self._sql(_UPSERT_KEY),
                             [(kid, encode(key), "running", t, t, nxt) for kid, (key, nxt) in last.items()])
             cur.executemany(self._sql("INSERT INTO bridge_inputs (kid, seq, event_id, payload, status, source) "
@@ -160,7 +218,7 @@ class SqlStore(StateStore):
 
     def commit(self, c: Commit) -> None:
         t = now()
-        with self._tx() as cur:
+        with self._writes() as cur:
             cur.execute(self._sql("UPDATE bridge_keys SET memory = ?, run = ?, last_action = ?, updated_at = ?, "
                                   "status = ? WHERE kid = ?"),
                         (encode(c.memory), None if c.run is None else encode(c.run), c.action, t, c.status, c.kid))
@@ -183,7 +241,7 @@ class SqlStore(StateStore):
 
     def finish_input(self, kid: str, seq: int, status: Status, error: dict[str, Any] | None = None) -> None:
         t = now()
-        with self._tx() as cur:
+        with self._writes() as cur:
             cur.execute(self._sql("UPDATE bridge_inputs SET status = ? WHERE kid = ? AND seq = ?"),
                         ("error" if status == "error" else "done", kid, seq))
             if status == "error":
@@ -194,17 +252,17 @@ class SqlStore(StateStore):
                                       "status = 'error' THEN 'error' ELSE ? END WHERE kid = ?"), (t, status, kid))
 
     def set_wait(self, kid: str, wait: dict[str, Any] | None, status: Status) -> None:
-        with self._tx() as cur:
+        with self._writes() as cur:
             cur.execute(self._sql("UPDATE bridge_keys SET wait = ?, status = ?, updated_at = ? WHERE kid = ?"),
                         (None if wait is None else encode(wait), status, now(), kid))
 
     def calls(self, kid: str, seq: int, step: int) -> list[CallRecord]:
-        return [CallRecord(r[0], r[1], r[2], r[3], decode(r[4])) for r in self._read(
+        return [CallRecord(r[0], r[1], r[2], r[3], decode(r[4])) for r in self._select(
             "SELECT idx, fid, digest, status, result FROM bridge_calls WHERE kid = ? AND seq = ? AND step = ? "
             "ORDER BY idx", (kid, seq, step))]
 
     def record_call(self, kid: str, seq: int, step: int, call: CallRecord) -> None:
-        with self._tx() as cur:
+        with self._tx() as cur:  # at once, never grouped: a finished call must survive a crash right after
             cur.execute(self._sql("INSERT INTO bridge_calls (kid, seq, step, idx, fid, digest, status, result) "
                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kid, seq, step, idx) DO UPDATE SET "
                                   "fid = excluded.fid, digest = excluded.digest, status = excluded.status, "
@@ -213,15 +271,15 @@ class SqlStore(StateStore):
                          None if call.result is None else encode(call.result)))
 
     def drop_calls(self, kid: str, seq: int, step: int, from_index: int) -> None:
-        with self._tx() as cur:
+        with self._writes() as cur:
             cur.execute(self._sql("DELETE FROM bridge_calls WHERE kid = ? AND seq = ? AND step = ? AND idx >= ?"),
                         (kid, seq, step, from_index))
 
     def stop_requested(self) -> set[str]:
-        return {r[0] for r in self._read("SELECT kid FROM bridge_keys WHERE stop = 1 AND status <> 'stopped'")}
+        return {r[0] for r in self._select("SELECT kid FROM bridge_keys WHERE stop = 1 AND status <> 'stopped'")}
 
     def set_status(self, kid: str, status: Status, *, stop: bool | None = None, error: Any = None) -> None:
-        with self._tx() as cur:
+        with self._writes() as cur:
             if stop is not None:
                 cur.execute(self._sql("UPDATE bridge_keys SET stop = ? WHERE kid = ?"), (int(stop), kid))
             if error is not None or status == "running":
@@ -234,7 +292,7 @@ class SqlStore(StateStore):
                 cur.execute(self._sql("UPDATE bridge_keys SET wait = NULL WHERE kid = ?"), (kid,))
 
     def requeue(self, kid: str, seq: int) -> None:
-        with self._tx() as cur:
+        with self._writes() as cur:
             cur.execute(self._sql("UPDATE bridge_inputs SET status = 'queued' WHERE kid = ? AND seq = ?"), (kid, seq))
 
     # -- people's view ------------------------------------------------------------------------------
@@ -247,33 +305,33 @@ class SqlStore(StateStore):
             where.append("updated_at < ?")
             params.append(updated_before)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        return [_key(r) for r in self._read(f"SELECT {_KEY_COLUMNS} FROM bridge_keys{clause} ORDER BY updated_at",
+        return [_key(r) for r in self._select(f"SELECT {_KEY_COLUMNS} FROM bridge_keys{clause} ORDER BY updated_at",
                                             tuple(params))]
 
     def actions(self, kid: str, limit: int = 20) -> list[dict[str, Any]]:
         return [{"seq": r[0], "step": r[1], "action": r[2], "event": decode(r[3]), "updates": decode(r[4]),
                  "sent": decode(r[5]), "at": r[6]}
-                for r in self._read("SELECT seq, step, action, event, updates, sent, at FROM bridge_actions "
+                for r in self._select("SELECT seq, step, action, event, updates, sent, at FROM bridge_actions "
                                     "WHERE kid = ? ORDER BY seq DESC, step DESC LIMIT ?", (kid, limit))]
 
     def key_calls(self, kid: str) -> list[dict[str, Any]]:
         return [{"seq": r[0], "step": r[1], "index": r[2], "fid": r[3], "digest": r[4], "status": r[5],
                  "result": decode(r[6])}
-                for r in self._read("SELECT seq, step, idx, fid, digest, status, result FROM bridge_calls "
+                for r in self._select("SELECT seq, step, idx, fid, digest, status, result FROM bridge_calls "
                                     "WHERE kid = ? ORDER BY seq, step, idx", (kid,))]
 
     def outputs(self, source: str | None) -> Iterator[tuple[Any, Any]]:
         if source is None:
-            rows = self._read("SELECT key, output FROM bridge_outputs WHERE source IS NULL ORDER BY ord")
+            rows = self._select("SELECT key, output FROM bridge_outputs WHERE source IS NULL ORDER BY ord")
         else:
-            rows = self._read("SELECT key, output FROM bridge_outputs WHERE source = ? ORDER BY ord", (source,))
+            rows = self._select("SELECT key, output FROM bridge_outputs WHERE source = ? ORDER BY ord", (source,))
         for key, output in rows:
             yield decode(key), decode(output)
 
     def prune(self, status: str, updated_before: float) -> int:
-        kids = [r[0] for r in self._read("SELECT kid FROM bridge_keys WHERE status = ? AND updated_at < ?",
+        kids = [r[0] for r in self._select("SELECT kid FROM bridge_keys WHERE status = ? AND updated_at < ?",
                                          (status, updated_before))]
-        with self._tx() as cur:
+        with self._writes() as cur:
             for table in ("bridge_inputs", "bridge_actions", "bridge_calls", "bridge_keys"):
                 cur.executemany(self._sql(f"DELETE FROM {table} WHERE kid = ?"), [(k,) for k in kids])
         return len(kids)
