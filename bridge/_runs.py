@@ -329,7 +329,7 @@ def stop(key: str, state: str) -> None:
         try:
             store.lock_runner()
         except StateError:  # a runner holds the state: it polls the flag and stops the key before its next action
-            store.set_status(record.kid, record.status, stop=True)
+            store.request_stop(record.kid)
             click.echo(f"asked the bridge process running on {store.url} to stop key {name} (it is "
                        f"{STATUS_WORDS[record.status]}); "
                        "it stops before its next action (bridge runs show shows when)")

@@ -211,8 +211,6 @@ def test_a_key_in_error_holds_its_later_inputs_and_the_run_says_so(tmp_path: Pat
     assert '{"key":"b","output":3}' in result.output and '"output":2' not in result.output
 
 
-@pytest.mark.xfail(strict=True, reason="the store records an output under the source of the run that committed "
-                   "it (None for bridge runs retry), not under its input's source, so the next rebuild drops it")
 def test_an_output_a_retry_appended_stays_in_the_rebuilt_output_file(tmp_path: Path) -> None:
     flag = tmp_path / "flag"
     flag.write_text("")

@@ -49,6 +49,7 @@ class KeyWork:
     skid: str | None = None
     seq: int = -1
     replay: int = -1
+    source: str | None = None  # where the current input came from (its outputs are filed under it)
 
 
 class KeyTable:
@@ -81,7 +82,7 @@ class KeyTable:
         if self._spare:
             ks = self._spare.pop()
             ks.key, ks.kid, ks.store = key, kid, store
-            ks.skid, ks.seq, ks.replay = None, -1, -1
+            ks.skid, ks.seq, ks.replay, ks.source = None, -1, -1, None
         else:
             ks = KeyWork(key, kid, store)
         self._work[kid] = ks

@@ -321,6 +321,8 @@ class Scheduler:
                 if run is None or queued.seq != run["seq"]:
                     ks.inputs.append(queued)
                     self._pending += 1
+                else:
+                    ks.source = queued.source
             self._ready.append(ks)
 
     def _poll_stops(self, state: StateStore) -> None:
@@ -367,7 +369,7 @@ class Scheduler:
         self._state.commit(Commit(  # type: ignore[union-attr]
             kid=ks.skid, key=ks.key, seq=ks.seq, step=ks.steps, action=name, event=event.to_dict(),  # type: ignore[arg-type]
             updates=[list(u) for u in updates], sent=[e.to_dict() for e in sent], memory=ks.store.dump("short_term"),
-            run=run, outputs=outputs, source=self._source, status="done" if done and not ks.inputs else "running"))
+            run=run, outputs=outputs, source=ks.source, status="done" if done and not ks.inputs else "running"))
         if done:
             ks.seq = -1  # finished: the end of the run has nothing more to record
         self._unflushed += 1
@@ -488,7 +490,7 @@ class Scheduler:
             if ks.inputs and self._stop_at is None:
                 item = ks.inputs.popleft()
                 if type(item) is InputRecord:
-                    ks.seq = item.seq
+                    ks.seq, ks.source = item.seq, item.source
                     ks.events.append(InputEvent(item.payload, id=item.event_id))
                 else:
                     ks.events.append(InputEvent(item))

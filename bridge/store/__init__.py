@@ -28,8 +28,15 @@ def open_store(state: str | os.PathLike[str] | StateStore) -> StateStore:
     if text.startswith(("postgresql://", "postgres://")):
         from bridge.store._postgres import PostgresStore
 
-        return PostgresStore(text)
-    return SQLiteStore(text)
+        store: StateStore = PostgresStore(text)
+    else:
+        store = SQLiteStore(text)
+    try:
+        store.check_format()
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 __all__ = ["CallRecord", "Commit", "InputRecord", "KeyRecord", "SQLiteStore", "StateStore", "canonical", "decode",

@@ -217,6 +217,14 @@ class StateStore(ABC):
         """Change a key's status (and its stop flag); a ``running`` key also loses its error."""
 
     @abstractmethod
+    def request_stop(self, kid: str) -> None:
+        """Ask the process running the key to stop it before its next action (only the stop flag changes)."""
+
+    @abstractmethod
+    def check_format(self) -> None:
+        """Refuse a state of another layout version (:class:`StateError`)."""
+
+    @abstractmethod
     def requeue(self, kid: str, seq: int) -> None:
         """Mark an errored input queued again (a retry)."""
 

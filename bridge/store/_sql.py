@@ -173,8 +173,7 @@ class SqlStore(StateStore):
         return rows[0][0] if rows else 0
 
     def unfinished(self) -> list[KeyRecord]:
-        rows = self._select(f"SELECT {_KEY_COLUMNS} FROM bridge_keys WHERE status IN ('running', 'waiting') "
-                          "OR (status = 'error' AND run IS NOT NULL AND stop = 0)")
+        rows = self._select(f"SELECT {_KEY_COLUMNS} FROM bridge_keys WHERE status IN ('running', 'waiting')")
         keys = {row[0]: _key(row) for row in rows}
         if keys:
             for row in self._select("SELECT kid, seq, event_id, payload, status, source FROM bridge_inputs "
@@ -329,9 +328,20 @@ class SqlStore(StateStore):
             yield decode(key), decode(output)
 
     def prune(self, status: str, updated_before: float) -> int:
-        kids = [r[0] for r in self._select("SELECT kid FROM bridge_keys WHERE status = ? AND updated_at < ?",
-                                         (status, updated_before))]
-        with self._writes() as cur:
-            for table in ("bridge_inputs", "bridge_actions", "bridge_calls", "bridge_keys"):
+        with self._tx() as cur:  # chosen and deleted in one transaction: a key that changes meanwhile stays
+            cur.execute(self._sql("DELETE FROM bridge_keys WHERE status = ? AND updated_at < ? RETURNING kid"),
+                        (status, updated_before))
+            kids = [r[0] for r in cur.fetchall()]
+            for table in ("bridge_inputs", "bridge_actions", "bridge_calls"):
                 cur.executemany(self._sql(f"DELETE FROM {table} WHERE kid = ?"), [(k,) for k in kids])
         return len(kids)
+
+    def request_stop(self, kid: str) -> None:
+        with self._tx() as cur:
+            cur.execute(self._sql("UPDATE bridge_keys SET stop = 1 WHERE kid = ?"), (kid,))
+
+    def check_format(self) -> None:
+        """Refuse a state of another layout version (also for commands that read it without a plan)."""
+        rows = self._read("SELECT value FROM bridge_meta WHERE name = 'format'")
+        found = rows[0][0] if rows else None
+        check_format(int(found) if isinstance(found, str) and found.isdigit() else found, self.url)
