@@ -254,6 +254,9 @@ class JavaActionKind:
             if asked:
                 self._remember(asked)
             return ActionState("done", updates=result.get("updates") or None, events=result.get("events") or None)
+        if status == "waiting":  # for outside input: the scheduler parks the key; a resume re-runs the action
+            return ActionState("suspended", executor.new_ref("jw"), wait={"name": result["name"],
+                                                                         "index": result["index"]})
         if status == "suspended":
             ref = result["ref"]
             executor.hold(ref, self, ctx)

@@ -33,6 +33,7 @@ class ActionState:
     # A foreign action's effects, applied by the scheduler when it settles the action (never by the kind):
     updates: list[list[Any]] | None = None  # memory updates in their wire form
     events: list[dict[str, Any]] | None = None  # sent events in their wire form
+    wait: dict[str, Any] | None = None  # a foreign action waits for outside input: {"name", "index"}
 
     def to_dict(self) -> dict[str, Any]:
         """The plain form a foreign host receives."""

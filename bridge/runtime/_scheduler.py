@@ -346,12 +346,18 @@ class Scheduler:
     def _park(self, ref: str, call: PendingCall) -> None:
         """The running action waits for outside input: its key waits; other keys go on."""
         ks = self._current
-        assert ks is not None and ks.running is not None and self._state is not None
+        assert ks is not None and ks.running is not None
         self._calls[(ref, call.call_id)] = _SETTLED
+        self._park_key(ks, ref, call.args[0], call.index, call.digest)  # type: ignore[arg-type]
+
+    def _park_key(self, ks: KeyWork, ref: str, name: str, index: int, digest: str) -> None:
+        """Record that the key waits for outside input ``name`` (the action's durable call ``index``)."""
+        assert self._state is not None and ks.running_action is not None
         self._parked[ref] = ks
         self._held.add(ks.skid)  # type: ignore[arg-type]
-        self._state.set_wait(ks.skid, {"name": call.args[0], "action": ks.running_action[0], "seq": ks.seq,  # type: ignore[arg-type,index]
-                                       "step": ks.steps, "index": call.index, "digest": call.digest}, "waiting")
+        self._flush_state()
+        self._state.set_wait(ks.skid, {"name": name, "action": ks.running_action[0], "seq": ks.seq,  # type: ignore[arg-type]
+                                       "step": ks.steps, "index": index, "digest": digest}, "waiting")
 
     def _parked_inputs(self) -> int:
         """Inputs of keys that wait for outside input: a run does not wait for them."""
@@ -543,6 +549,10 @@ class Scheduler:
         """Act on an action's state: wait for a wake-up, or commit its effects, or roll them back."""
         while state.status == "suspended":
             assert state.ref is not None
+            if state.wait is not None:  # a foreign action waits for outside input
+                self._park_key(ks, state.ref, state.wait["name"], state.wait["index"], "-")
+                self._waiting[state.ref] = ks
+                return
             early = self._early.get(state.ref)
             if not early:
                 self._waiting[state.ref] = ks

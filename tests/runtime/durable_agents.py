@@ -115,11 +115,11 @@ class Unnamed(Agent):
         await ctx.durable_execute_async(lambda: 1)
 
 
-def java_counted_plan():
-    """A plan of one Java action with two side-effecting durable calls (``DurableActions.counted``)."""
+def java_counted_plan(method: str = "counted"):
+    """A plan of one Java action of ``DurableActions``: ``counted`` makes two side-effecting durable calls."""
     from bridge.plan import plan_from_data
 
-    exec_ = {"func_type": "JavaFunction", "qualname": "dev.bridge.examples.DurableActions", "method_name": "counted",
+    exec_ = {"func_type": "JavaFunction", "qualname": "dev.bridge.examples.DurableActions", "method_name": method,
              "parameter_types": ["dev.bridge.api.Event", "dev.bridge.api.RunnerContext"]}
     return plan_from_data({"agent_name": "durable-java", "actions": {
-        "counted": {"name": "counted", "exec": exec_, "trigger_conditions": ["_input_event"]}}})
+        method: {"name": method, "exec": exec_, "trigger_conditions": ["_input_event"]}}})

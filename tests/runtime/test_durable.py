@@ -170,6 +170,27 @@ def test_wait_for_input_parks_the_key_and_resume_hands_the_value_in_a_later_proc
     assert effects().count("price:3") == 1  # the call before the wait was replayed, not run again
 
 
+@pytest.mark.usefixtures("java_built")
+def test_a_java_action_waits_for_input_and_resumes_in_a_later_process(work, monkeypatch) -> None:
+    monkeypatch.setenv("DURABLE_WORK", str(work))
+    plan = agents.java_counted_plan("approval")
+    with Runtime(plan, state=work / "s.db") as rt:
+        report = rt.run([("k", {"n": 2}), ("k", {"n": 3})])
+        assert report.ok and report.outputs == []
+        [waiting] = rt.runs(status="waiting")
+        assert (waiting.key, waiting.wait["name"], waiting.wait["action"]) == ("k", "approval", "approval")
+    with Runtime(plan, state=work / "s.db") as rt:
+        assert rt.resume("k", {"ok": True}).outputs == [("k", {"n": 2, "price": 20, "approval": {"ok": True}})]
+        assert rt.resume("k", "no").outputs == [("k", {"n": 3, "price": 30, "approval": "no"})]
+    assert effects() == ["jp:2", "jp:3"]  # the call before the wait was replayed on the resume
+
+
+def test_wait_for_input_without_a_state_fails_the_action_saying_so() -> None:
+    with Runtime(Approval) as rt:
+        [error] = rt.run([("k", {"n": 1})]).errors
+    assert isinstance(error.cause, ContextError) and "state store" in str(error.cause)
+
+
 def test_retry_of_a_key_not_in_error_and_unknown_keys_are_refused(work) -> None:
     with Runtime(Counter, state=work / "s.db") as rt:
         rt.run([("k", {"n": 1})])

@@ -70,4 +70,21 @@ public interface RunnerContext {
      * @throws Exception what the call threw, recorded
      */
     <T> T durableExecuteAsync(DurableCallable<T> callable) throws Exception;
+
+    /**
+     * Pauses this action's key until outside input named {@code name} arrives, and returns that input.
+     *
+     * <p>The first time, the action is suspended and its key waits (its later inputs queue behind it; other
+     * keys go on) until {@code Runtime.resume(key, value)} or {@code bridge runs resume} hands a value in,
+     * possibly in a later process. The action then runs again from the start, its completed durable calls
+     * replayed, and this method returns the value. Needs a host that keeps a state store.
+     *
+     * @param name what the key waits for, e.g. {@code "approval"}
+     * @return the value handed in: null, Boolean, Number, String, List or Map
+     * @throws Exception when the host keeps no state store, or on a replay that diverged
+     */
+    default Object waitForInput(String name) throws Exception {
+        throw new BridgeException("waitForInput needs a host with a state store (Runtime(plan, state=...) or "
+                + "bridge run --state FILE)");
+    }
 }

@@ -54,4 +54,19 @@ public final class DurableActions {
         }
         return n * 10;
     }
+
+    /**
+     * For input {@code {"n": n}}: a durable call {@code jp} (the price, {@code n * 10}), then waits for the
+     * outside input {@code "approval"}, then outputs the price and the approval.
+     */
+    public static void approval(Event event, RunnerContext ctx) throws Exception {
+        int n = ((Number) ((Map<?, ?>) event.getAttr("input")).get("n")).intValue();
+        int price = ctx.durableExecute(DurableCallable.of("jp-" + n, Integer.class, () -> effect("jp", n)));
+        Object approval = ctx.waitForInput("approval");
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("n", n);
+        out.put("price", price);
+        out.put("approval", approval);
+        ctx.sendEvent(new OutputEvent(out));
+    }
 }

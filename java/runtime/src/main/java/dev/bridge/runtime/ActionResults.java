@@ -43,6 +43,15 @@ final class ActionResults {
         return Json.mapper().writeValueAsBytes(result);
     }
 
+    /** The action waits for outside input named {@code name}, recorded at durable call {@code index}. */
+    static byte[] waiting(String name, int index) {
+        com.fasterxml.jackson.databind.node.ObjectNode json = Json.mapper().createObjectNode();
+        json.put("status", "waiting");
+        json.put("name", name);
+        json.put("index", index);
+        return json.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
     static byte[] suspended(String ref) {
         return ("{\"status\":\"suspended\",\"ref\":\"" + ref + "\"}").getBytes(StandardCharsets.UTF_8);
     }

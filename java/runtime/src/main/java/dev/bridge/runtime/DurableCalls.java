@@ -75,6 +75,43 @@ final class DurableCalls {
         return suspended;
     }
 
+    /** The id of a wait for outside input among the durable calls: the same as the Python host's. */
+    static final String WAIT_ID = "bridge.wait_for_input";
+
+    private String waitingFor;
+    private int waitIndex = -1;
+
+    /**
+     * Returns the outside input recorded at this position, or suspends the action: its key waits until the
+     * host records a value there (a resume), then the action runs again and the value is replayed.
+     */
+    Object waitForInput(String name) throws Exception {
+        if (name == null || name.isEmpty()) {
+            throw new BridgeException("action '" + actionName + "': waitForInput needs a non-empty name");
+        }
+        if (run.reporter == null) {
+            throw new BridgeException("action '" + actionName + "': waitForInput needs a host with a state store "
+                    + "(Runtime(plan, state=...) or bridge run --state FILE)");
+        }
+        int index = next++;
+        if (index < run.records.size()) {
+            return replay(index, WAIT_ID, Object.class);
+        }
+        waitingFor = name;
+        waitIndex = index;
+        suspended = true;
+        throw new Suspension();
+    }
+
+    /** The name the action waits for (outside input), or null. */
+    String waitingFor() {
+        return waitingFor;
+    }
+
+    int waitIndex() {
+        return waitIndex;
+    }
+
     /**
      * Returns why this attempt diverged from the recorded calls, or null: a call with another id, or
      * fewer calls than recorded once the action has finished.

@@ -179,4 +179,10 @@ final class HostRunnerContext implements RunnerContext {
         checkOwner();
         return calls.execute(callable, true);
     }
+
+    @Override
+    public Object waitForInput(String name) throws Exception {
+        checkOwner();
+        return calls.waitForInput(name);
+    }
 }

@@ -263,6 +263,9 @@ public final class JavaAction {
         if (divergence != null) {
             return ActionResults.failed(divergence);
         }
+        if (calls.waitingFor() != null) {  // the host parks the key; a resume runs the action again from scratch
+            return ActionResults.waiting(calls.waitingFor(), calls.waitIndex());
+        }
         if (calls.isSuspended()) {
             String ref = "j-" + REFS.incrementAndGet();
             suspended.put(ref, run);

@@ -12,7 +12,7 @@ import java.util.concurrent.LinkedBlockingQueue;
  * A {@link HostAccess} over in-memory maps, standing in for the Python host in tests: nested maps are
  * object nodes, anything else a value. It records every call and can commit a done result's updates.
  */
-public final class InMemoryHost implements HostAccess {
+public class InMemoryHost implements HostAccess {
     private final Map<String, Map<String, Object>> memories = new HashMap<>();
     private final Map<String, Object> resources = new HashMap<>();
     /** Each readMemory call as {@code memory:path}. */

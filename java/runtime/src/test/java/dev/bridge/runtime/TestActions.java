@@ -117,4 +117,14 @@ public final class TestActions {
     public static int wrongReturn(Event event, RunnerContext ctx) {
         return 0;
     }
+
+    /** A durable call counted in {@link #WAIT_CALLS}, then a wait for outside input "approval", then an output. */
+    public static void waitForApproval(Event event, RunnerContext ctx) throws Exception {
+        String price = ctx.durableExecute(DurableCallable.of("price", String.class,
+                () -> "p" + WAIT_CALLS.incrementAndGet()));
+        Object approval = ctx.waitForInput("approval");
+        ctx.sendEvent(new OutputEvent(price + ":" + approval));
+    }
+
+    static final AtomicInteger WAIT_CALLS = new AtomicInteger();
 }
