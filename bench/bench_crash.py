@@ -1,7 +1,7 @@
-"""The crash test at scale: 200 kill -9s of ``bridge run --state`` over 200 inputs, on SQLite (and PostgreSQL).
+"""The crash test at scale: 200 kill -9s of ``bridge run --state`` over 300 inputs, on SQLite (and PostgreSQL).
 
 The scenario, its checks and their meaning are those of ``tests/runtime/crash_driver.py``; this prints how
-long the kills and restarts took. Run: python bench/bench_crash.py [--kills 200] [--inputs 200] [--postgres]
+long the kills and restarts took. Run: python bench/bench_crash.py [--kills 200] [--inputs 300] [--postgres]
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from crash_driver import crash_and_recover  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=200)
-    parser.add_argument("--inputs", type=int, default=200)
+    parser.add_argument("--inputs", type=int, default=300)
     parser.add_argument("--postgres", action="store_true", help="also on the tests' throwaway PostgreSQL")
     args = parser.parse_args()
     states = {"SQLite": lambda work: str(work / "runs.db")}
