@@ -34,6 +34,9 @@ from bridge.errors import BridgeError, InputError
 SHOW_BAD_LINES = 20  # bad lines reported one by one; the rest are only counted
 
 
+STDIN = "<stdin>"  # the source name of standard input under a state
+
+
 @dataclass(frozen=True)
 class RunOptions:
     """The options of ``bridge run``."""
@@ -57,7 +60,7 @@ class RunOptions:
         """What a state calls the input: its absolute path (``<stdin>`` for ``-``); None without a state."""
         if self.state is None:
             return None
-        return "<stdin>" if str(self.input) == "-" else str(self.input.resolve())
+        return STDIN if str(self.input) == "-" else str(self.input.resolve())
 
 
 def run_command(opts: RunOptions, *, hard_exit: bool) -> None:
@@ -174,7 +177,8 @@ class _Session:
         """Continue what earlier runs of this state did with this source: skip their inputs, rewrite outputs."""
         source = self.opts.source
         assert source is not None and self.sink is not None
-        self.skipped_inputs = runtime.state.source_count(source)
+        # A pipe has no positions to skip by: every line of standard input is a new input.
+        self.skipped_inputs = 0 if source == STDIN else runtime.state.source_count(source)
         if self.out_file is None:  # standard output: what earlier runs printed cannot be taken back or redone
             return
         for key, output in runtime.state.outputs(source):
@@ -192,7 +196,8 @@ class _Session:
         with self._bar:
             try:
                 report = self.runtime.run(self.reader, on_output=self.sink.write,  # type: ignore[union-attr]
-                                          on_progress=self._progress, live=live, source=self.opts.source)
+                                          on_progress=self._progress, live=live, source=self.opts.source,
+                                          skip_taken=self.opts.source != STDIN)
             except BaseException as exc:  # noqa: BLE001 - reported; the outputs so far are still put in place
                 # BaseException too: a SystemExit or KeyboardInterrupt an action raised must not skip the
                 # rename of --output and the summary. Signals never arrive here as exceptions: StopOnSignal's

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from abc import abstractmethod
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
@@ -48,6 +49,9 @@ from python_actions._wire import (
 from python_actions.agents import tool_schemas
 
 _NO_KEY = "no-key"  # the openai client insists on a key; servers without auth ignore this one
+
+
+_USERINFO = re.compile(r"([a-z][a-z0-9+.-]*://)([^:/@\s\"']*):[^@\s\"']*@", re.IGNORECASE)
 
 
 class ChatModelError(ResourceError):
@@ -145,7 +149,8 @@ class ChatModelConnection(Resource):
                                  attempts=retrying.statistics.get("attempt_number", 1)) from None
 
     def _scrub(self, text: str) -> str:
-        """Text without the API key, should a server or a library echo it back."""
+        """Text without the API key, should a server or a library echo it back, nor a password in a URL."""
+        text = _USERINFO.sub(r"\1\2:***@", text)
         return text.replace(self._api_key, "***") if self._api_key else text
 
     def __repr__(self) -> str:

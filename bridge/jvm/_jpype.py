@@ -13,7 +13,7 @@ from typing import Any
 
 from bridge.api._events import Event
 from bridge.api._values import dumps, dumps_str, loads
-from bridge.errors import JavaError, JvmError
+from bridge.errors import JavaError, JvmError, NonDeterminismError
 from bridge.jvm import _names as names
 from bridge.jvm._backend import JavaBridge, JvmOptions, check_same_options
 from bridge.jvm._discovery import libjvm
@@ -261,8 +261,15 @@ class JavaActionKind:
             ref = result["ref"]
             executor.hold(ref, self, ctx)
             return ActionState("suspended", ref)
-        error = JavaError.from_dict(result.get("error") or {}, context=self.context)
+        data = result.get("error") or {}
+        error = JavaError.from_dict(data, context=self.context)
+        if data.get("class") == NON_DETERMINISM:  # strict mode, as a Python action's replay would fail
+            return ActionState("failed", error=NonDeterminismError(
+                f"key {ctx.key!r}, action '{self.name}': {data.get('message')}"), details=error.stack)
         return ActionState("failed", error=error, details=error.stack)
+
+
+NON_DETERMINISM = "dev.bridge.api.NonDeterminismException"
 
 
 def _make_host_access(bridge: JPypeBridge, services: HostServices) -> Any:

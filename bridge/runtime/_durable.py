@@ -16,8 +16,10 @@ scheduler was busy.
 
 from __future__ import annotations
 
-import importlib
+import itertools
 import logging
+import sys
+import threading
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -31,6 +33,7 @@ WAIT_FID = "bridge.wait_for_input"
 
 
 _log = logging.getLogger("bridge.durable")
+_tokens = itertools.count(1)
 
 
 def function_id(fn: Callable[..., Any], durable_id: str | None, action: str) -> str:
@@ -73,11 +76,11 @@ def error_record(exc: BaseException) -> dict[str, str]:
 
 
 def replayed_error(record: dict[str, str]) -> BaseException:
-    """The recorded exception raised again: the same class where it imports and takes a message."""
+    """The recorded exception raised again: the same class when its module is loaded and it takes a message."""
     name, message = record.get("type", "?"), record.get("message", "")
     module, _, qualname = name.partition(":")
     try:
-        obj: Any = importlib.import_module(module)
+        obj: Any = sys.modules[module]  # never imported on the state's word: opening a state runs no code
         for part in qualname.split("."):
             obj = getattr(obj, part)
         if isinstance(obj, type) and issubclass(obj, BaseException):
@@ -90,7 +93,8 @@ def replayed_error(record: dict[str, str]) -> BaseException:
 class CallLog:
     """The durable calls of one action run (one attempt), matched against the records of earlier attempts."""
 
-    __slots__ = ("_store", "_where", "_key", "_action", "_strict", "_records", "_next", "__weakref__")
+    __slots__ = ("_store", "_where", "_key", "_action", "_strict", "_records", "_next", "_token", "_lock",
+                 "divergence", "__weakref__")
 
     def __init__(self, store: StateStore, kid: str, seq: int, step: int, key: Any, action: str, strict: bool,
                  replay: bool) -> None:
@@ -101,6 +105,9 @@ class CallLog:
         self._strict = strict
         self._records = store.calls(kid, seq, step) if replay else []
         self._next = 0
+        self._token = f"log-{next(_tokens)}"
+        self._lock = threading.Lock()  # a timed-out call's late outcome races the scheduler's record of the timeout
+        self.divergence: NonDeterminismError | None = None  # kept even if the action swallows it
 
     def prepare(self, call: PendingCall) -> None:
         """Give ``call`` its place and identity; attach the recorded outcome when it replays one.
@@ -129,8 +136,9 @@ class CallLog:
         message = (f"key {self._key!r}, action '{self._action}', durable call #{index}: the run recorded "
                    f"{record.fid} (arguments {record.digest}) and now calls {fid} (arguments {dg})")
         if self._strict:
-            raise NonDeterminismError(message + "; the action's code or its inputs changed since the recorded "
-                                      "run (strict mode: nothing was replayed or run)")
+            self.divergence = NonDeterminismError(message + "; the action's code or its inputs changed since the "
+                                                  "recorded run (strict mode: nothing was replayed or run)")
+            raise self.divergence
         _log.warning("%s; the later records were dropped and the calls run anew (strict mode would fail the "
                      "action)", message)
         self._store.drop_calls(*self._where, index)
@@ -138,8 +146,6 @@ class CallLog:
 
     def finish(self, call: PendingCall, value: Any, error: BaseException | None) -> tuple[Any, BaseException | None]:
         """Record how a call ended; a result that is not portable becomes the call's error (it cannot be kept)."""
-        if call.replay is not None:
-            return value, error
         if error is None:
             try:
                 check_portable(value, f"the result of durable call {call.fid}")
@@ -147,7 +153,11 @@ class CallLog:
                 value, error = None, exc
         record = (CallRecord(call.index, call.fid, call.digest, "done", value) if error is None else
                   CallRecord(call.index, call.fid, call.digest, "failed", error_record(error)))
-        self._store.record_call(*self._where, record)
+        with self._lock:  # the first outcome wins: a timeout recorded by the scheduler, or the call's own
+            if call.replay is not None:
+                return value, error
+            call.replay = record
+            self._store.record_call(*self._where, record)
         return value, error
 
     def foreign_records(self) -> list[dict[str, Any]]:
@@ -156,8 +166,11 @@ class CallLog:
 
     @property
     def token(self) -> str:
-        """A name for this log that another language sends back with its records (see :data:`FOREIGN_LOGS`)."""
-        return f"{id(self):x}"
+        """A name for this log that another language sends back with its records (see :data:`FOREIGN_LOGS`).
+
+        Never reused: a call of an abandoned Java run that reports late must not land in another run's log.
+        """
+        return self._token
 
     def record_foreign(self, record: dict[str, Any]) -> None:
         """Record a call another language's action made (it matches and replays its calls itself, by id)."""
@@ -165,6 +178,9 @@ class CallLog:
         self._store.record_call(*self._where, CallRecord(index, record["id"], "-", record["status"],
                                                          record.get("result")))
         if record.get("diverged"):  # the action dropped the records from this one on and ran anew
+            _log.warning("key %r, action '%s', durable call #%d: the re-run made call %s where another was recorded; "
+                         "the later records were dropped and the calls run anew (strict mode would fail the "
+                         "action)", self._key, self._action, index, record["id"])
             self._store.drop_calls(*self._where, index + 1)
 
     @property

@@ -161,7 +161,7 @@ class Runtime:
     # -- running ------------------------------------------------------------------------------------
     def run(self, inputs: Iterable[tuple[Any, Any]], *, on_output: Callable[[Any, Any], None] | None = None,
             on_progress: Callable[[int], None] | None = None, live: bool = False,
-            source: str | None = None) -> RunReport:
+            source: str | None = None, skip_taken: bool = True) -> RunReport:
         """Process ``(key, input)`` pairs; outputs are collected and also passed to ``on_output``.
 
         An action that raises fails the event (and the rest of that input's run) with an
@@ -171,8 +171,9 @@ class Runtime:
         If this method raises, nothing of the unfinished work is left for the next run.
 
         With a state store, keys an earlier process left unfinished are taken up first, and ``source`` names
-        where ``inputs`` come from (an input file): the inputs of that source an earlier run took are skipped,
-        so the same call after a crash continues where it stopped. Outputs are handed on when the action that
+        where ``inputs`` come from (an input file): the inputs of that source an earlier run took are skipped
+        (unless ``skip_taken=False``: a stream such as a pipe, whose every item is new), so the same call after
+        a crash continues where it stopped. Outputs are handed on when the action that
         sent them finishes, once.
         """
         report = RunReport()
@@ -189,7 +190,7 @@ class Runtime:
 
         on_action = report.actions.append if self._keep_action_log else None
         stream = iter(inputs)
-        if self._state is not None and source is not None:
+        if self._state is not None and source is not None and skip_taken:
             stream = islice(stream, self._state.source_count(source), None)
         report.stopped = self._scheduler.run(stream, self._window, output, report.errors.append, on_action,
                                              input_done, live, source)

@@ -111,6 +111,7 @@ class Scheduler:
         self._waiting: dict[str, KeyWork] = {}
         self._early: dict[str, list[Any]] = {}
         self._calls: dict[tuple[str, str], Job] = {}  # durable calls in flight by (ref, call id)
+        self._call_logs: dict[tuple[str, str], CallLog] = {}  # and the logs that record them, under a state
         self._deadlines: list[tuple[float, int, str, PendingCall]] = []
         self._seq = 0
         self._stop_at: float | None = None
@@ -134,6 +135,8 @@ class Scheduler:
                 return
             running = self._current.running if self._current is not None else None
             log = running.log if running is not None else None
+            if log is not None:
+                self._call_logs[(ref, call.call_id)] = log
         else:
             log = None
 
@@ -418,7 +421,7 @@ class Scheduler:
         try:
             if not block:
                 item = self._completions.get_nowait()
-            elif self._unflushed or self._held_outputs:
+            elif self._unflushed or self._held_outputs or (self._state is not None and self._state.pending):
                 # Work to record: a wake-up that comes within a moment joins this group commit; else flush first.
                 try:
                     item = self._completions.get(timeout=_LINGER)
@@ -456,6 +459,8 @@ class Scheduler:
             token = (ref, payload[0])
             if self._calls.pop(token, None) is None:  # timed out already, or left from an earlier run: dropped
                 return
+            if self._call_logs:
+                self._call_logs.pop(token, None)
         ks = self._waiting.pop(ref, None)
         if ks is not None:
             self._current = ks
@@ -472,7 +477,11 @@ class Scheduler:
             job = self._calls.get((ref, call.call_id))
             if job is not None:
                 job.abandon()  # its thread stays busy; the pool lends a replacement
-                self._complete(ref, (call.call_id, CallResult(call.call_id, error=call.timed_out())))
+                error: BaseException = call.timed_out()
+                log = self._call_logs.get((ref, call.call_id))
+                if log is not None:  # recorded as the action sees it; the call's late outcome is then ignored
+                    _, error = log.finish(call, None, error)  # type: ignore[assignment]
+                self._complete(ref, (call.call_id, CallResult(call.call_id, error=error)))
 
     def _step(self, ks: KeyWork) -> None:
         """Advance one key by one action."""
@@ -564,6 +573,8 @@ class Scheduler:
         ctx, (name, event) = ks.running, ks.running_action  # type: ignore[misc]
         ks.running = ks.running_action = None
         ctx.close()
+        if state.status == "done" and ctx.log is not None and ctx.log.divergence is not None:
+            state = ActionState("failed", error=ctx.log.divergence)  # strict: the action swallowed it, still failed
         if state.status == "done":
             try:
                 sent = self._foreign_effects(ks.store, ctx, state) if state.updates or state.events else ctx.sent
@@ -629,6 +640,7 @@ class Scheduler:
         for job in self._calls.values():
             job.abandon()
         self._calls.clear()
+        self._call_logs.clear()
         self._deadlines.clear()
         self.executor.forget_all()
         self._slots = None

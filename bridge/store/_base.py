@@ -154,6 +154,11 @@ class StateStore(ABC):
         flushes before it waits for anything and before it hands outputs on, so nothing handed on is unrecorded.
         """
 
+    @property
+    @abstractmethod
+    def pending(self) -> bool:
+        """Whether writes wait for the group commit."""
+
     @abstractmethod
     def flush(self) -> None:
         """Commit the writes waiting for the group commit, in the order they were made, in one transaction."""

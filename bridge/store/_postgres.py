@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -128,8 +129,13 @@ class PostgresStore(SqlStore):
         return StateError(f"{doing} the PostgreSQL state {self.url}: {self._reason(exc)}{lost}")
 
     def _reason(self, exc: BaseException) -> str:
-        """The error's text on one line; a password it quotes (libpq's do not, but a server's might) masked."""
+        """The error's text on one line; a password it quotes (libpq's do not, but a server's might) masked.
+
+        A URL libpq cannot parse is quoted whole in its message, password included, and then the password
+        cannot be told apart: any ``scheme://user:secret@`` in the text loses its secret.
+        """
         text = " ".join(str(exc).split())
+        text = _USERINFO.sub(r"\1\2:***@", text)
         return text.replace(self._secret, "***") if len(self._secret) >= 4 else text
 
 
@@ -137,6 +143,9 @@ class PostgresStore(SqlStore):
 def _placeholders(sql: str) -> str:
     """``?`` placeholders as psycopg's ``%s`` (the shared statements hold no ``%`` and no ``?`` in literals)."""
     return sql.replace("?", "%s")
+
+
+_USERINFO = re.compile(r"([a-z][a-z0-9+.-]*://)([^:/@\s\"']*):[^@\s\"']*@", re.IGNORECASE)
 
 
 def _password(url: str) -> str:

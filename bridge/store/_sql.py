@@ -109,12 +109,16 @@ class SqlStore(StateStore):
         with self._buffer_lock:  # held to the end: statements reach the database in the order they were made
             ops, self._pending = self._pending, []
             if ops:
-                with self._tx() as cur:
-                    for sql, params, many in ops:
-                        if many:
-                            cur.executemany(sql, params)
-                        else:
-                            cur.execute(sql, params)
+                try:
+                    with self._tx() as cur:
+                        for sql, params, many in ops:
+                            if many:
+                                cur.executemany(sql, params)
+                            else:
+                                cur.execute(sql, params)
+                except BaseException:
+                    self._pending[:0] = ops  # not written: kept for the next flush, never dropped
+                    raise
 
     @contextlib.contextmanager
     def _writes(self) -> Iterator[Any]:
@@ -127,6 +131,10 @@ class SqlStore(StateStore):
         yield _Buffer(ops)
         with self._buffer_lock:
             self._pending.extend(ops)
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._pending)
 
     def _select(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         """A read; outside a batch it sees every write made before it, inside one only what was flushed.
@@ -270,7 +278,7 @@ class SqlStore(StateStore):
                          None if call.result is None else encode(call.result)))
 
     def drop_calls(self, kid: str, seq: int, step: int, from_index: int) -> None:
-        with self._writes() as cur:
+        with self._tx() as cur:  # at once, as records are written: a grouped delete would remove later ones
             cur.execute(self._sql("DELETE FROM bridge_calls WHERE kid = ? AND seq = ? AND step = ? AND idx >= ?"),
                         (kid, seq, step, from_index))
 

@@ -94,6 +94,46 @@ class Reconciled(Agent):
         ctx.send_event(OutputEvent(output=value))
 
 
+def slow(seconds: float) -> str:
+    """Returns late: after the action's timeout gave up on it."""
+    import time
+
+    time.sleep(seconds)
+    with open(WORK / "effects.log", "a") as f:
+        f.write("slow\n")
+    return "late"
+
+
+class TimesOut(Agent):
+    """Takes the timeout branch of a durable call; a replay must take the same branch."""
+
+    @action(InputEvent)
+    @staticmethod
+    async def handle(event, ctx):
+        try:
+            value = await ctx.durable_execute_async(slow, 0.5, timeout=0.1)
+        except TimeoutError:
+            value = "timed out"
+        if FLAGS["fail"]:
+            raise RuntimeError("told to fail")
+        ctx.send_event(OutputEvent(output=value))
+
+
+class Swallows(Agent):
+    """Catches everything around its durable call, the strict divergence included."""
+
+    @action(InputEvent)
+    @staticmethod
+    async def handle(event, ctx):
+        try:
+            value = await ctx.durable_execute_async(effect, "s", FLAGS["arg"])
+        except Exception:  # noqa: BLE001 - the point of the test
+            value = -1
+        if FLAGS["fail"]:
+            raise RuntimeError("told to fail")
+        ctx.send_event(OutputEvent(output=value))
+
+
 class Approval(Agent):
     """Waits for a person's approval, then answers with it."""
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import durable_agents as agents
 import pytest
-from durable_agents import Approval, Catcher, Changing, Counter, Unnamed, effects
+from durable_agents import Approval, Catcher, Changing, Counter, Swallows, TimesOut, Unnamed, effects
 
 from bridge import ContextError, NonDeterminismError, Runtime, StateError
-from bridge.store import digest
+from bridge.store import digest, kid_of
 
 HERE = Path(__file__).parent
 
@@ -139,6 +139,32 @@ def test_a_diverging_replay_warns_and_runs_anew(work, caplog) -> None:
     assert retried.outputs == [("k", 20)]
     assert effects() == ["c:1", "c:2"]
     assert "durable call #0" in caplog.text and "durable_agents:effect" in caplog.text
+    with Runtime(Changing, state=work / "s.db") as rt:  # the new call's record stayed (the drop came first)
+        [call] = rt.state.key_calls(kid_of("k"))
+        assert (call["index"], call["status"], call["result"]) == (0, "done", 20)
+
+
+def test_a_timed_out_call_replays_as_timed_out_even_when_it_returned_later(work) -> None:
+    import time
+
+    with Runtime(TimesOut, state=work / "s.db") as rt:
+        agents.FLAGS["fail"] = True
+        rt.run([("k", {})])
+        time.sleep(0.8)  # the abandoned call returns meanwhile
+        assert effects() == ["slow"]
+        agents.FLAGS["fail"] = False
+        retried = rt.retry("k")
+    assert retried.outputs == [("k", "timed out")]  # the branch the action took, not the late value
+    assert effects() == ["slow"]
+
+
+def test_strict_mode_fails_an_action_that_swallowed_the_divergence(work) -> None:
+    with Runtime(Swallows, state=work / "s.db", strict=True) as rt:
+        agents.FLAGS["fail"] = True
+        rt.run([("k", {})])
+        agents.FLAGS.update(fail=False, arg=2)
+        [error] = rt.retry("k").errors
+    assert isinstance(error.cause, NonDeterminismError)
 
 
 def test_strict_mode_refuses_a_diverging_replay_naming_both_calls(work) -> None:
@@ -171,11 +197,10 @@ def test_wait_for_input_parks_the_key_and_resume_hands_the_value_in_a_later_proc
 
 
 @pytest.mark.usefixtures("java_built")
-def test_a_java_action_waits_for_input_and_resumes_in_a_later_process(work, monkeypatch) -> None:
-    monkeypatch.setenv("DURABLE_WORK", str(work))
+def test_a_java_action_waits_for_input_and_resumes_in_a_later_process(work) -> None:
     plan = agents.java_counted_plan("approval")
     with Runtime(plan, state=work / "s.db") as rt:
-        report = rt.run([("k", {"n": 2}), ("k", {"n": 3})])
+        report = rt.run([("k", {"n": 2, "work": str(work)}), ("k", {"n": 3, "work": str(work)})])
         assert report.ok and report.outputs == []
         [waiting] = rt.runs(status="waiting")
         assert (waiting.key, waiting.wait["name"], waiting.wait["action"]) == ("k", "approval", "approval")

@@ -16,7 +16,7 @@ import java.util.Map;
 /**
  * A Java action whose durable calls have side effects, for the crash tests of durable runs: each call
  * appends a line to {@code effects.log} in the folder named by the environment variable
- * {@code DURABLE_WORK}, and kills the process (SIGKILL, as a crash would) when a marker file
+ * {@code DURABLE_WORK} (or the input's {@code "work"}), and kills the process (SIGKILL, as a crash would) when a marker file
  * {@code kill-<name>-<n>} is there, once.
  */
 public final class DurableActions {
@@ -28,13 +28,15 @@ public final class DurableActions {
      * {@code n * 10}; adds the first to {@code jtotal} in short-term memory and outputs both and the total.
      */
     public static void counted(Event event, RunnerContext ctx) throws Exception {
-        int n = ((Number) ((Map<?, ?>) event.getAttr("input")).get("n")).intValue();
-        int a = ctx.durableExecuteAsync(DurableCallable.of("ja-" + n, Integer.class, () -> effect("ja", n)));
+        Map<?, ?> input = (Map<?, ?>) event.getAttr("input");
+        int n = ((Number) input.get("n")).intValue();
+        Path work = folder(input);
+        int a = ctx.durableExecuteAsync(DurableCallable.of("ja-" + n, Integer.class, () -> effect(work, "ja", n)));
         MemoryObject memory = ctx.getShortTermMemory();
         Object before = memory.get("jtotal");
         int total = (before == null ? 0 : ((Number) before).intValue()) + a;
         memory.set("jtotal", total);
-        int b = ctx.durableExecute(DurableCallable.of("jb-" + n, Integer.class, () -> effect("jb", n)));
+        int b = ctx.durableExecute(DurableCallable.of("jb-" + n, Integer.class, () -> effect(work, "jb", n)));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("n", n);
         out.put("a", a);
@@ -43,8 +45,14 @@ public final class DurableActions {
         ctx.sendEvent(new OutputEvent(out));
     }
 
-    private static int effect(String name, int n) throws IOException, InterruptedException {
-        Path work = Path.of(System.getenv().getOrDefault("DURABLE_WORK", System.getProperty("java.io.tmpdir")));
+    /** The input's {@code "work"} folder, else {@code $DURABLE_WORK} (read once, when the JVM started). */
+    private static Path folder(Map<?, ?> input) {
+        Object work = input.get("work");
+        return Path.of(work != null ? work.toString()
+                : System.getenv().getOrDefault("DURABLE_WORK", System.getProperty("java.io.tmpdir")));
+    }
+
+    private static int effect(Path work, String name, int n) throws IOException, InterruptedException {
         Files.writeString(work.resolve("effects.log"), name + ":" + n + "\n", StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         Path kill = work.resolve("kill-" + name + "-" + n);
@@ -60,8 +68,10 @@ public final class DurableActions {
      * outside input {@code "approval"}, then outputs the price and the approval.
      */
     public static void approval(Event event, RunnerContext ctx) throws Exception {
-        int n = ((Number) ((Map<?, ?>) event.getAttr("input")).get("n")).intValue();
-        int price = ctx.durableExecute(DurableCallable.of("jp-" + n, Integer.class, () -> effect("jp", n)));
+        Map<?, ?> input = (Map<?, ?>) event.getAttr("input");
+        int n = ((Number) input.get("n")).intValue();
+        Path work = folder(input);
+        int price = ctx.durableExecute(DurableCallable.of("jp-" + n, Integer.class, () -> effect(work, "jp", n)));
         Object approval = ctx.waitForInput("approval");
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("n", n);

@@ -1,6 +1,7 @@
 package dev.bridge.runtime;
 
 import dev.bridge.api.BridgeException;
+import dev.bridge.api.NonDeterminismException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import dev.bridge.api.DurableCallable;
@@ -145,7 +146,7 @@ final class DurableCalls {
     }
 
     private BridgeException nonDeterministic(String detail) {
-        return new BridgeException("non-deterministic action '" + actionName + "': " + detail
+        return new NonDeterminismException("non-deterministic action '" + actionName + "': " + detail
                 + "; code before and between durable calls must make the same calls on every replay");
     }
 

@@ -68,4 +68,23 @@ class DurableStateTest {
         assertEquals("java.lang.IllegalStateException", error.get("class"));
         assertEquals("no price", error.get("message"));
     }
+
+    @Test
+    void aReplayThatMakesAnotherCallFailsInStrictModeAsNonDeterminism() {
+        Map<String, Object> result = invoke(new RecordingHost(), "{\"strict\": true, \"calls\": [{\"id\": "
+                + "\"other\", \"status\": \"done\", \"result\": \"x\"}]}");
+        assertEquals("failed", result.get("status"));
+        assertEquals("dev.bridge.api.NonDeterminismException", ((Map<?, ?>) result.get("error")).get("class"));
+    }
+
+    @Test
+    void aReplayThatMakesAnotherCallRunsItAnewAndReportsTheDivergenceWhenNotStrict() {
+        RecordingHost host = new RecordingHost();
+        Map<String, Object> result = invoke(host, "{\"strict\": false, \"calls\": [{\"id\": \"other\", "
+                + "\"status\": \"done\", \"result\": \"x\"}]}");
+        assertEquals("waiting", result.get("status"));
+        Map<String, Object> record = JavaActionTest.parse(host.reported.get(0));
+        assertEquals("price", record.get("id"));
+        assertEquals(Boolean.TRUE, record.get("diverged"));
+    }
 }
