@@ -103,7 +103,8 @@ class CallLog:
         self._key = key
         self._action = action
         self._strict = strict
-        self._records = store.calls(kid, seq, step) if replay else []
+        # By index: calls of one wait (gather) may have been recorded in any order, and a crash may leave a gap.
+        self._records = {r.index: r for r in store.calls(kid, seq, step)} if replay else {}
         self._next = 0
         self._token = f"log-{next(_tokens)}"
         self._lock = threading.Lock()  # a timed-out call's late outcome races the scheduler's record of the timeout
@@ -119,8 +120,8 @@ class CallLog:
         index = self._next
         self._next += 1
         call.index, call.fid, call.digest = index, fid, dg
-        if index < len(self._records):
-            record = self._records[index]
+        record = self._records.get(index)
+        if record is not None:
             if record.fid != fid or record.digest != dg:
                 self._diverged(index, record, fid, dg)
             elif record.status in ("done", "failed"):
@@ -142,7 +143,8 @@ class CallLog:
         _log.warning("%s; the later records were dropped and the calls run anew (strict mode would fail the "
                      "action)", message)
         self._store.drop_calls(*self._where, index)
-        del self._records[index:]
+        for later in [i for i in self._records if i >= index]:
+            del self._records[later]
 
     def finish(self, call: PendingCall, value: Any, error: BaseException | None) -> tuple[Any, BaseException | None]:
         """Record how a call ended; a result that is not portable becomes the call's error (it cannot be kept)."""
@@ -162,7 +164,11 @@ class CallLog:
 
     def foreign_records(self) -> list[dict[str, Any]]:
         """The recorded calls in the form another language's action replays them (Java's ``DurableRun``)."""
-        return [{"id": r.fid, "status": r.status, "result": r.result} for r in self._records]
+        calls = []
+        while len(calls) in self._records:  # Java replays by position: only the records up to the first gap
+            r = self._records[len(calls)]
+            calls.append({"id": r.fid, "status": r.status, "result": r.result})
+        return calls
 
     @property
     def token(self) -> str:

@@ -273,3 +273,25 @@ def test_a_second_runtime_on_the_same_state_is_refused_while_the_first_runs(work
     with Runtime(Counter, state=work / "s.db"):
         proc = _child(work, "Counter", [("k", {"n": 1})])
     assert proc.returncode != 0 and "another bridge process is running actions" in proc.stderr
+
+
+def test_call_records_are_matched_by_index_so_a_gap_replays_only_what_was_recorded(work) -> None:
+    # gather() of two calls whose second ended first, then a crash: only #1 was recorded.
+    from bridge.api._calls import PendingCall
+    from bridge.runtime._durable import CallLog
+    from bridge.store import CallRecord, open_store
+
+    store = open_store(work / "s.db")
+    try:
+        store.record_call("k", 0, 1, CallRecord(1, "durable_agents:effect", digest({"args": ["b", 2], "kwargs": {}}),
+                                                "done", 20))
+        log = CallLog(store, "k", 0, 1, "k", "handle", strict=True, replay=True)
+        first = PendingCall("c1", agents.effect, ("a", 1), {})
+        second = PendingCall("c2", agents.effect, ("b", 2), {})
+        log.prepare(first)
+        log.prepare(second)
+        assert first.replay is None  # runs
+        assert second.replay is not None and log.outcome(second.replay) == (20, None)
+        assert log.foreign_records() == []  # Java replays by position: nothing past the gap
+    finally:
+        store.close()

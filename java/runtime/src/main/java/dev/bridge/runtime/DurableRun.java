@@ -123,11 +123,17 @@ final class DurableRun {
             int index = records.size();
             boolean diverged = index == divergedAt;
             HostAccess host = reporter;
-            future.whenComplete((result, failure) -> {
+            // The run waits for the stage after the report, so the host is woken (and may make later calls)
+            // only once this call's record is written: a later record must never be there without this one.
+            pending = future.whenComplete((result, failure) -> {
                 Throwable error = failure instanceof CompletionException && failure.getCause() != null
                         ? failure.getCause() : failure;
                 CallRecord record = error != null ? new CallRecord(id, null, null, error) : jsonRecord(id, result);
-                host.recordCall(report(index, record, diverged).toString());
+                try {
+                    host.recordCall(report(index, record, diverged).toString());
+                } catch (RuntimeException | LinkageError e) {
+                    // not recorded: after a crash the call runs again, as one in flight would; the run goes on
+                }
             });
         }
     }
