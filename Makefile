@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 MVN    := mvn -B -ntp
 JARS   := java/dist/target/jars
 
-.PHONY: demo agent-demo agent-demo-openai test install postgres jars test-java test-python bench lint clean
+.PHONY: demo agent-demo agent-demo-openai test install postgres jars test-java test-python bench bench-crash lint clean
 
 demo: install jars
 	$(BIN)/bridge run examples/demo/plan.yaml --input examples/demo/orders.jsonl
@@ -57,6 +57,11 @@ bench: install jars
 	$(BIN)/python bench/bench_jvm.py
 	$(BIN)/python bench/bench_effects.py $(if $(BASELINE),--baseline $(BASELINE))
 	$(BIN)/python bench/bench_agents.py
+	$(BIN)/python bench/bench_state.py
+
+# 200 kill -9s of a durable run and its restarts (several minutes); the CI test does 20.
+bench-crash: install jars postgres
+	$(BIN)/python bench/bench_crash.py --kills 200 --postgres
 
 lint: install
 	$(BIN)/ruff check bridge python_actions tests bench
