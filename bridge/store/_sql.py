@@ -8,6 +8,7 @@ prefixed ``bridge_`` so a PostgreSQL database can hold them beside other tables.
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from abc import abstractmethod
 from collections.abc import Iterator
@@ -50,6 +51,18 @@ SCHEMA = [
     "PRIMARY KEY (kid, seq, step, n))",
     "CREATE INDEX IF NOT EXISTS bridge_outputs_source ON bridge_outputs (source, ord)",
 ]
+_UPSERT_CALL = ("INSERT INTO bridge_calls (kid, seq, step, idx, fid, digest, status, result) VALUES (?, ?, ?, ?, ?, ?, "
+                "?, ?) ON CONFLICT (kid, seq, step, idx) DO UPDATE SET fid = excluded.fid, digest = excluded.digest, "
+                "status = excluded.status, result = excluded.result")
+_DROP_CALLS = "DELETE FROM bridge_calls WHERE kid = ? AND seq = ? AND step = ? AND idx >= ?"
+_COMMIT_KEY = ("UPDATE bridge_keys SET memory = ?, run = ?, last_action = ?, updated_at = ?, status = ? "
+               "WHERE kid = ?")
+_COMMIT_ACTION = ("INSERT INTO bridge_actions (kid, seq, step, action, event, updates, sent, at) VALUES (?, ?, ?, ?, "
+                  "?, ?, ?, ?) ON CONFLICT (kid, seq, step) DO UPDATE SET action = excluded.action, event = "
+                  "excluded.event, updates = excluded.updates, sent = excluded.sent, at = excluded.at")
+_COMMIT_OUTPUT = ("INSERT INTO bridge_outputs (kid, seq, step, n, ord, source, key, output) VALUES (?, ?, ?, ?, ?, ?, "
+                  "?, ?) ON CONFLICT DO NOTHING")
+_INPUT_DONE = "UPDATE bridge_inputs SET status = 'done' WHERE kid = ? AND seq = ?"
 _KEY_COLUMNS = "kid, key, status, started_at, updated_at, memory, run, last_action, error, wait, next_seq, stop"
 _UPSERT_KEY = ("INSERT INTO bridge_keys (kid, key, status, started_at, updated_at, next_seq) VALUES (?, ?, ?, ?, ?, ?) "
                "ON CONFLICT (kid) DO UPDATE SET next_seq = excluded.next_seq, updated_at = excluded.updated_at, "
@@ -111,14 +124,11 @@ class SqlStore(StateStore):
             if ops:
                 try:
                     with self._tx() as cur:
-                        for sql, params, many in ops:
-                            if many:
-                                cur.executemany(sql, params)
-                            else:
-                                cur.execute(sql, params)
+                        self._apply(cur, ops)
                 except BaseException:
                     self._pending[:0] = ops  # not written: kept for the next flush, never dropped
                     raise
+                self._flushed()
 
     @contextlib.contextmanager
     def _writes(self) -> Iterator[Any]:
@@ -131,6 +141,54 @@ class SqlStore(StateStore):
         yield _Buffer(ops)
         with self._buffer_lock:
             self._pending.extend(ops)
+
+    def _apply(self, cur: Any, ops: list[tuple[str, Any, bool]]) -> None:
+        """Write a group, in fewer statements than it was made of, to the same end.
+
+        Of a key's run-state updates only the last counts (kept until another write to ``bridge_keys`` comes);
+        action records, outputs and finished inputs are rows no other statement of the group touches, written
+        with one ``executemany`` each; durable call records keep their order among themselves.
+        """
+        key_update, rows_of, calls = self._sql(_COMMIT_KEY), self._rows_of, []
+        keys: dict[Any, tuple[Any, ...]] = {}
+        rows: dict[str, list[Any]] = {}
+        for sql, params, many in ops:
+            if sql == key_update:
+                keys[params[-1]] = params
+            elif sql in rows_of:
+                rows.setdefault(sql, []).extend(params if many else (params,))
+            elif sql in self._call_sql:
+                calls.append((sql, params))
+            else:
+                if keys and "bridge_keys" in sql:
+                    cur.executemany(key_update, list(keys.values()))
+                    keys.clear()
+                if many:
+                    cur.executemany(sql, params)
+                else:
+                    cur.execute(sql, params)
+        if keys:
+            cur.executemany(key_update, list(keys.values()))
+        for sql, batch in rows.items():
+            cur.executemany(sql, batch)
+        i = 0
+        while i < len(calls):
+            j = i
+            while j < len(calls) and calls[j][0] == calls[i][0]:
+                j += 1
+            cur.executemany(calls[i][0], [params for _, params in calls[i:j]])
+            i = j
+
+    @functools.cached_property
+    def _rows_of(self) -> frozenset[str]:
+        return frozenset(self._sql(q) for q in (_COMMIT_ACTION, _COMMIT_OUTPUT, _INPUT_DONE))
+
+    @functools.cached_property
+    def _call_sql(self) -> frozenset[str]:
+        return frozenset(self._sql(q) for q in (_UPSERT_CALL, _DROP_CALLS))
+
+    def _flushed(self) -> None:
+        """The group commit is in the database (called holding the buffer's lock)."""
 
     @property
     def pending(self) -> bool:
@@ -226,25 +284,19 @@ class SqlStore(StateStore):
     def commit(self, c: Commit) -> None:
         t = now()
         with self._writes() as cur:
-            cur.execute(self._sql("UPDATE bridge_keys SET memory = ?, run = ?, last_action = ?, updated_at = ?, "
-                                  "status = ? WHERE kid = ?"),
-                        (encode(c.memory), None if c.run is None else encode(c.run), c.action, t, c.status, c.kid))
-            cur.execute(self._sql("INSERT INTO bridge_actions (kid, seq, step, action, event, updates, sent, at) "
-                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kid, seq, step) DO UPDATE SET "
-                                  "action = excluded.action, event = excluded.event, updates = excluded.updates, "
-                                  "sent = excluded.sent, at = excluded.at"),
-                        (c.kid, c.seq, c.step, c.action, encode(c.event), encode(c.updates), encode(c.sent), t))
+            cur.execute(self._sql(_COMMIT_KEY), (encode(c.memory), None if c.run is None else encode(c.run), c.action,
+                                                 t, c.status, c.kid))
+            cur.execute(self._sql(_COMMIT_ACTION), (c.kid, c.seq, c.step, c.action, encode(c.event),
+                                                    encode(c.updates), encode(c.sent), t))
             if c.outputs:
                 key = encode(c.key)
                 rows = []
                 for n, output in enumerate(c.outputs):
                     self._ord += 1
                     rows.append((c.kid, c.seq, c.step, n, self._ord, c.source, key, encode(output)))
-                cur.executemany(self._sql("INSERT INTO bridge_outputs (kid, seq, step, n, ord, source, key, output) "
-                                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"), rows)
+                cur.executemany(self._sql(_COMMIT_OUTPUT), rows)
             if c.run is None:
-                cur.execute(self._sql("UPDATE bridge_inputs SET status = 'done' WHERE kid = ? AND seq = ?"),
-                            (c.kid, c.seq))
+                cur.execute(self._sql(_INPUT_DONE), (c.kid, c.seq))
 
     def finish_input(self, kid: str, seq: int, status: Status, error: dict[str, Any] | None = None) -> None:
         t = now()
@@ -269,18 +321,20 @@ class SqlStore(StateStore):
             "ORDER BY idx", (kid, seq, step))]
 
     def record_call(self, kid: str, seq: int, step: int, call: CallRecord) -> None:
-        with self._tx() as cur:  # at once, never grouped: a finished call must survive a crash right after
-            cur.execute(self._sql("INSERT INTO bridge_calls (kid, seq, step, idx, fid, digest, status, result) "
-                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kid, seq, step, idx) DO UPDATE SET "
-                                  "fid = excluded.fid, digest = excluded.digest, status = excluded.status, "
-                                  "result = excluded.result"),
-                        (kid, seq, step, call.index, call.fid, call.digest, call.status,
-                         None if call.result is None else encode(call.result)))
+        self._call_write(_UPSERT_CALL, (kid, seq, step, call.index, call.fid, call.digest, call.status,
+                                        None if call.result is None else encode(call.result)))
 
     def drop_calls(self, kid: str, seq: int, step: int, from_index: int) -> None:
-        with self._tx() as cur:  # at once, as records are written: a grouped delete would remove later ones
-            cur.execute(self._sql("DELETE FROM bridge_calls WHERE kid = ? AND seq = ? AND step = ? AND idx >= ?"),
-                        (kid, seq, step, from_index))
+        self._call_write(_DROP_CALLS, (kid, seq, step, from_index))
+
+    def _call_write(self, sql: str, params: tuple[Any, ...]) -> None:
+        """Write a durable call's record (or a drop of records) at once, never grouped.
+
+        A finished call must survive a crash right after it. A dialect may make it durable more cheaply, as long
+        as it keeps the order of the writes.
+        """
+        with self._tx() as cur:
+            cur.execute(self._sql(sql), params)
 
     def stop_requested(self) -> set[str]:
         return {r[0] for r in self._select("SELECT kid FROM bridge_keys WHERE stop = 1 AND status <> 'stopped'")}

@@ -18,8 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from bridge.errors import StateError
-from bridge.store._sql import SqlStore
+from bridge.store._sql import _DROP_CALLS, _UPSERT_CALL, SqlStore
 
 _HEADER = b"SQLite format 3\x00"
 
@@ -45,6 +47,9 @@ class SQLiteStore(SqlStore):
                 self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._create()
+            self._journal = None if path == ":memory:" else Path(path + "-calls")
+            self._journal_fd: int | None = None
+            self._replay_journal()
         except sqlite3.DatabaseError as exc:
             raise StateError(f"cannot use {path} as a bridge state: {exc} (is it a bridge state file? the file "
                              "was left as it was)") from None
@@ -64,6 +69,44 @@ class SQLiteStore(SqlStore):
                 raise
             else:
                 cur.execute("COMMIT")
+
+    # -- durable call records: an append-only journal while a run groups its commits ----------------------
+    def _call_write(self, sql: str, params: tuple[Any, ...]) -> None:
+        """While a run groups commits, a call's record is one ``write`` to the journal ``<state>-calls``.
+
+        That is as durable as a WAL commit with ``synchronous=NORMAL`` (it survives the death of the process,
+        not of the machine), costs one system call instead of a transaction, and the record joins the group
+        commit; the journal is emptied once that commit is in the database, and replayed in order on open.
+        """
+        if not self._batching or self._journal is None:
+            super()._call_write(sql, params)
+            return
+        line = orjson.dumps(["r" if sql is _UPSERT_CALL else "d", *params]) + b"\n"
+        with self._buffer_lock:
+            if self._journal_fd is None:
+                self._journal_fd = os.open(self._journal, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            os.write(self._journal_fd, line)
+            self._pending.append((sql, params, False))
+
+    def _flushed(self) -> None:
+        if self._journal_fd is not None:
+            os.ftruncate(self._journal_fd, 0)
+
+    def _replay_journal(self) -> None:
+        """Records a dead process wrote to the journal but not yet to the database, in their order."""
+        if self._journal is None or not self._journal.exists():
+            return
+        ops = []
+        for raw in self._journal.read_bytes().split(b"\n"):
+            try:
+                kind, *params = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                continue  # an empty or half-written last line: that record was not finished
+            ops.append((_UPSERT_CALL if kind == "r" else _DROP_CALLS, tuple(params)))
+        with self._tx() as cur:
+            for sql, params in ops:
+                cur.execute(sql, params)
+        self._journal.write_bytes(b"")
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         with self._lock:
@@ -89,6 +132,9 @@ class SQLiteStore(SqlStore):
         self._lock_fd = fd
 
     def close(self) -> None:
+        if self._journal_fd is not None:
+            os.close(self._journal_fd)
+            self._journal_fd = None
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None

@@ -46,10 +46,13 @@ def _child(work: Path, agent: str, inputs: list, source: str = "list") -> subpro
 
 def _recorded(work: Path, name_of) -> set[str]:
     """The effects whose calls the state holds as finished (read right after the first, killed process)."""
-    import sqlite3
+    from bridge.store import open_store
 
-    with sqlite3.connect(work / "s.db") as db:
-        rows = db.execute("SELECT fid, digest FROM bridge_calls WHERE status = 'done'").fetchall()
+    store = open_store(work / "s.db")  # as the next process would: calls still in the journal count
+    try:
+        rows = store._select("SELECT fid, digest FROM bridge_calls WHERE status = 'done'")  # noqa: SLF001
+    finally:
+        store.close()
     return {name_of(fid, d) for fid, d in rows}
 
 

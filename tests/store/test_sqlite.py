@@ -57,3 +57,41 @@ def test_an_in_memory_state_needs_no_file(tmp_path: Path) -> None:
     store.lock_runner()
     assert store.runs() == []
     store.close()
+
+
+def test_a_call_recorded_while_a_run_groups_commits_survives_a_crash_before_the_group_commit(tmp_path: Path) -> None:
+    from bridge.store import CallRecord
+
+    path = tmp_path / "runs.db"
+    store = open_store(path)
+    store.batch(True)
+    store.record_call("k", 0, 1, CallRecord(0, "m:f", "d0", "done", {"total": 3}))
+    store.drop_calls("k", 0, 1, 0)  # a divergence, then the new call
+    store.record_call("k", 0, 1, CallRecord(0, "m:g", "d1", "done", 4))
+    store.record_call("k", 0, 2, CallRecord(0, "m:h", "d2", "done", 5))
+    with (tmp_path / "runs.db-calls").open("ab") as journal:
+        journal.write(b'["r", "k", 0, 3')  # a record half written when the process died
+    # The process dies here: no flush, no close. The next process reads the journal, in order.
+    again = open_store(path)
+    try:
+        assert [(c.fid, c.result) for c in again.calls("k", 0, 1)] == [("m:g", 4)]
+        assert [(c.fid, c.result) for c in again.calls("k", 0, 2)] == [("m:h", 5)]
+        assert (tmp_path / "runs.db-calls").read_bytes() == b""
+    finally:
+        again.close()
+        store.close()
+
+
+def test_the_journal_is_emptied_by_the_group_commit(tmp_path: Path) -> None:
+    from bridge.store import CallRecord
+
+    store = open_store(tmp_path / "runs.db")
+    try:
+        store.batch(True)
+        store.record_call("k", 0, 1, CallRecord(0, "m:f", "d0", "done", 1))
+        assert (tmp_path / "runs.db-calls").stat().st_size > 0
+        store.flush()
+        assert (tmp_path / "runs.db-calls").stat().st_size == 0
+        assert [c.result for c in store.calls("k", 0, 1)] == [1]
+    finally:
+        store.close()
