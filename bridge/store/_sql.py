@@ -99,6 +99,7 @@ class SqlStore(StateStore):
         self._batching = False
         self._pending: list[tuple[str, Any, bool]] = []
         self._buffer_lock = threading.RLock()
+        self._flush_lock = threading.Lock()
 
     # -- dialect ------------------------------------------------------------------------------------
     @abstractmethod
@@ -119,16 +120,26 @@ class SqlStore(StateStore):
         self._batching = enabled
 
     def flush(self) -> None:
-        with self._buffer_lock:  # held to the end: statements reach the database in the order they were made
-            ops, self._pending = self._pending, []
+        with self._flush_lock:  # one group at a time, so groups reach the database in the order they were made
+            with self._buffer_lock:  # only to take the group: writers go on buffering while it is written
+                ops, self._pending = self._pending, []
+                token = self._next_group()
             if ops:
                 try:
                     with self._tx() as cur:
                         self._apply(cur, ops)
                 except BaseException:
-                    self._pending[:0] = ops  # not written: kept for the next flush, never dropped
+                    with self._buffer_lock:
+                        self._pending[:0] = ops  # not written: kept for the next flush, never dropped
                     raise
-                self._flushed()
+                self._flushed(token)
+
+    def _next_group(self) -> Any:
+        """Called when a group is taken from the buffer (holding its lock); what ``_flushed`` gets back."""
+        return None
+
+    def _flushed(self, token: Any) -> None:
+        """The group taken with ``token`` is in the database."""
 
     @contextlib.contextmanager
     def _writes(self) -> Iterator[Any]:
@@ -186,9 +197,6 @@ class SqlStore(StateStore):
     @functools.cached_property
     def _call_sql(self) -> frozenset[str]:
         return frozenset(self._sql(q) for q in (_UPSERT_CALL, _DROP_CALLS))
-
-    def _flushed(self) -> None:
-        """The group commit is in the database (called holding the buffer's lock)."""
 
     @property
     def pending(self) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import itertools
 import os
 import sqlite3
 import threading
@@ -48,6 +49,9 @@ class SQLiteStore(SqlStore):
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._create()
             self._journal = None if path == ":memory:" else Path(path + "-calls")
+            self._journals = [] if self._journal is None else [self._journal, Path(path + "-calls2")]
+            self._active = 0
+            self._line_numbers = itertools.count()
             self._journal_fd: int | None = None
             self._replay_journal()
         except sqlite3.DatabaseError as exc:
@@ -72,41 +76,56 @@ class SQLiteStore(SqlStore):
 
     # -- durable call records: an append-only journal while a run groups its commits ----------------------
     def _call_write(self, sql: str, params: tuple[Any, ...]) -> None:
-        """While a run groups commits, a call's record is one ``write`` to the journal ``<state>-calls``.
+        """While a run groups commits, a call's record is one ``write`` to a journal beside the state.
 
         That is as durable as a WAL commit with ``synchronous=NORMAL`` (it survives the death of the process,
         not of the machine), costs one system call instead of a transaction, and the record joins the group
-        commit; the journal is emptied once that commit is in the database, and replayed in order on open.
+        commit. Two journal files take turns (``<state>-calls`` and ``<state>-calls2``): a group commit starts
+        the other one and empties its own once written, so records made meanwhile never wait for it. Every
+        line carries a sequence number; on open both files are replayed in that order.
         """
         if not self._batching or self._journal is None:
             super()._call_write(sql, params)
             return
-        line = orjson.dumps(["r" if sql is _UPSERT_CALL else "d", *params]) + b"\n"
         with self._buffer_lock:
+            line = orjson.dumps(["r" if sql is _UPSERT_CALL else "d", next(self._line_numbers), *params]) + b"\n"
             if self._journal_fd is None:
-                self._journal_fd = os.open(self._journal, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+                self._journal_fd = os.open(self._journals[self._active], os.O_WRONLY | os.O_CREAT | os.O_APPEND,
+                                           0o644)
             os.write(self._journal_fd, line)
             self._pending.append((sql, params, False))
 
-    def _flushed(self) -> None:
-        if self._journal_fd is not None:
-            os.ftruncate(self._journal_fd, 0)
+    def _next_group(self) -> Any:
+        fd, self._journal_fd = self._journal_fd, None
+        self._active = 1 - self._active  # the next records go to the other file, opened when first needed
+        return fd
+
+    def _flushed(self, token: Any) -> None:
+        if token is not None:
+            os.ftruncate(token, 0)
+            os.close(token)
 
     def _replay_journal(self) -> None:
-        """Records a dead process wrote to the journal but not yet to the database, in their order."""
-        if self._journal is None or not self._journal.exists():
+        """Records a dead process wrote to the journals but not yet to the database, in their order."""
+        if self._journal is None:
             return
-        ops = []
-        for raw in self._journal.read_bytes().split(b"\n"):
-            try:
-                kind, *params = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                continue  # an empty or half-written last line: that record was not finished
-            ops.append((_UPSERT_CALL if kind == "r" else _DROP_CALLS, tuple(params)))
-        with self._tx() as cur:
-            for sql, params in ops:
-                cur.execute(sql, params)
-        self._journal.write_bytes(b"")
+        lines = []
+        for journal in self._journals:
+            if journal.exists():
+                for raw in journal.read_bytes().split(b"\n"):
+                    try:
+                        kind, number, *params = orjson.loads(raw)
+                    except (orjson.JSONDecodeError, ValueError, TypeError):
+                        continue  # an empty or half-written last line: that record was not finished
+                    lines.append((number, _UPSERT_CALL if kind == "r" else _DROP_CALLS, tuple(params)))
+        if lines:
+            lines.sort(key=lambda line: line[0])
+            with self._tx() as cur:
+                for _, sql, params in lines:
+                    cur.execute(sql, params)
+        for journal in self._journals:
+            if journal.exists():
+                journal.write_bytes(b"")
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         with self._lock:
