@@ -129,8 +129,8 @@ final class DurableCalls {
     private <T> T replay(int index, String id, Class<T> resultClass) throws Exception {
         DurableRun.CallRecord record = run.records.get(index);
         if (!record.id().equals(id)) {
-            divergence = nonDeterministic("durable call #" + (index + 1) + " has id '" + id
-                    + "' but the recorded call #" + (index + 1) + " had id '" + record.id() + "'");
+            divergence = nonDeterministic("durable call #" + index + " (counted from 0, as the Python host does) "
+                    + "has id '" + id + "' but the recorded call had id '" + record.id() + "'");
             throw divergence;
         }
         if (record.error() instanceof Exception) {

@@ -97,7 +97,8 @@ class DurableCallsTest {
         Map<?, ?> error = (Map<?, ?>) result.get("error");
         assertEquals("failed", result.get("status"));
         assertTrue(((String) error.get("message")).startsWith("non-deterministic action 'syncThenAsync': durable "
-                + "call #2 has id 'another-lookup' but the recorded call #2 had id 'lookup'"), error.toString());
+                + "call #1 (counted from 0, as the Python host does) has id 'another-lookup' but the recorded call "
+                + "had id 'lookup'"), error.toString());
     }
 
     @Test
