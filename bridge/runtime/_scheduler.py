@@ -46,7 +46,7 @@ _INPUT = "\0input"  # a ref no action has: the queue item carries an input from 
 _STOP = "\0stop"  # wakes a blocked scheduler after request_stop()
 _END: Any = object()
 _STOP_POLL = 0.25  # seconds between looks at the state for keys someone asked to stop
-_GROUP = 64  # finished actions per group commit while the scheduler never waits
+_GROUP = 256  # finished actions per group commit while the scheduler never waits
 _LINGER = 0.002  # seconds an idle scheduler waits for more work before it commits the group it has
 
 

@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import orjson
+
 from bridge.api._values import dumps, loads
 from bridge.errors import StateError
 
@@ -29,8 +31,15 @@ Status = Literal["running", "waiting", "done", "error", "stopped"]
 
 
 def canonical(value: Any) -> bytes:
-    """The canonical JSON of a portable value: sorted keys, no spaces, so equal values give equal bytes."""
-    return dumps(_sorted(value))
+    """The canonical JSON of a portable value: sorted keys, no spaces, so equal values give equal bytes.
+
+    orjson sorts keys itself (the fast path); a value it cannot write (an int beyond 64 bits, bytes) takes the
+    slow path of :func:`bridge.api._values.dumps` on a sorted copy, which writes the same text.
+    """
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except (orjson.JSONEncodeError, TypeError):
+        return dumps(_sorted(value))
 
 
 def _sorted(value: Any) -> Any:

@@ -291,20 +291,27 @@ class SqlStore(StateStore):
 
     def commit(self, c: Commit) -> None:
         t = now()
-        with self._writes() as cur:
-            cur.execute(self._sql(_COMMIT_KEY), (encode(c.memory), None if c.run is None else encode(c.run), c.action,
-                                                 t, c.status, c.kid))
-            cur.execute(self._sql(_COMMIT_ACTION), (c.kid, c.seq, c.step, c.action, encode(c.event),
-                                                    encode(c.updates), encode(c.sent), t))
-            if c.outputs:
-                key = encode(c.key)
-                rows = []
-                for n, output in enumerate(c.outputs):
-                    self._ord += 1
-                    rows.append((c.kid, c.seq, c.step, n, self._ord, c.source, key, encode(output)))
-                cur.executemany(self._sql(_COMMIT_OUTPUT), rows)
-            if c.run is None:
-                cur.execute(self._sql(_INPUT_DONE), (c.kid, c.seq))
+        sql = self._sql
+        ops: list[tuple[str, Any, bool]] = [
+            (sql(_COMMIT_KEY), (encode(c.memory), None if c.run is None else encode(c.run), c.action, t, c.status,
+                                c.kid), False),
+            (sql(_COMMIT_ACTION), (c.kid, c.seq, c.step, c.action, encode(c.event), encode(c.updates),
+                                   encode(c.sent), t), False)]
+        if c.outputs:
+            key = encode(c.key)
+            rows = []
+            for n, output in enumerate(c.outputs):
+                self._ord += 1
+                rows.append((c.kid, c.seq, c.step, n, self._ord, c.source, key, encode(output)))
+            ops.append((sql(_COMMIT_OUTPUT), rows, True))
+        if c.run is None:
+            ops.append((sql(_INPUT_DONE), (c.kid, c.seq), False))
+        if self._batching:  # the hot path of a run: straight into the group
+            with self._buffer_lock:
+                self._pending.extend(ops)
+            return
+        with self._tx() as cur:
+            self._apply(cur, ops)
 
     def finish_input(self, kid: str, seq: int, status: Status, error: dict[str, Any] | None = None) -> None:
         t = now()
