@@ -22,7 +22,6 @@ import math
 import queue
 import threading
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -36,17 +35,16 @@ from bridge.errors import ActionError, StepLimitError
 from bridge.runtime._context import HostRunnerContext
 from bridge.runtime._durable import WAIT_FID, CallLog, reconcile
 from bridge.runtime._executor import ActionExecutor, ActionState
+from bridge.runtime._keeping import StateKeeper
 from bridge.runtime._keys import KeyTable, KeyWork
 from bridge.runtime._memory import MemoryStore, MemoryUpdate
 from bridge.runtime._routing import Router
 from bridge.runtime._workers import Job, WorkerPool
-from bridge.store import Commit, InputRecord, StateStore, kid_of
+from bridge.store import InputRecord, StateStore
 
 _INPUT = "\0input"  # a ref no action has: the queue item carries an input from a live source
 _STOP = "\0stop"  # wakes a blocked scheduler after request_stop()
 _END: Any = object()
-_STOP_POLL = 0.25  # seconds between looks at the state for keys someone asked to stop
-_GROUP = 256  # finished actions per group commit while the scheduler never waits
 _LINGER = 0.002  # seconds an idle scheduler waits for more work before it commits the group it has
 
 
@@ -88,25 +86,17 @@ class Scheduler:
                  workers: int, max_steps: int = 10_000, state: StateStore | None = None,
                  strict: bool = False) -> None:
         self._router = router
-        self._state = state
-        self._strict = strict
-        self._source: str | None = None
-        self._new_inputs: list[tuple[Any, InputRecord]] = []
-        self._held: set[str] = set()  # keys whose inputs queue without running: in error, stopped or waiting
-        self._stopping: set[str] = set()  # keys asked to stop: they stop before their next action
+        self._keeper = StateKeeper(state, router, strict) if state is not None else None
         self._parked: dict[str, KeyWork] = {}  # keys waiting for outside input, by ref of the waiting action
         self._current: KeyWork | None = None  # the key whose action is being started or resumed
-        self._next_stop_poll = 0.0
-        self._unflushed = 0  # actions committed to the state's group-commit buffer, not yet flushed
-        self._held_outputs: list[tuple[Any, Any]] = []  # their outputs, handed on at the flush
         self._completions: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         self._pool = WorkerPool(workers)
         self.executor = executor_factory(self._dispatch)
         self._make_context = make_context
         self._max_steps = max_steps
         self._keys = KeyTable()
-        if state is not None:
-            self._keys.loader = self._load_key
+        if self._keeper is not None:
+            self._keys.loader = self._keeper.load_key
         self._ready: deque[KeyWork] = deque()
         self._waiting: dict[str, KeyWork] = {}
         self._early: dict[str, list[Any]] = {}
@@ -131,7 +121,8 @@ class Scheduler:
                 post((ref, (call.call_id, CallResult(call.call_id, value=value, error=error))))
                 return
             if call.fid == WAIT_FID:  # outside input: the key waits until Runtime.resume hands it in
-                self._park(ref, call)
+                self._calls[(ref, call.call_id)] = _SETTLED
+                self._park(ref, self._current, call.args[0], call.index, call.digest)  # type: ignore[arg-type]
                 return
             running = self._current.running if self._current is not None else None
             log = running.log if running is not None else None
@@ -209,22 +200,18 @@ class Scheduler:
         if live:
             self._start_reader(inputs, slots)  # type: ignore[arg-type]
         self._pending = 0  # inputs accepted and not finished
-        self._source = source
         exhausted = stopped = False
         completions_empty = self._completions.empty
-        state = self._state
+        keeper = self._keeper
         try:
-            if state is not None:
-                state.batch(True)
-                self._recover(state)
+            if keeper is not None:
+                keeper.begin(source, on_output)
+                for ks, pending in keeper.recover(self._keys):
+                    self._pending += pending
+                    self._ready.append(ks)
             while True:
-                if state is not None:
-                    if self._new_inputs:
-                        self._flush_inputs()
-                    if self._unflushed >= _GROUP:
-                        self._flush_state()
-                    if time.monotonic() >= self._next_stop_poll:
-                        self._poll_stops(state)
+                if keeper is not None and keeper.due():
+                    keeper.tend()
                 if self._stop_at is not None:
                     exhausted = stopped = True
                     if self._pending == 0 or time.monotonic() >= self._stop_at:
@@ -247,141 +234,49 @@ class Scheduler:
                     return stopped
                 else:
                     exhausted = self._drain(block=True) or exhausted
-                    self._next_stop_poll = 0.0  # it was idle: see stop requests made meanwhile before acting
+                    if keeper is not None:
+                        keeper.next_stop_poll = 0.0  # it was idle: see stop requests made meanwhile before acting
         finally:
-            if state is not None:
-                self._held_outputs.clear()  # recorded: a rebuilt output file has them
-                state.batch(False)
+            if keeper is not None:
+                keeper.end()
             self._reset()
 
     def _accept(self, key: Any, payload: Any) -> None:
         ks, new = self._keys.work_for(key)
-        if self._state is not None:
-            if ks.skid is None:
-                ks.skid = kid_of(key)
-            record = InputRecord(ks.skid, self._state.next_seq, str(uuid.uuid4()), payload, source=self._source)
-            self._state.next_seq += 1
-            self._new_inputs.append((key, record))
-            if ks.skid in self._held:  # in error, stopped or waiting: the input queues in the state
+        if self._keeper is not None:
+            payload = self._keeper.take(ks, key, payload)
+            if payload is None:  # in error, stopped or waiting: the input queues in the state
                 if new:
                     self._keys.idle(ks)
                 return
-            payload = record
         if new:
             self._ready.append(ks)
         ks.inputs.append(payload)
         self._pending += 1
 
     # -- the state store ----------------------------------------------------------------------------
-    def _load_key(self, key: Any, store: MemoryStore) -> None:
-        """A key's memory store was made in this process: fill it from the state, and learn if the key is held."""
-        assert self._state is not None
-        record = self._state.get(kid_of(key))
-        if record is not None:
-            store.load("short_term", record.memory)
-            if record.status in ("error", "stopped", "waiting"):
-                self._held.add(record.kid)
-
     def _flush_state(self) -> None:
-        """Group commit: record what finished since the last one, then hand its outputs on."""
-        if self._state is None:
-            return
-        self._state.flush()
-        self._unflushed = 0
-        outputs, self._held_outputs = self._held_outputs, []
-        for key, output in outputs:
-            self._on_output(key, output)
-
-    def _flush_inputs(self) -> None:
-        """Record the inputs just read, at once: their calls' records refer to them, and a restart skips them.
-
-        What the group commit holds goes first, so a key's rows change in the order the run changed them.
-        """
-        self._flush_state()
-        rows, self._new_inputs = self._new_inputs, []
-        self._state.add_inputs(rows, self._source)  # type: ignore[union-attr]
-
-    def _recover(self, state: StateStore) -> None:
-        """Take up the keys an earlier process left unfinished, from their last finished action."""
-        for record in state.unfinished():
-            if record.status != "running" or record.stop:
-                self._held.add(record.kid)
-                continue
-            ks, new = self._keys.work_for(record.key)
-            if not new:
-                continue
-            ks.skid = record.kid
-            # Any of its inputs may have run in the dead process (a group commit lost): their actions replay.
-            ks.replay = max([q.seq for q in record.queued] + [record.run["seq"] if record.run else -1])
-            run = record.run
-            if run is not None:
-                ks.seq, ks.steps, ks.in_run = run["seq"], run["steps"], True
-                ks.events.extend(Event.from_dict(e) for e in run["events"])
-                ks.todo.extend((name, Event.from_dict(e)) for name, e in run["todo"])
-                ks.store.load("sensory", run.get("sensory"))
-                self._pending += 1
-            for queued in record.queued:
-                if run is None or queued.seq != run["seq"]:
-                    ks.inputs.append(queued)
-                    self._pending += 1
-                else:
-                    ks.source = queued.source
-            self._ready.append(ks)
-
-    def _poll_stops(self, state: StateStore) -> None:
-        """Honour ``bridge runs stop`` from another process: a key stops before its next action."""
-        self._next_stop_poll = time.monotonic() + _STOP_POLL
-        for skid in state.stop_requested():
-            state.set_status(skid, "stopped")
-            self._held.add(skid)
-            self._stopping.add(skid)
+        if self._keeper is not None:
+            self._keeper.flush()
 
     def stop_key(self, skid: str) -> None:
-        """Stop a key (from the scheduler's thread, between or during runs): see :meth:`_poll_stops`."""
-        self._held.add(skid)
-        self._stopping.add(skid)
+        """Stop a key (between or during runs): it stops before its next action."""
+        if self._keeper is not None:
+            self._keeper.stop(skid)
 
     def release_key(self, skid: str) -> None:
         """A retried or resumed key runs again: its inputs are taken up by the next run's recovery."""
-        self._held.discard(skid)
-        self._stopping.discard(skid)
+        if self._keeper is not None:
+            self._keeper.release(skid)
 
-    def _park(self, ref: str, call: PendingCall) -> None:
+    def _park(self, ref: str, ks: KeyWork, name: str, index: int, digest: str) -> None:
         """The running action waits for outside input: its key waits; other keys go on."""
-        ks = self._current
-        assert ks is not None and ks.running is not None
-        self._calls[(ref, call.call_id)] = _SETTLED
-        self._park_key(ks, ref, call.args[0], call.index, call.digest)  # type: ignore[arg-type]
-
-    def _park_key(self, ks: KeyWork, ref: str, name: str, index: int, digest: str) -> None:
-        """Record that the key waits for outside input ``name`` (the action's durable call ``index``)."""
-        assert self._state is not None and ks.running_action is not None
         self._parked[ref] = ks
-        self._held.add(ks.skid)  # type: ignore[arg-type]
-        self._flush_state()
-        self._state.set_wait(ks.skid, {"name": name, "action": ks.running_action[0], "seq": ks.seq,  # type: ignore[arg-type]
-                                       "step": ks.steps, "index": index, "digest": digest}, "waiting")
+        self._keeper.park(ks, name, index, digest)  # type: ignore[union-attr]
 
     def _parked_inputs(self) -> int:
         """Inputs of keys that wait for outside input: a run does not wait for them."""
         return sum(1 + len(ks.inputs) for ks in self._parked.values())
-
-    def _persist(self, ks: KeyWork, name: str, event: Event, updates: list[Any], sent: list[Event],
-                 outputs: list[Any]) -> None:
-        """Commit a finished action and the key's run state after it, in one transaction."""
-        # The input's run ends with this action when nothing is left to do and what it sent triggers nothing (the
-        # common last action): then the same transaction finishes the input.
-        done = not ks.todo and all(map(self._router.triggers_nothing, ks.events))
-        run = None if done else {
-            "seq": ks.seq, "steps": ks.steps, "events": [e.to_dict() for e in ks.events],
-            "todo": [[n, e.to_dict()] for n, e in ks.todo], "sensory": ks.store.dump("sensory")}
-        self._state.commit(Commit(  # type: ignore[union-attr]
-            kid=ks.skid, key=ks.key, seq=ks.seq, step=ks.steps, action=name, event=event.to_dict(),  # type: ignore[arg-type]
-            updates=[list(u) for u in updates], sent=[e.to_dict() for e in sent], memory=ks.store.dump("short_term"),
-            run=run, outputs=outputs, source=ks.source, status="done" if done and not ks.inputs else "running"))
-        if done:
-            ks.seq = -1  # finished: the end of the run has nothing more to record
-        self._unflushed += 1
 
     def _start_reader(self, inputs: Iterator[tuple[Any, Any]], slots: threading.Semaphore) -> None:
         """Read a live source on a daemon thread; at most ``window`` read inputs are unfinished at a time."""
@@ -421,7 +316,7 @@ class Scheduler:
         try:
             if not block:
                 item = self._completions.get_nowait()
-            elif self._unflushed or self._held_outputs or (self._state is not None and self._state.pending):
+            elif self._keeper is not None and self._keeper.dirty():
                 # Work to record: a wake-up that comes within a moment joins this group commit; else flush first.
                 try:
                     item = self._completions.get(timeout=_LINGER)
@@ -485,7 +380,7 @@ class Scheduler:
 
     def _step(self, ks: KeyWork) -> None:
         """Advance one key by one action."""
-        if self._stopping and ks.skid in self._stopping:  # asked to stop: no further action for this key
+        if self._keeper is not None and ks.skid in self._keeper.stopping:  # asked to stop: no further action
             self._stop_key(ks)
             return
         while not ks.todo:
@@ -499,8 +394,8 @@ class Scheduler:
                 self._pending -= 1
                 if self._slots is not None:
                     self._slots.release()
-                if self._state is not None and ks.seq >= 0:
-                    self._state.finish_input(ks.skid, ks.seq, "running" if ks.inputs else "done")  # type: ignore[arg-type]
+                if self._keeper is not None:
+                    self._keeper.input_ended(ks)
                 self._on_input_done()
             if ks.inputs and self._stop_at is None:
                 item = ks.inputs.popleft()
@@ -522,9 +417,8 @@ class Scheduler:
             return
         ctx = self._make_context(ks.key, ks.store, name)
         ks.running, ks.running_action = ctx, (name, event)
-        if self._state is not None:
-            ctx.log = CallLog(self._state, ks.skid, ks.seq, ks.steps, ks.key, name, self._strict,  # type: ignore[arg-type]
-                              ks.seq <= ks.replay)
+        if self._keeper is not None:
+            ctx.log = self._keeper.call_log(ks, name)
         ks.store.begin()
         self._current = ks
         self._settle(ks, self.executor.start(name, event, ctx))
@@ -541,9 +435,7 @@ class Scheduler:
         ks.todo.clear()
         ks.store.clear_sensory()
         ks.in_run = False
-        self._stopping.discard(ks.skid)  # type: ignore[arg-type]
-        self._held.add(ks.skid)  # type: ignore[arg-type]
-        self._state.set_status(ks.skid, "stopped")  # type: ignore[union-attr,arg-type]
+        self._keeper.stopped(ks)  # type: ignore[union-attr]
         self._keys.idle(ks)
 
     def _idle(self, ks: KeyWork) -> None:
@@ -559,7 +451,7 @@ class Scheduler:
         while state.status == "suspended":
             assert state.ref is not None
             if state.wait is not None:  # a foreign action waits for outside input
-                self._park_key(ks, state.ref, state.wait["name"], state.wait["index"], "-")
+                self._park(state.ref, ks, state.wait["name"], state.wait["index"], "-")
                 self._waiting[state.ref] = ks
                 return
             early = self._early.get(state.ref)
@@ -584,9 +476,8 @@ class Scheduler:
                 updates = ks.store.commit()
                 ks.events.extend(sent)
                 outputs = [e.output for e in sent if isinstance(e, OutputEvent)]
-                if self._state is not None:  # handed on once recorded (see _flush_state)
-                    self._persist(ks, name, event, updates, sent, outputs)
-                    self._held_outputs.extend((ks.key, output) for output in outputs)
+                if self._keeper is not None:  # handed on once recorded (at the group commit)
+                    self._keeper.commit(ks, name, event, updates, sent, outputs)
                 else:
                     for output in outputs:  # handed on once the action's effects are kept, in the order sent
                         self._on_output(ks.key, output)
@@ -615,17 +506,12 @@ class Scheduler:
         ks.store.rollback()
         ks.events.clear()
         ks.todo.clear()
-        if self._state is not None:  # the key waits in error, its later inputs queued, until a retry
-            self._state.finish_input(ks.skid, ks.seq, "error", {  # type: ignore[arg-type]
-                "action": name, "event_type": event.type, "message": f"{type(error).__name__}: {error}",
-                "details": details})
-            ks.seq = -1
-            self._held.add(ks.skid)  # type: ignore[arg-type]
-            self._pending -= len(ks.inputs)
+        if self._keeper is not None:  # the key waits in error, its later inputs queued, until a retry
+            held = self._keeper.input_failed(ks, name, event, error, details)
+            self._pending -= held
             if self._slots is not None:
-                for _ in range(len(ks.inputs)):
+                for _ in range(held):
                     self._slots.release()
-            ks.inputs.clear()
         self._on_error(ActionError(key=ks.key, action=name, event_type=event.type, cause=error, details=details))
 
     def _reset(self) -> None:
@@ -634,7 +520,6 @@ class Scheduler:
         self._ready.clear()
         self._waiting.clear()
         self._parked.clear()
-        self._new_inputs.clear()
         self._current = None
         self._early.clear()
         for job in self._calls.values():

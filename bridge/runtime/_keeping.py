@@ -1,0 +1,208 @@
+"""What the scheduler keeps in a state store: inputs taken, finished actions, waits, stops, and recovery.
+
+The scheduler decides what runs when; a :class:`StateKeeper` records it so that a later process can go on:
+it numbers and records each input taken, turns a finished action into one :class:`~bridge.store.Commit` of the
+group commit and hands its outputs on once the group is written, parks a key that waits for outside input,
+notes keys someone asked to stop, and rebuilds a key's queues from its last finished action after a restart.
+It runs on the scheduler's thread only (call outcomes are recorded by :mod:`bridge.runtime._durable`).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from bridge.api._events import Event
+from bridge.runtime._durable import CallLog
+from bridge.runtime._keys import KeyTable, KeyWork
+from bridge.runtime._memory import MemoryStore
+from bridge.runtime._routing import Router
+from bridge.store import Commit, InputRecord, StateStore, kid_of
+
+STOP_POLL = 0.25  # seconds between looks at the state for keys someone asked to stop
+GROUP = 256  # finished actions per group commit while the scheduler never waits
+
+
+class StateKeeper:
+    """The scheduler's bookkeeping in one state store; see the module docstring."""
+
+    def __init__(self, state: StateStore, router: Router, strict: bool) -> None:
+        self.state = state
+        self._router = router
+        self._strict = strict
+        self.source: str | None = None
+        self.on_output: Callable[[Any, Any], None] = lambda key, output: None
+        self.held: set[str] = set()  # keys whose inputs queue without running: in error, stopped or waiting
+        self.stopping: set[str] = set()  # keys asked to stop: they stop before their next action
+        self.next_stop_poll = 0.0
+        self.unflushed = 0  # actions committed to the group-commit buffer, not yet flushed
+        self._new_inputs: list[tuple[Any, InputRecord]] = []
+        self._outputs: list[tuple[Any, Any]] = []  # outputs of those actions, handed on at the flush
+
+    # -- a run's start and end ----------------------------------------------------------------------
+    def begin(self, source: str | None, on_output: Callable[[Any, Any], None]) -> None:
+        self.source, self.on_output = source, on_output
+        self.state.batch(True)
+
+    def end(self) -> None:
+        """The run ended (or raised): write what it finished; outputs not handed on stay recorded."""
+        self._outputs.clear()
+        self._new_inputs.clear()
+        self.state.batch(False)
+
+    def due(self) -> bool:
+        """Whether there is bookkeeping to do before the next step."""
+        return bool(self._new_inputs) or self.unflushed >= GROUP or time.monotonic() >= self.next_stop_poll
+
+    def tend(self) -> None:
+        """Record the inputs just read, flush a full group, look for stop requests: what ``due`` asked for."""
+        if self._new_inputs:
+            self.flush_inputs()
+        if self.unflushed >= GROUP:
+            self.flush()
+        if time.monotonic() >= self.next_stop_poll:
+            self.poll_stops()
+
+    def dirty(self) -> bool:
+        """Whether a flush has something to write or hand on."""
+        return bool(self.unflushed or self._outputs or self.state.pending)
+
+    # -- inputs -------------------------------------------------------------------------------------
+    def take(self, ks: KeyWork, key: Any, payload: Any) -> InputRecord | None:
+        """Number and record an input (recorded at the next ``tend``); None when its key holds its inputs."""
+        if ks.skid is None:
+            ks.skid = kid_of(key)
+        record = InputRecord(ks.skid, self.state.next_seq, str(uuid.uuid4()), payload, source=self.source)
+        self.state.next_seq += 1
+        self._new_inputs.append((key, record))
+        return None if ks.skid in self.held else record
+
+    def flush_inputs(self) -> None:
+        """Record the inputs just read, at once: their calls' records refer to them, and a restart skips them.
+
+        What the group commit holds goes first, so a key's rows change in the order the run changed them.
+        """
+        self.flush()
+        rows, self._new_inputs = self._new_inputs, []
+        self.state.add_inputs(rows, self.source)
+
+    def load_key(self, key: Any, store: MemoryStore) -> None:
+        """A key's memory store was made in this process: fill it from the state, and learn if the key is held."""
+        record = self.state.get(kid_of(key))
+        if record is not None:
+            store.load("short_term", record.memory)
+            if record.status in ("error", "stopped", "waiting"):
+                self.held.add(record.kid)
+
+    # -- actions ------------------------------------------------------------------------------------
+    def call_log(self, ks: KeyWork, action: str) -> CallLog:
+        """The durable calls of the action starting now: replayed when its input may have run before."""
+        return CallLog(self.state, ks.skid, ks.seq, ks.steps, ks.key, action, self._strict,  # type: ignore[arg-type]
+                       ks.seq <= ks.replay)
+
+    def commit(self, ks: KeyWork, name: str, event: Event, updates: list[Any], sent: list[Event],
+               outputs: list[Any]) -> None:
+        """A finished action and the key's run state after it go into the group; its outputs follow the flush."""
+        # The input's run ends with this action when nothing is left to do and what it sent triggers nothing (the
+        # common last action): then the same commit finishes the input.
+        done = not ks.todo and all(map(self._router.triggers_nothing, ks.events))
+        run = None if done else {
+            "seq": ks.seq, "steps": ks.steps, "events": [e.to_dict() for e in ks.events],
+            "todo": [[n, e.to_dict()] for n, e in ks.todo], "sensory": ks.store.dump("sensory")}
+        self.state.commit(Commit(
+            kid=ks.skid, key=ks.key, seq=ks.seq, step=ks.steps, action=name, event=event.to_dict(),  # type: ignore[arg-type]
+            updates=[list(u) for u in updates], sent=[e.to_dict() for e in sent], memory=ks.store.dump("short_term"),
+            run=run, outputs=outputs, source=ks.source, status="done" if done and not ks.inputs else "running"))
+        if done:
+            ks.seq = -1  # finished: the end of the run has nothing more to record
+        self.unflushed += 1
+        self._outputs.extend((ks.key, output) for output in outputs)
+
+    def flush(self) -> None:
+        """Group commit: record what finished since the last one, then hand its outputs on."""
+        self.state.flush()
+        self.unflushed = 0
+        outputs, self._outputs = self._outputs, []
+        for key, output in outputs:
+            self.on_output(key, output)
+
+    def input_ended(self, ks: KeyWork) -> None:
+        """The input's run ended after its last commit (what that commit sent triggered more actions)."""
+        if ks.seq >= 0:
+            self.state.finish_input(ks.skid, ks.seq, "running" if ks.inputs else "done")  # type: ignore[arg-type]
+
+    def input_failed(self, ks: KeyWork, name: str, event: Event, error: BaseException, details: str) -> int:
+        """The key waits in error, its later inputs queued in the state, until a retry; how many it held."""
+        self.state.finish_input(ks.skid, ks.seq, "error", {  # type: ignore[arg-type]
+            "action": name, "event_type": event.type, "message": f"{type(error).__name__}: {error}",
+            "details": details})
+        ks.seq = -1
+        self.held.add(ks.skid)  # type: ignore[arg-type]
+        held = len(ks.inputs)
+        ks.inputs.clear()
+        return held
+
+    # -- waits and stops ----------------------------------------------------------------------------
+    def park(self, ks: KeyWork, name: str, index: int, digest: str) -> None:
+        """Record that the key waits for outside input ``name`` (the running action's durable call ``index``)."""
+        assert ks.running_action is not None
+        self.held.add(ks.skid)  # type: ignore[arg-type]
+        self.flush()
+        self.state.set_wait(ks.skid, {"name": name, "action": ks.running_action[0], "seq": ks.seq,  # type: ignore[arg-type]
+                                      "step": ks.steps, "index": index, "digest": digest}, "waiting")
+
+    def poll_stops(self) -> None:
+        """Honour ``bridge runs stop`` from another process: a key stops before its next action."""
+        self.next_stop_poll = time.monotonic() + STOP_POLL
+        for skid in self.state.stop_requested():
+            self.state.set_status(skid, "stopped")
+            self.stop(skid)
+
+    def stop(self, skid: str) -> None:
+        self.held.add(skid)
+        self.stopping.add(skid)
+
+    def stopped(self, ks: KeyWork) -> None:
+        """The scheduler stopped the key before its next action."""
+        self.stopping.discard(ks.skid)  # type: ignore[arg-type]
+        self.held.add(ks.skid)  # type: ignore[arg-type]
+        self.state.set_status(ks.skid, "stopped")  # type: ignore[arg-type]
+
+    def release(self, skid: str) -> None:
+        """A retried or resumed key runs again: its inputs are taken up by the next run's recovery."""
+        self.held.discard(skid)
+        self.stopping.discard(skid)
+
+    # -- recovery -----------------------------------------------------------------------------------
+    def recover(self, keys: KeyTable) -> Iterator[tuple[KeyWork, int]]:
+        """Yield the keys an earlier process left unfinished, rebuilt from their last finished action.
+
+        Each comes with the number of its inputs not finished (the scheduler counts them as pending).
+        """
+        for record in self.state.unfinished():
+            if record.status != "running" or record.stop:
+                self.held.add(record.kid)
+                continue
+            ks, new = keys.work_for(record.key)
+            if not new:
+                continue
+            ks.skid = record.kid
+            # Any of its inputs may have run in the dead process (a group commit lost): their actions replay.
+            run = record.run
+            ks.replay = max([q.seq for q in record.queued] + [run["seq"] if run else -1])
+            pending = 0
+            if run is not None:
+                ks.seq, ks.steps, ks.in_run = run["seq"], run["steps"], True
+                ks.events.extend(Event.from_dict(e) for e in run["events"])
+                ks.todo.extend((name, Event.from_dict(e)) for name, e in run["todo"])
+                ks.store.load("sensory", run.get("sensory"))
+                pending += 1
+            for queued in record.queued:
+                if run is None or queued.seq != run["seq"]:
+                    ks.inputs.append(queued)
+                    pending += 1
+                else:
+                    ks.source = queued.source
+            yield ks, pending
