@@ -142,7 +142,10 @@ class Scheduler:
             except BaseException as exc:  # noqa: BLE001 - handed to the action, which decides
                 value, error = None, exc
             if log is not None:  # recorded here, as soon as it ended: a crash must not lose a finished call
-                value, error = log.finish(call, value, error)
+                try:
+                    value, error = log.finish(call, value, error)
+                except Exception as exc:  # noqa: BLE001 - the state cannot record it: the action gets why
+                    value, error = None, exc
             post((ref, (call.call_id, CallResult(call.call_id, value=value, error=error))))
 
         job = self._pool.submit(work)

@@ -115,28 +115,33 @@ class SqlStore(StateStore):
 
     # -- group commit -------------------------------------------------------------------------------
     def batch(self, enabled: bool) -> None:
-        if not enabled:
-            self.flush()
-        self._batching = enabled
+        with self._buffer_lock:  # no record slips between the last flush and the switch
+            if not enabled:
+                self.flush()
+            self._batching = enabled
 
     def flush(self) -> None:
         with self._flush_lock:  # one group at a time, so groups reach the database in the order they were made
             with self._buffer_lock:  # only to take the group: writers go on buffering while it is written
                 ops, self._pending = self._pending, []
                 token = self._next_group()
-            if ops:
-                try:
+            try:
+                if ops:
                     with self._tx() as cur:
                         self._apply(cur, ops)
-                except BaseException:
-                    with self._buffer_lock:
-                        self._pending[:0] = ops  # not written: kept for the next flush, never dropped
-                    raise
-                self._flushed(token)
+            except BaseException:
+                with self._buffer_lock:
+                    self._pending[:0] = ops  # not written: kept for the next flush, never dropped
+                    self._group_failed(token)
+                raise
+            self._flushed(token)
 
     def _next_group(self) -> Any:
         """Called when a group is taken from the buffer (holding its lock); what ``_flushed`` gets back."""
         return None
+
+    def _group_failed(self, token: Any) -> None:
+        """The group taken with ``token`` was not written; it is back in the buffer (holding its lock)."""
 
     def _flushed(self, token: Any) -> None:
         """The group taken with ``token`` is in the database."""
@@ -157,8 +162,9 @@ class SqlStore(StateStore):
         """Write a group, in fewer statements than it was made of, to the same end.
 
         Of a key's run-state updates only the last counts (kept until another write to ``bridge_keys`` comes);
-        action records, outputs and finished inputs are rows no other statement of the group touches, written
-        with one ``executemany`` each; durable call records keep their order among themselves.
+        action records and outputs are rows no other statement of the group touches, and finished inputs are
+        written before any other statement on ``bridge_inputs``, each kind with one ``executemany``; durable
+        call records keep their order among themselves.
         """
         key_update, rows_of, calls = self._sql(_COMMIT_KEY), self._rows_of, []
         keys: dict[Any, tuple[Any, ...]] = {}
@@ -174,6 +180,8 @@ class SqlStore(StateStore):
                 if keys and "bridge_keys" in sql:
                     cur.executemany(key_update, list(keys.values()))
                     keys.clear()
+                if "bridge_inputs" in sql and self._sql(_INPUT_DONE) in rows:
+                    cur.executemany(self._sql(_INPUT_DONE), rows.pop(self._sql(_INPUT_DONE)))
                 if many:
                     cur.executemany(sql, params)
                 else:

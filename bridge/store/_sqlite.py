@@ -48,12 +48,12 @@ class SQLiteStore(SqlStore):
                 self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._create()
-            self._journal = None if path == ":memory:" else Path(path + "-calls")
-            self._journals = [] if self._journal is None else [self._journal, Path(path + "-calls2")]
-            self._active = 0
+            self._journal = None if path == ":memory:" else Path(path)
+            self._journal_files: list[Path] = []  # journal files of records not yet in the database
+            self._generations = itertools.count()
             self._line_numbers = itertools.count()
             self._journal_fd: int | None = None
-            self._replay_journal()
+            self._closed = False
         except sqlite3.DatabaseError as exc:
             raise StateError(f"cannot use {path} as a bridge state: {exc} (is it a bridge state file? the file "
                              "was left as it was)") from None
@@ -80,52 +80,63 @@ class SQLiteStore(SqlStore):
 
         That is as durable as a WAL commit with ``synchronous=NORMAL`` (it survives the death of the process,
         not of the machine), costs one system call instead of a transaction, and the record joins the group
-        commit. Two journal files take turns (``<state>-calls`` and ``<state>-calls2``): a group commit starts
-        the other one and empties its own once written, so records made meanwhile never wait for it. Every
-        line carries a sequence number; on open both files are replayed in that order.
+        commit. Each group has journal files of its own (``<state>-calls.<n>``): a group commit starts a new
+        one and deletes its own once the group is in the database (a group that fails keeps them). Every line
+        carries a sequence number; the process that takes the runner lock replays them all in that order.
         """
-        if not self._batching or self._journal is None:
-            super()._call_write(sql, params)
-            return
         with self._buffer_lock:
+            if not self._batching or self._journal is None or self._closed:
+                super()._call_write(sql, params)
+                return
             line = orjson.dumps(["r" if sql is _UPSERT_CALL else "d", next(self._line_numbers), *params]) + b"\n"
             if self._journal_fd is None:
-                self._journal_fd = os.open(self._journals[self._active], os.O_WRONLY | os.O_CREAT | os.O_APPEND,
-                                           0o644)
-            os.write(self._journal_fd, line)
+                name = Path(f"{self._journal}-calls.{next(self._generations)}")
+                self._journal_fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+                self._journal_files.append(name)
+            view = memoryview(line)
+            while view:  # a short write (a full disk) must not leave half a line for the next one to join
+                view = view[os.write(self._journal_fd, view):]
             self._pending.append((sql, params, False))
 
     def _next_group(self) -> Any:
-        fd, self._journal_fd = self._journal_fd, None
-        self._active = 1 - self._active  # the next records go to the other file, opened when first needed
-        return fd
+        files, self._journal_files = self._journal_files, []
+        fd, self._journal_fd = self._journal_fd, None  # the next records start a file of their own
+        if fd is not None:
+            os.close(fd)
+        return files
+
+    def _group_failed(self, token: Any) -> None:
+        self._journal_files[:0] = token  # their records are back in the buffer: the files stay until written
 
     def _flushed(self, token: Any) -> None:
-        if token is not None:
-            os.ftruncate(token, 0)
-            os.close(token)
+        for name in token:
+            name.unlink(missing_ok=True)
+
+    def _journal_lines(self) -> list[tuple[int, str, tuple[Any, ...]]]:
+        lines = []
+        for journal in sorted(self._journal.parent.glob(self._journal.name + "-calls.*")):  # type: ignore[union-attr]
+            for raw in journal.read_bytes().split(b"\n"):
+                try:
+                    kind, number, *params = orjson.loads(raw)
+                except (orjson.JSONDecodeError, ValueError, TypeError):
+                    continue  # an empty or half-written last line: that record was not finished
+                lines.append((number, _UPSERT_CALL if kind == "r" else _DROP_CALLS, tuple(params)))
+        return sorted(lines, key=lambda line: line[0])
 
     def _replay_journal(self) -> None:
-        """Records a dead process wrote to the journals but not yet to the database, in their order."""
+        """Records a dead runner wrote to its journals but not to the database, in their order; then none.
+
+        Only the runner (holding the lock) does this: a reader must not take the journals from under a live run.
+        """
         if self._journal is None:
             return
-        lines = []
-        for journal in self._journals:
-            if journal.exists():
-                for raw in journal.read_bytes().split(b"\n"):
-                    try:
-                        kind, number, *params = orjson.loads(raw)
-                    except (orjson.JSONDecodeError, ValueError, TypeError):
-                        continue  # an empty or half-written last line: that record was not finished
-                    lines.append((number, _UPSERT_CALL if kind == "r" else _DROP_CALLS, tuple(params)))
+        lines = self._journal_lines()
         if lines:
-            lines.sort(key=lambda line: line[0])
             with self._tx() as cur:
                 for _, sql, params in lines:
                     cur.execute(sql, params)
-        for journal in self._journals:
-            if journal.exists():
-                journal.write_bytes(b"")
+        for journal in self._journal.parent.glob(self._journal.name + "-calls.*"):
+            journal.unlink(missing_ok=True)
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         with self._lock:
@@ -149,11 +160,17 @@ class SQLiteStore(SqlStore):
                                  "(bridge runs list reads the state meanwhile)") from None
             raise
         self._lock_fd = fd
+        self._replay_journal()
 
     def close(self) -> None:
-        if self._journal_fd is not None:
-            os.close(self._journal_fd)
-            self._journal_fd = None
+        with self._buffer_lock:  # a late record from a call worker goes to the database, never to a closed file
+            self._closed = True
+            if self._journal_fd is not None:
+                os.close(self._journal_fd)
+                self._journal_fd = None
+            if not self._pending:  # everything journaled is in the database
+                self._flushed(self._journal_files)
+                self._journal_files = []
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None

@@ -48,8 +48,9 @@ def _recorded(work: Path, name_of) -> set[str]:
     """The effects whose calls the state holds as finished (read right after the first, killed process)."""
     from bridge.store import open_store
 
-    store = open_store(work / "s.db")  # as the next process would: calls still in the journal count
+    store = open_store(work / "s.db")  # as the next runner would: calls still in the journal count
     try:
+        store.lock_runner()
         rows = store._select("SELECT fid, digest FROM bridge_calls WHERE status = 'done'")  # noqa: SLF001
     finally:
         store.close()

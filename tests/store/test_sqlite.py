@@ -69,29 +69,57 @@ def test_a_call_recorded_while_a_run_groups_commits_survives_a_crash_before_the_
     store.drop_calls("k", 0, 1, 0)  # a divergence, then the new call
     store.record_call("k", 0, 1, CallRecord(0, "m:g", "d1", "done", 4))
     store.record_call("k", 0, 2, CallRecord(0, "m:h", "d2", "done", 5))
-    with (tmp_path / "runs.db-calls").open("ab") as journal:
-        journal.write(b'["r", "k", 0, 3')  # a record half written when the process died
-    # The process dies here: no flush, no close. The next process reads the journal, in order.
+    [journal] = tmp_path.glob("runs.db-calls.*")
+    with journal.open("ab") as f:
+        f.write(b'["r", 9, "k", 0, 3')  # a record half written when the process died
+    # The process dies here: no flush, no close. A reader leaves the journal alone; the next runner replays it.
+    reader = open_store(path)
+    assert reader.calls("k", 0, 1) == [] and journal.exists()
+    reader.close()
+    store._closed = True  # noqa: SLF001 - as if the process had died: its files stay as they are
     again = open_store(path)
     try:
+        again.lock_runner()
         assert [(c.fid, c.result) for c in again.calls("k", 0, 1)] == [("m:g", 4)]
         assert [(c.fid, c.result) for c in again.calls("k", 0, 2)] == [("m:h", 5)]
-        assert (tmp_path / "runs.db-calls").read_bytes() == b""
+        assert list(tmp_path.glob("runs.db-calls.*")) == []
     finally:
         again.close()
-        store.close()
 
 
-def test_the_journal_is_emptied_by_the_group_commit(tmp_path: Path) -> None:
+def test_the_journal_is_deleted_by_the_group_commit(tmp_path: Path) -> None:
     from bridge.store import CallRecord
 
     store = open_store(tmp_path / "runs.db")
     try:
         store.batch(True)
         store.record_call("k", 0, 1, CallRecord(0, "m:f", "d0", "done", 1))
-        assert (tmp_path / "runs.db-calls").stat().st_size > 0
+        assert len(list(tmp_path.glob("runs.db-calls.*"))) == 1
         store.flush()
-        assert (tmp_path / "runs.db-calls").stat().st_size == 0
+        assert list(tmp_path.glob("runs.db-calls.*")) == []
         assert [c.result for c in store.calls("k", 0, 1)] == [1]
+    finally:
+        store.close()
+
+
+def test_a_group_commit_that_fails_keeps_its_journal_until_a_later_one_writes_it(tmp_path: Path) -> None:
+    from bridge.store import CallRecord
+
+    store = open_store(tmp_path / "runs.db")
+    try:
+        store.batch(True)
+        store.record_call("k", 0, 1, CallRecord(0, "m:f", "d0", "pending"))
+        blocker = sqlite3.connect(tmp_path / "runs.db", timeout=0)
+        blocker.execute("BEGIN IMMEDIATE")  # another writer holds the database: the group cannot be written
+        store._db.execute("PRAGMA busy_timeout = 0")  # noqa: SLF001 - fail at once instead of after 10 s
+        with pytest.raises(StateError):
+            store.flush()
+        assert len(list(tmp_path.glob("runs.db-calls.*"))) == 1  # still there: its record is not written
+        store.record_call("k", 0, 1, CallRecord(0, "m:f", "d0", "done", 7))
+        blocker.rollback()
+        blocker.close()
+        store.batch(False)
+        assert list(tmp_path.glob("runs.db-calls.*")) == []
+        assert [(c.status, c.result) for c in store.calls("k", 0, 1)] == [("done", 7)]
     finally:
         store.close()
