@@ -315,8 +315,9 @@ class SqlStore(StateStore):
         if c.run is None:
             ops.append((sql(_INPUT_DONE), (c.kid, c.seq), False))
         if self._batching:  # the hot path of a run: straight into the group
-            with self._buffer_lock:
-                self._pending.extend(ops)
+            # No lock: list.extend is atomic, and only this (the scheduler's) thread takes groups (flush). A
+            # lock here would wait whenever a call worker holding it lost the interpreter for a switch interval.
+            self._pending.extend(ops)
             return
         with self._tx() as cur:
             self._apply(cur, ops)

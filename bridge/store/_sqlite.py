@@ -84,11 +84,12 @@ class SQLiteStore(SqlStore):
         one and deletes its own once the group is in the database (a group that fails keeps them). Every line
         carries a sequence number; the process that takes the runner lock replays them all in that order.
         """
+        # Encoded before the lock (the replay orders lines by their number, not by their place in the file).
+        line = orjson.dumps(["r" if sql is _UPSERT_CALL else "d", next(self._line_numbers), *params]) + b"\n"
         with self._buffer_lock:
             if not self._batching or self._journal is None or self._closed:
                 super()._call_write(sql, params)
                 return
-            line = orjson.dumps(["r" if sql is _UPSERT_CALL else "d", next(self._line_numbers), *params]) + b"\n"
             if self._journal_fd is None:
                 name = Path(f"{self._journal}-calls.{next(self._generations)}")
                 self._journal_fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
