@@ -101,7 +101,8 @@ class Scheduler:
         self._waiting: dict[str, KeyWork] = {}
         self._early: dict[str, list[Any]] = {}
         self._calls: dict[tuple[str, str], Job] = {}  # durable calls in flight by (ref, call id)
-        self._call_logs: dict[tuple[str, str], CallLog] = {}  # and the logs that record them, under a state
+        # and, under a state, the log that records each and the call (recorded when its completion is taken)
+        self._call_logs: dict[tuple[str, str], tuple[CallLog, PendingCall]] = {}
         self._deadlines: list[tuple[float, int, str, PendingCall]] = []
         self._seq = 0
         self._stop_at: float | None = None
@@ -125,11 +126,8 @@ class Scheduler:
                 self._park(ref, self._current, call.args[0], call.index, call.digest)  # type: ignore[arg-type]
                 return
             running = self._current.running if self._current is not None else None
-            log = running.log if running is not None else None
-            if log is not None:
-                self._call_logs[(ref, call.call_id)] = log
-        else:
-            log = None
+            if running is not None and running.log is not None:
+                self._call_logs[(ref, call.call_id)] = (running.log, call)
 
         def work() -> None:
             done = False
@@ -141,11 +139,6 @@ class Scheduler:
                 error = None
             except BaseException as exc:  # noqa: BLE001 - handed to the action, which decides
                 value, error = None, exc
-            if log is not None:  # recorded here, as soon as it ended: a crash must not lose a finished call
-                try:
-                    value, error = log.finish(call, value, error)
-                except Exception as exc:  # noqa: BLE001 - the state cannot record it: the action gets why
-                    value, error = None, exc
             post((ref, (call.call_id, CallResult(call.call_id, value=value, error=error))))
 
         job = self._pool.submit(work)
@@ -358,13 +351,29 @@ class Scheduler:
             if self._calls.pop(token, None) is None:  # timed out already, or left from an earlier run: dropped
                 return
             if self._call_logs:
-                self._call_logs.pop(token, None)
+                logged = self._call_logs.pop(token, None)
+                if logged is not None:  # recorded as the scheduler takes it, before the action goes on
+                    payload = (payload[0], self._record(logged, payload[1]))
         ks = self._waiting.pop(ref, None)
         if ks is not None:
             self._current = ks
             self._settle(ks, self.executor.resume(ref, payload))
         elif self.executor.holds(ref):  # woken before its suspension was settled: keep it for then
             self._early.setdefault(ref, []).append(payload)
+
+    @staticmethod
+    def _record(logged: tuple[CallLog, PendingCall], result: CallResult) -> CallResult:
+        """A call's outcome recorded in the state; what the action gets (an outcome the state refuses, its why).
+
+        On the scheduler's thread: a worker that wrote it would give up the interpreter for the write and then
+        wait a switch interval to get it back, holding the call's completion meanwhile.
+        """
+        log, call = logged
+        try:
+            value, error = log.finish(call, result.value, result.error)
+        except Exception as exc:  # noqa: BLE001 - the state cannot record it: the action gets why
+            value, error = None, exc
+        return CallResult(result.call_id, value=value, error=error)
 
     def _expire(self) -> None:
         """Fail durable calls past their timeout; the action gets a CallTimeoutError it may catch."""
@@ -376,9 +385,9 @@ class Scheduler:
             if job is not None:
                 job.abandon()  # its thread stays busy; the pool lends a replacement
                 error: BaseException = call.timed_out()
-                log = self._call_logs.get((ref, call.call_id))
-                if log is not None:  # recorded as the action sees it; the call's late outcome is then ignored
-                    _, error = log.finish(call, None, error)  # type: ignore[assignment]
+                logged = self._call_logs.get((ref, call.call_id))
+                if logged is not None:  # recorded as the action sees it; the call's late outcome is then ignored
+                    error = self._record(logged, CallResult(call.call_id, error=error)).error  # type: ignore[assignment]
                 self._complete(ref, (call.call_id, CallResult(call.call_id, error=error)))
 
     def _step(self, ks: KeyWork) -> None:
