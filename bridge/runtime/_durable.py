@@ -9,9 +9,10 @@ exception) without running the function; a mismatch is a divergence, a warning t
 or :class:`~bridge.errors.NonDeterminismError` in strict mode. A call that was in flight when the process died
 (recorded ``pending``) runs its ``reconciler=`` if one was given, else runs again.
 
-Calls are identified and replayed on the scheduler thread; a call's outcome is recorded by the thread that ran
-it, the moment it ends (the store is thread-safe), so a crash cannot lose a call that finished while the
-scheduler was busy.
+Calls are identified, replayed and recorded on the scheduler thread: a call's outcome is recorded when the
+scheduler takes its completion, before the action goes on (a worker that wrote it would give up the interpreter
+for the write and wait a switch interval to get it back). A Java action's background call reports from its
+own thread; the store is thread-safe.
 """
 
 from __future__ import annotations
