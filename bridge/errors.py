@@ -6,6 +6,7 @@ happened (file, line, action, key, memory path), so a message alone is enough to
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 
@@ -201,3 +202,15 @@ class ReplayError(BridgeError):
     def __init__(self, original: str, message: str) -> None:
         self.original = original
         super().__init__(f"{original}: {message}")
+
+
+_USERINFO = re.compile(r"([a-z][a-z0-9+.-]*://)([^:/@\s\"']*):[^@\s\"']*@", re.IGNORECASE)
+
+
+def without_passwords(text: str) -> str:
+    """``text`` with the password of every ``scheme://user:password@`` in it masked, fit for an error message.
+
+    A library's message may quote a URL whole (libpq does for one it cannot parse, an HTTP client for the
+    server it could not reach); bridge's errors name URLs, never their passwords.
+    """
+    return _USERINFO.sub(r"\1\2:***@", text)

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from abc import abstractmethod
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
@@ -37,7 +36,7 @@ from openai.lib.streaming.chat import ChatCompletionStreamState
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential, wait_random
 
 from bridge.api import ChatModel, Resource, ResourceType
-from bridge.errors import ResourceError
+from bridge.errors import ResourceError, without_passwords
 from python_actions._wire import (
     WireError,
     ollama_answer,
@@ -51,7 +50,6 @@ from python_actions.agents import tool_schemas
 _NO_KEY = "no-key"  # the openai client insists on a key; servers without auth ignore this one
 
 
-_USERINFO = re.compile(r"([a-z][a-z0-9+.-]*://)([^:/@\s\"']*):[^@\s\"']*@", re.IGNORECASE)
 
 
 class ChatModelError(ResourceError):
@@ -150,7 +148,7 @@ class ChatModelConnection(Resource):
 
     def _scrub(self, text: str) -> str:
         """Text without the API key, should a server or a library echo it back, nor a password in a URL."""
-        text = _USERINFO.sub(r"\1\2:***@", text)
+        text = without_passwords(text)
         return text.replace(self._api_key, "***") if self._api_key else text
 
     def __repr__(self) -> str:

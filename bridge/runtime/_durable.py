@@ -130,9 +130,9 @@ class CallLog:
                 return
             elif call.reconciler is not None:  # in flight when the process died: the reconciler decides
                 call.reconcile = True
-        if call.reconciler is not None or fid == WAIT_FID:  # must be on disk before the call can take effect
+        if call.reconciler is not None or fid == WAIT_FID:  # on disk before the call can take effect: a call
+            # record is written at once (a transaction, or SQLite's journal), never left to the group commit
             self._store.record_call(*self._where, CallRecord(index, fid, dg, "pending"))
-            self._store.flush()
 
     def _diverged(self, index: int, record: CallRecord, fid: str, dg: str) -> None:
         message = (f"key {self._key!r}, action '{self._action}', durable call #{index}: the run recorded "

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import re
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -27,7 +26,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import psycopg
 from psycopg import conninfo
 
-from bridge.errors import StateError
+from bridge.errors import StateError, without_passwords
 from bridge.store._sql import SqlStore
 
 # Session-level advisory locks of this database: the runner's, and the one held while the schema is made
@@ -135,7 +134,7 @@ class PostgresStore(SqlStore):
         cannot be told apart: any ``scheme://user:secret@`` in the text loses its secret.
         """
         text = " ".join(str(exc).split())
-        text = _USERINFO.sub(r"\1\2:***@", text)
+        text = without_passwords(text)
         return text.replace(self._secret, "***") if len(self._secret) >= 4 else text
 
 
@@ -145,7 +144,6 @@ def _placeholders(sql: str) -> str:
     return sql.replace("?", "%s")
 
 
-_USERINFO = re.compile(r"([a-z][a-z0-9+.-]*://)([^:/@\s\"']*):[^@\s\"']*@", re.IGNORECASE)
 
 
 def _password(url: str) -> str:

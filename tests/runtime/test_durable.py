@@ -67,25 +67,36 @@ INPUTS = [(f"k{i % 2}", {"n": i}) for i in range(6)]
 EXPECTED = {("k0", 0): 0, ("k1", 1): 10, ("k0", 2): 20, ("k1", 3): 40, ("k0", 4): 60, ("k1", 5): 90}
 
 
-def test_a_killed_run_continues_where_it_stopped_without_repeating_finished_calls(work) -> None:
-    (work / "kill-b-3").touch()  # the sync call of input 3 kills the process: its async call had finished
-    first = _child(work, "Counter", INPUTS)
-    assert first.returncode == -9
-    finished = _recorded(work, lambda fid, d: next(f"{name}:{n}" for name in "ab" for n in range(6)
-                                                   if d == digest({"args": [name, n], "kwargs": {}})))
-    second = _child(work, "Counter", INPUTS)
+def _killed_then_continued(work: Path, plan: str, marker: str, name_of) -> tuple[list, set[str], list[str]]:
+    """Run ``plan`` over INPUTS until the durable call ``marker`` kills it, then the same command to its end.
+
+    Returns the outputs of both, the calls the state held as finished right after the kill, and every call run.
+    """
+    (work / f"kill-{marker}").touch()
+    first = _child(work, plan, INPUTS)
+    assert first.returncode == -9, first.stderr
+    finished = _recorded(work, name_of)
+    second = _child(work, plan, INPUTS)
     assert second.returncode == 0, second.stderr
     outputs = _outputs(first) + _outputs(second)
     # Every output exactly once, and the totals of a run that never crashed.
     assert sorted((k, o["n"]) for k, o in outputs) == sorted(EXPECTED)
     assert {(k, o["n"]): o["total"] for k, o in outputs} == EXPECTED
     runs = effects()
-    assert runs.count("b:3") == 2  # in flight at the kill, no reconciler: runs again
     # Every call the first process recorded as finished ran once; a call still in flight at the kill (the
     # other key's, racing the kill) may have run twice, and no call ran more than that.
-    assert "a:3" in finished
     assert all(runs.count(name) == 1 for name in finished), runs
     assert all(runs.count(name) <= 2 for name in runs)
+    return outputs, finished, runs
+
+
+def test_a_killed_run_continues_where_it_stopped_without_repeating_finished_calls(work) -> None:
+    # The sync call of input 3 kills the process: its async call had finished.
+    _, finished, runs = _killed_then_continued(
+        work, "Counter", "b-3", lambda fid, d: next(f"{name}:{n}" for name in "ab" for n in range(6)
+                                                    if d == digest({"args": [name, n], "kwargs": {}})))
+    assert runs.count("b:3") == 2  # in flight at the kill, no reconciler: runs again
+    assert "a:3" in finished
     # A third run of the same command has nothing left to do.
     third = _child(work, "Counter", INPUTS)
     assert third.returncode == 0 and _outputs(third) == []
@@ -96,20 +107,11 @@ def test_a_killed_run_continues_where_it_stopped_without_repeating_finished_call
 
 @pytest.mark.usefixtures("java_built")
 def test_a_killed_run_replays_a_java_actions_finished_calls(work) -> None:
-    (work / "kill-jb-3").touch()  # Java's sync call of input 3 kills the process: its async call had finished
-    first = _child(work, "java_counted_plan", INPUTS)
-    assert first.returncode == -9, first.stderr
-    finished = _recorded(work, lambda fid, d: fid.replace("-", ":"))  # Java ids: "ja-3" for effect ja:3
-    second = _child(work, "java_counted_plan", INPUTS)
-    assert second.returncode == 0, second.stderr
-    outputs = _outputs(first) + _outputs(second)
-    assert sorted((k, o["n"]) for k, o in outputs) == sorted(EXPECTED)
-    assert {(k, o["n"]): o["total"] for k, o in outputs} == EXPECTED
-    runs = effects()
+    # Java's sync call of input 3 kills the process: its async call had finished. Java ids: "ja-3" for ja:3.
+    _, finished, runs = _killed_then_continued(work, "java_counted_plan", "jb-3",
+                                               lambda fid, d: fid.replace("-", ":"))
     assert runs.count("jb:3") == 2  # in flight at the kill
     assert "ja:3" in finished  # recorded by the Java action before the kill: replayed from the state
-    assert all(runs.count(name) == 1 for name in finished), runs
-    assert all(runs.count(name) <= 2 for name in runs)
 
 
 def test_a_reconciler_decides_for_a_call_in_flight_at_the_crash(work) -> None:
