@@ -385,7 +385,7 @@ class Scheduler:
             if job is not None:
                 job.abandon()  # its thread stays busy; the pool lends a replacement
                 error: BaseException = call.timed_out()
-                logged = self._call_logs.get((ref, call.call_id))
+                logged = self._call_logs.pop((ref, call.call_id), None)
                 if logged is not None:  # recorded as the action sees it; the call's late outcome is then ignored
                     error = self._record(logged, CallResult(call.call_id, error=error)).error  # type: ignore[assignment]
                 self._complete(ref, (call.call_id, CallResult(call.call_id, error=error)))
