@@ -27,6 +27,7 @@ import click
 
 from bridge._jsonl import InputReader, OnBadInput, count_lines, is_live
 from bridge._output import OutputFile, OutputLock, OutputSink, _OutputError, check_folder, remove_state_temps
+from bridge._report import KeysSeen, build_report, check_report_path, write_report
 from bridge._runs_view import held_lines
 from bridge._signals import StopOnSignal
 from bridge.errors import BridgeError, InputError
@@ -54,6 +55,7 @@ class RunOptions:
     state: str | None = None
     strict: bool = False
     force: bool = False
+    report: Path | None = None  # --report: each key's final memory and failures as JSON (bridge._report)
 
     @property
     def source(self) -> str | None:
@@ -101,6 +103,7 @@ class _Session:
         self._ending = threading.Lock()  # the normal end and an abandon: whoever comes first
         self._ended = False
         self._bar: Any = None
+        self.keys_seen: Any = None  # with --report: the keys that had an input line
 
     # -- the normal path ----------------------------------------------------------------------------
     def execute(self) -> int:
@@ -109,6 +112,8 @@ class _Session:
             self.stopper = stopper
             try:
                 self._open_output()
+                if self.opts.report is not None:
+                    check_report_path(self.opts.report)
                 stream, name, live = self._open_input()
                 self.sink = self._make_sink(live)
                 on_bad = cast(OnBadInput, self.opts.on_bad_input)
@@ -195,7 +200,10 @@ class _Session:
         report = None
         with self._bar:
             try:
-                report = self.runtime.run(self.reader, on_output=self.sink.write,  # type: ignore[union-attr]
+                inputs: Any = self.reader
+                if self.opts.report is not None:
+                    inputs = self.keys_seen = KeysSeen(inputs)
+                report = self.runtime.run(inputs, on_output=self.sink.write,  # type: ignore[union-attr]
                                           on_progress=self._progress, live=live, source=self.opts.source,
                                           skip_taken=self.opts.source != STDIN)
             except BaseException as exc:  # noqa: BLE001 - reported; the outputs so far are still put in place
@@ -263,14 +271,26 @@ class _Session:
         if self.stopper.signum is not None:
             summary = f"stopped by {_signame(self.stopper.signum)}: {summary}"
         _echo(summary)
+        report_problem = self._write_report(report)
         if self.runtime is not None:
             with contextlib.suppress(Exception):
                 self.runtime.close()
         if self.stopper.code is not None:
             return self.stopper.code
-        if error is not None or output_problem or self.reader.stopped_at is not None:
+        if error is not None or output_problem or report_problem or self.reader.stopped_at is not None:
             return 2
         return 1 if failed or self.reader.skipped or self.sink.dropped else 0
+
+    def _write_report(self, report: Any) -> bool:
+        """Write --report (when asked and the run ended with a report); True when it could not be written."""
+        if self.opts.report is None or report is None or self.keys_seen is None:
+            return False
+        try:
+            write_report(self.opts.report, build_report(self.runtime, self.keys_seen.keys, report.errors))
+        except (OSError, TypeError) as exc:
+            _echo(f"error: cannot write the report {self.opts.report}: {exc}")
+            return True
+        return False
 
     def _settle_output(self) -> bool:
         """Flush and commit the output (kept aside after a write error); True when something went wrong."""

@@ -129,10 +129,15 @@ the actions that differ) unless --force.
                    "(NonDeterminismError) instead of a warning that drops the later records.")
 @click.option("--force", is_flag=True,
               help="With --state: use a state that another plan wrote (it then belongs to this plan).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help='When the run ends, write each key\'s final short-term memory and failures here as JSON: '
+                   '{"host", "keys": [{"key", "short_term_memory", "status": "ok"|"error", "errors": '
+                   '[{"action", "error"}]}]}, one entry per key with input (what the conformance suite compares '
+                   'across hosts).')
 @click.pass_context
 def run(ctx: click.Context, plan: Path, input_path: Path, output_path: Path | None, workers: int, grace: float,
         on_bad_input: str, max_steps: int, call_timeout: float | None, allow: tuple[str, ...],
-        progress: bool | None, state: str | None, strict: bool, force: bool) -> None:
+        progress: bool | None, state: str | None, strict: bool, force: bool, report_path: Path | None) -> None:
     """Run PLAN over the inputs and write one line per output.
 
     Each key's inputs run in order; keys run interleaved. Keys are exact JSON
@@ -144,7 +149,7 @@ def run(ctx: click.Context, plan: Path, input_path: Path, output_path: Path | No
         raise click.UsageError("--strict and --force apply to a durable run: add --state FILE|URL")
     opts = RunOptions(plan=plan, input=input_path, output=output_path, workers=workers, grace=grace,
                       on_bad_input=on_bad_input, max_steps=max_steps, call_timeout=call_timeout, allow=allow,
-                      progress=progress, state=state, strict=strict, force=force)
+                      progress=progress, state=state, strict=strict, force=force, report=report_path)
     run_command(opts, hard_exit=bool((ctx.obj or {}).get("hard_exit")))
 
 
