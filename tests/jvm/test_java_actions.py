@@ -5,7 +5,6 @@ import pytest
 from conftest import java_fn, java_plan, py_fn
 
 from bridge import BridgeError, Event, JavaError, OutputEvent, Runtime
-from bridge.api import Tool, ToolMetadata
 
 pytestmark = pytest.mark.usefixtures("java_built")
 ORDERS = "dev.bridge.examples.OrderActions"
@@ -154,21 +153,11 @@ def test_a_java_action_reads_its_action_config_and_the_plan_config() -> None:
         assert rt.run([("k", 1)]).outputs == [("k", {"threshold": 7, "region": "eu"})]
 
 
-class Greeter(Tool):
-    metadata = ToolMetadata("greeter", "Greets someone.", {"type": "object", "properties": {
-        "name": {"type": "string"}}, "required": ["name"]})
-
-    def __init__(self, greeting: str) -> None:
-        self.greeting = greeting
-
-    def call(self, name: str) -> str:
-        return f"{self.greeting}, {name}!"
-
-
 def test_a_java_action_uses_a_python_resource() -> None:
     resources = {"tool": {"greeter": {
         "name": "greeter", "type": "tool", "__resource_provider_type__": "PythonResourceProvider",
-        "descriptor": {"target_module": HERE, "target_clazz": "Greeter", "arguments": {"greeting": "Hello"}}}}}
+        "descriptor": {"target_module": "python_actions.conformance", "target_clazz": "Greeter",
+                       "arguments": {"greeting": "Hello"}}}}}
     plan = java_plan({"ask": (java_fn(CROSSING, "askPythonTool"), ["_input_event"]),
                       "answer": (py_fn(HERE, "answer"), ["greeted"])}, resources)
     with Runtime(plan) as rt:
