@@ -26,7 +26,8 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	JAVA_HOME="$${JAVA_HOME:-$$(dirname "$$(dirname "$$(readlink -f "$$(command -v javac)")")")}" \
+	  $(BIN)/pip install -q -e '.[dev,java-host]'
 	touch $@
 
 # PostgreSQL's server programs, for the tests of the PostgreSQL state store: the test session starts a server of

@@ -1,0 +1,316 @@
+package dev.bridge.host;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.bridge.api.BridgeException;
+import dev.bridge.runtime.JavaAction;
+import dev.bridge.runtime.Json;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs a plan under the Java host from Java code and tests:
+ *
+ * <pre>{@code
+ * try (BridgeHost host = BridgeHost.builder(Path.of("plan.yaml")).open()) {
+ *     BridgeHost.Result result = host.run(List.of(new BridgeHost.Input("ada", Map.of("order_id", "ORD-1"))));
+ *     result.outputs();                     // [Output[key=ada, output={..}]]
+ *     host.shortTermMemory("ada");          // {"customer": {"messages": 1}, ..}
+ * }
+ * }</pre>
+ *
+ * <p>Java owns the scheduler, memory and run state; Java actions run natively; Python actions run in the
+ * embedded CPython (pemja) through the one Python action executor. One host per process: CPython is embedded
+ * once. Memory is kept across {@link #run} calls for the life of the host.
+ */
+public final class BridgeHost implements AutoCloseable {
+    /** One input: its key (a JSON value: String, Number, Boolean or null) and its payload (a portable value). */
+    public record Input(Object key, Object input) {
+    }
+
+    /** One output of a key. */
+    public record Output(Object key, Object output) {
+    }
+
+    /** One failed event. */
+    public record Failure(Object key, String action, String error, String line, String details) {
+    }
+
+    /** What a key ended with: its short-term memory (plain nested maps), and its failures. */
+    public record KeyReport(Object key, Map<String, Object> shortTermMemory, List<Failure> failures) {
+        /** Returns {@code "ok"} or {@code "error"}. */
+        public String status() {
+            return failures.isEmpty() ? "ok" : "error";
+        }
+    }
+
+    /** What a run produced. */
+    public record Result(List<Output> outputs, List<Failure> failures, int inputs, List<KeyReport> keys) {
+        /** Returns whether no event failed. */
+        public boolean ok() {
+            return failures.isEmpty();
+        }
+    }
+
+    /** Called as results come, on the scheduler thread. */
+    public interface Listener {
+        default void output(Object key, Object output) {
+        }
+
+        default void failed(Failure failure) {
+        }
+    }
+
+    /** Options of a host. */
+    public static final class Builder {
+        private final Path plan;
+        private String python = defaultPython();
+        private final List<String> pythonPaths = new ArrayList<>();
+        private final List<String> allow = new ArrayList<>();
+        private int workers = 8;
+        private int maxSteps = 10_000;
+        private int window = 4096;
+        private Double callTimeout;
+
+        private Builder(Path plan) {
+            this.plan = plan;
+        }
+
+        /** The Python to embed (default: {@code BRIDGE_PYTHON}, else {@code python3} on the PATH). */
+        public Builder python(String executable) {
+            this.python = executable;
+            return this;
+        }
+
+        /** Adds folders to the embedded Python's {@code sys.path} (where the plan's modules are). */
+        public Builder pythonPath(String... paths) {
+            pythonPaths.addAll(List.of(paths));
+            return this;
+        }
+
+        /** Only lets the plan name code under these prefixes, as {@code bridge run --allow}. */
+        public Builder allow(String... prefixes) {
+            allow.addAll(List.of(prefixes));
+            return this;
+        }
+
+        /** Threads for Python durable calls. */
+        public Builder workers(int count) {
+            this.workers = count;
+            return this;
+        }
+
+        /** Most actions one input may run. */
+        public Builder maxSteps(int steps) {
+            this.maxSteps = steps;
+            return this;
+        }
+
+        /** Most inputs read and not finished at once. */
+        public Builder window(int inputs) {
+            this.window = inputs;
+            return this;
+        }
+
+        /** Default timeout in seconds of durable calls (null: the plan's, else 300). */
+        public Builder callTimeout(Double seconds) {
+            this.callTimeout = seconds;
+            return this;
+        }
+
+        /** Starts the embedded Python, loads and checks the plan, resolves its actions. */
+        public BridgeHost open() {
+            return new BridgeHost(this);
+        }
+    }
+
+    private final PythonSide python;
+    private final Scheduler scheduler;
+    private final int window;
+
+    /** Returns a builder for a plan file (JSON or YAML). */
+    public static Builder builder(Path plan) {
+        return new Builder(plan);
+    }
+
+    /** Opens a host over a plan with the default options. */
+    public static BridgeHost open(Path plan) {
+        return builder(plan).open();
+    }
+
+    @SuppressWarnings("unchecked")
+    private BridgeHost(Builder options) {
+        this.window = options.window;
+        PythonSide side = PythonSide.open(options.python, options.pythonPaths);
+        try {
+            Scheduler[] made = new Scheduler[1];
+            HostResources[] resources = new HostResources[1];
+            // Python takes the wake relay and the resources at load, before the scheduler and the resources exist.
+            side.load(options.plan.toAbsolutePath().toString(), new WakeRelay(made), new ResourceRelay(resources),
+                    options.allow, options.workers, options.callTimeout);
+            Map<String, Object> plan = Scheduler.parseMap(side.call("describe"));
+            Map<String, Object> config = (Map<String, Object>) plan.get("config");
+            String configJson = Scheduler.write(config);
+            Map<String, JavaAction> javaActions = new LinkedHashMap<>();
+            for (Object item : (List<Object>) plan.get("actions")) {
+                Map<String, Object> action = (Map<String, Object>) item;
+                if ("java".equals(action.get("language"))) {
+                    String name = (String) action.get("name");
+                    List<String> types = (List<String>) action.get("parameter_types");
+                    javaActions.put(name, JavaAction.resolve(name, (String) action.get("clazz"),
+                            (String) action.get("method"), types.toArray(new String[0]),
+                            Scheduler.write(action.get("config")), configJson));
+                }
+            }
+            resources[0] = new HostResources(Json.mapper().convertValue(plan.get("java_resources"),
+                    new TypeReference<Map<String, Map<String, Map<String, Object>>>>() { }));
+            Map<String, List<String>> routes = Json.mapper().convertValue(plan.get("routes"),
+                    new TypeReference<Map<String, List<String>>>() { });
+            made[0] = new Scheduler(side, javaActions, routes, Boolean.TRUE.equals(plan.get("expressions")),
+                    options.maxSteps, resources[0]);
+            this.scheduler = made[0];
+            this.python = side;
+        } catch (RuntimeException | Error e) {
+            side.close();
+            throw e;
+        }
+    }
+
+    /** Posts Python's completions to the scheduler's queue (the scheduler is made after the plan is loaded). */
+    public static final class WakeRelay {
+        private final Scheduler[] scheduler;
+
+        WakeRelay(Scheduler[] scheduler) {
+            this.scheduler = scheduler;
+        }
+
+        /** Queues the completion of durable call {@code call} of the Python run {@code ref}; any thread. */
+        public void post(String ref, String call) {
+            scheduler[0].post(ref, call);
+        }
+    }
+
+    /** Lends the plan's Java resources to Python actions (on the scheduler thread). */
+    public static final class ResourceRelay {
+        private final HostResources[] resources;
+
+        ResourceRelay(HostResources[] resources) {
+            this.resources = resources;
+        }
+
+        /** See {@link HostResources#info}. */
+        public String info(String type, String name) throws Exception {
+            return resources[0].info(type, name);
+        }
+
+        /** See {@link HostResources#call}. */
+        public String call(String type, String name, String method, String argsJson) {
+            return resources[0].call(type, name, method, argsJson);
+        }
+    }
+
+    /** Runs inputs to their end; see {@link #run(Iterator, Listener)}. */
+    public Result run(List<Input> inputs) {
+        return run(inputs.iterator(), new Listener() { });
+    }
+
+    /**
+     * Runs inputs to their end on the calling thread (it becomes the scheduler thread: call from one thread).
+     *
+     * @param inputs the inputs; keys interleave, each key's inputs run in order
+     * @param listener told of outputs and failures as they come
+     * @return the outputs, failures and per-key reports of the keys that received input in this run
+     */
+    public Result run(Iterator<Input> inputs, Listener listener) {
+        List<Output> outputs = new ArrayList<>();
+        List<Failure> failures = new ArrayList<>();
+        List<String> touched = new ArrayList<>();
+        int[] done = new int[1];
+        Iterator<Object[]> items = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return inputs.hasNext();
+            }
+
+            @Override
+            public Object[] next() {
+                Input input = inputs.next();
+                Object key = Json.mapper().convertValue(input.key(), Object.class);
+                if (key instanceof Map || key instanceof List) {
+                    throw new BridgeException("a key is a string, a number, true/false or null, got " + key);
+                }
+                String keyJson = Scheduler.write(key);
+                if (!touched.contains(keyJson)) {
+                    touched.add(keyJson);
+                }
+                return new Object[] {key, keyJson, input.input()};
+            }
+        };
+        try {
+            scheduler.run(items, window, new Scheduler.Sink() {
+                @Override
+                public void output(Scheduler.KeyRun key, Object output) {
+                    outputs.add(new Output(key.key, output));
+                    listener.output(key.key, output);
+                }
+
+                @Override
+                public void failed(Scheduler.KeyRun key, Scheduler.Failure f) {
+                    Failure failure = new Failure(f.key(), f.action(), f.error(), f.line(), f.details());
+                    failures.add(failure);
+                    listener.failed(failure);
+                }
+
+                @Override
+                public void inputDone() {
+                    done[0]++;
+                }
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BridgeException("the run was interrupted", e);
+        }
+        List<KeyReport> reports = new ArrayList<>();
+        for (String keyJson : touched) {
+            Scheduler.KeyRun ks = scheduler.key(keyJson);
+            List<Failure> keyFailures = new ArrayList<>();
+            for (Failure failure : failures) {
+                if (Scheduler.write(failure.key()).equals(keyJson)) {
+                    keyFailures.add(failure);
+                }
+            }
+            reports.add(new KeyReport(ks.key, ks.memory.plain("short_term"), keyFailures));
+        }
+        return new Result(outputs, failures, done[0], reports);
+    }
+
+    PythonSide python() {
+        return python;
+    }
+
+    /** Returns a key's short-term memory as plain nested maps (empty for an unknown key). */
+    public Map<String, Object> shortTermMemory(Object key) {
+        Scheduler.KeyRun ks = scheduler.key(Scheduler.write(Json.mapper().convertValue(key, Object.class)));
+        return ks == null ? Map.of() : ks.memory.plain("short_term");
+    }
+
+    @Override
+    public void close() {
+        try {
+            python.call("close");
+        } finally {
+            python.close();
+        }
+    }
+
+    private static String defaultPython() {
+        String configured = System.getenv("BRIDGE_PYTHON");
+        if (configured == null || configured.isBlank()) {
+            configured = System.getProperty("bridge.python");
+        }
+        return configured == null || configured.isBlank() ? "python3" : configured;
+    }
+}

@@ -1,0 +1,164 @@
+package dev.bridge.host;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.bridge.api.BridgeException;
+import dev.bridge.api.ChatModel;
+import dev.bridge.api.EmbeddingModel;
+import dev.bridge.api.VectorStore;
+import dev.bridge.runtime.JavaResources;
+import dev.bridge.runtime.JavaTool;
+import dev.bridge.runtime.Json;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The plan's Java resources, built once on first use and shared by Java actions (the objects themselves) and
+ * Python actions (JSON calls through {@link #info} and {@link #call}, made by {@code
+ * bridge/runtime/_foreign_resources.py} on the scheduler thread, inside a Python action's step).
+ */
+public final class HostResources {
+    private final Map<String, Map<String, Map<String, Object>>> providers;
+    private final Map<String, Object> built = new HashMap<>();
+
+    HostResources(Map<String, Map<String, Map<String, Object>>> providers) {
+        this.providers = providers;
+    }
+
+    /**
+     * Returns a Java resource of the plan, building it on first use.
+     *
+     * @param name the resource name
+     * @param type the type's wire name ({@code "tool"}, {@code "embedding_model"}, ..)
+     * @return the resource (a {@link JavaTool} for tools), or null when the plan has no such Java resource
+     */
+    Object get(String name, String type) {
+        String key = type + "/" + name;
+        Object resource = built.get(key);
+        if (resource != null) {
+            return resource;
+        }
+        Map<String, Object> provider = providers.getOrDefault(type, Map.of()).get(name);
+        if (provider == null) {
+            return null;
+        }
+        String where = "resource_providers." + type + "." + name;
+        Object instance;
+        try {
+            instance = JavaResources.create((String) provider.get("clazz"),
+                    Json.mapper().writeValueAsString(provider.getOrDefault("arguments", Map.of())));
+        } catch (JsonProcessingException e) {
+            throw new BridgeException(where + ": cannot write its arguments as JSON: " + e.getOriginalMessage(), e);
+        }
+        resource = "tool".equals(type) ? pickTool(where, name, provider, instance) : instance;
+        built.put(key, resource);
+        return resource;
+    }
+
+    private static JavaTool pickTool(String where, String name, Map<String, Object> provider, Object instance) {
+        List<JavaTool> tools = JavaResources.tools(instance);
+        Object method = provider.get("method");
+        String wanted = method != null ? method.toString() : name;
+        List<String> names = new ArrayList<>();
+        for (JavaTool tool : tools) {
+            if (tool.getName().equals(wanted)) {
+                return tool;
+            }
+            names.add(tool.getName());
+        }
+        if (tools.size() == 1 && method == null) {
+            return tools.get(0);
+        }
+        throw new BridgeException(where + ": " + provider.get("clazz") + " has no @Tool named '" + wanted
+                + "' (tools: " + (names.isEmpty() ? "none" : String.join(", ", names)) + ")");
+    }
+
+    /**
+     * Describes a tool for Python's {@code ToolMetadata}.
+     *
+     * @param type the resource type's wire name
+     * @param name the resource name
+     * @return {@code {"name", "description", "schema"}} as JSON
+     */
+    public String info(String type, String name) throws JsonProcessingException {
+        Object resource = get(name, type);
+        Map<String, Object> info = new LinkedHashMap<>();
+        if (resource instanceof JavaTool) {
+            JavaTool tool = (JavaTool) resource;
+            info.put("name", tool.getName());
+            info.put("description", tool.getDescription());
+            info.put("schema", Json.mapper().readValue(tool.getSchemaJson(), Object.class));
+        } else {
+            info.put("name", name);
+        }
+        return Json.mapper().writeValueAsString(info);
+    }
+
+    /**
+     * Calls a Java resource for a Python action; never throws.
+     *
+     * @param type the resource type's wire name
+     * @param name the resource name
+     * @param method {@code call} (tool), {@code embed}, {@code chat} or {@code query}
+     * @param argsJson the named arguments as a JSON object
+     * @return {@code {"result": value}} or {@code {"error": {"class", "message", "stack"}}} as JSON
+     */
+    @SuppressWarnings("unchecked")
+    public String call(String type, String name, String method, String argsJson) {
+        try {
+            Object resource = get(name, type);
+            if (resource == null) {
+                throw new BridgeException("the plan has no Java " + type + " resource named '" + name + "'");
+            }
+            Map<String, Object> args = (Map<String, Object>) Json.mapper().readValue(argsJson, Object.class);
+            Object result;
+            if (resource instanceof JavaTool && "call".equals(method)) {
+                result = Json.mapper().readValue(((JavaTool) resource).callJson(argsJson), Object.class);
+            } else if (resource instanceof EmbeddingModel && "embed".equals(method)) {
+                float[] vector = ((EmbeddingModel) resource).embed((String) args.get("text"));
+                List<Double> list = new ArrayList<>(vector.length);
+                for (float f : vector) {
+                    list.add((double) f);
+                }
+                result = list;
+            } else if (resource instanceof ChatModel && "chat".equals(method)) {
+                result = ((ChatModel) resource).chat((List<Map<String, Object>>) args.get("messages"),
+                        (List<Map<String, Object>>) args.getOrDefault("tools", List.of()));
+            } else if (resource instanceof VectorStore && "query".equals(method)) {
+                result = ((VectorStore) resource).query((String) args.get("text"), ((Number) args.get("k")).intValue());
+            } else {
+                throw new BridgeException("Java " + type + " '" + name + "' (" + resource.getClass().getName()
+                        + ") has no method '" + method + "' a Python action can call under the Java host");
+            }
+            Map<String, Object> answer = new HashMap<>();
+            answer.put("result", result);
+            return Json.mapper().writeValueAsString(answer);
+        } catch (Throwable t) {
+            return Failures.describe(t);
+        }
+    }
+
+    /** The JSON {@code {"error": {"class", "message", "stack"}}} of a throwable. */
+    static final class Failures {
+        private Failures() {
+        }
+
+        static String describe(Throwable t) {
+            StringWriter stack = new StringWriter();
+            t.printStackTrace(new PrintWriter(stack));
+            Map<String, Object> error = new LinkedHashMap<>();
+            error.put("class", t.getClass().getName());
+            error.put("message", t.getMessage() != null ? t.getMessage() : "");
+            error.put("stack", stack.toString());
+            try {
+                return Json.mapper().writeValueAsString(Map.of("error", error));
+            } catch (JsonProcessingException e) {
+                return "{\"error\":{\"class\":\"" + t.getClass().getName() + "\",\"message\":\"\"}}";
+            }
+        }
+    }
+}

@@ -1,0 +1,271 @@
+package dev.bridge.host;
+
+import dev.bridge.runtime.Json;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+
+/**
+ * {@code java -cp "$(bridge classpath)" dev.bridge.host.Main run PLAN --input IN.jsonl [--output OUT.jsonl]
+ * [--report REPORT.json]}: {@code bridge run} under the Java host, with its input and output formats, error
+ * lines and exit codes (0 all succeeded, 1 some event failed or bad lines were skipped, 2 the plan, input or
+ * output cannot be used). Input lines are parsed by Python's own parser, so keys and bad-line messages are
+ * the same. {@code bridge run --host java} starts this as a child process.
+ */
+public final class Main {
+    private static final String USAGE = "usage: java -cp \"$(bridge classpath)\" dev.bridge.host.Main run PLAN"
+            + " --input IN.jsonl [--output OUT.jsonl] [--report REPORT.json] [--python PYTHON] [--workers N]"
+            + " [--max-steps N] [--call-timeout SECONDS] [--allow PREFIX]... [--on-bad-input skip|stop]";
+
+    private Main() {
+    }
+
+    /** Runs the command and exits with its code. */
+    public static void main(String[] args) {
+        int code;
+        try {
+            code = run(args, System.err);
+        } catch (UsageException e) {
+            System.err.println("error: " + e.getMessage() + "\n" + USAGE);
+            code = 2;
+        }
+        System.out.flush();
+        System.err.flush();
+        Runtime.getRuntime().halt(code);  // threads an action left behind cannot hold the exit
+    }
+
+    private static final class UsageException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Runs {@code run PLAN ...}; returns the exit code.
+     *
+     * @param args the command line
+     * @param err where error lines and the summary go
+     * @return 0, 1 or 2 as {@code bridge run}
+     */
+    static int run(String[] args, PrintStream err) {
+        if (args.length < 2 || !"run".equals(args[0])) {
+            throw new UsageException(args.length == 0 ? "no command" : "unknown command '" + args[0] + "'");
+        }
+        Path plan = Path.of(args[1]);
+        Path input = null;
+        Path output = null;
+        Path report = null;
+        BridgeHost.Builder builder = BridgeHost.builder(plan);
+        boolean stopOnBad = false;
+        for (int i = 2; i < args.length; i++) {
+            String option = args[i];
+            if (i + 1 >= args.length) {
+                throw new UsageException("option " + option + " needs a value");
+            }
+            String value = args[++i];
+            switch (option) {
+                case "--input", "-i" -> input = Path.of(value);
+                case "--output", "-o" -> output = Path.of(value);
+                case "--report" -> report = Path.of(value);
+                case "--python" -> builder.python(value);
+                case "--python-path" -> builder.pythonPath(value.split(java.io.File.pathSeparator));
+                case "--workers" -> builder.workers(Integer.parseInt(value));
+                case "--max-steps" -> builder.maxSteps(Integer.parseInt(value));
+                case "--call-timeout" -> builder.callTimeout(Double.parseDouble(value));
+                case "--allow" -> builder.allow(value);
+                case "--on-bad-input" -> stopOnBad = "stop".equals(value);
+                default -> throw new UsageException("unknown option " + option);
+            }
+        }
+        if (input == null) {
+            throw new UsageException("--input is required");
+        }
+        if (output != null && (output.toAbsolutePath().getParent() == null
+                || !Files.isDirectory(output.toAbsolutePath().getParent()))) {
+            err.println("error: cannot write " + output + ": the folder " + output.toAbsolutePath().getParent()
+                    + " does not exist (create it first, or choose another --output)");
+            return 2;
+        }
+        BufferedReader reader;
+        try {
+            reader = Files.newBufferedReader(input, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            err.println("error: " + input + ": cannot read the input: " + e.getMessage());
+            return 2;
+        }
+        BridgeHost host;
+        try {
+            host = builder.open();
+        } catch (RuntimeException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        }
+        Path temp = null;
+        OutputStream out = System.out;
+        try {
+            if (output != null) {
+                temp = Files.createTempFile(output.toAbsolutePath().getParent(), "." + output.getFileName(), ".tmp");
+                out = Files.newOutputStream(temp);
+            }
+            Lines lines = new Lines(reader, input.toString(), host.python(), err, stopOnBad);
+            OutputStream sink = out;
+            BridgeHost.Result result = host.run(lines, new BridgeHost.Listener() {
+                @Override
+                public void output(Object key, Object value) {
+                    Map<String, Object> line = new LinkedHashMap<>();
+                    line.put("key", key);
+                    line.put("output", value);
+                    try {
+                        sink.write(Json.mapper().writeValueAsBytes(line));
+                        sink.write('\n');
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            });
+            out.flush();
+            if (temp != null) {
+                out.close();
+                Files.move(temp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                temp = null;
+            }
+            for (BridgeHost.Failure failure : result.failures()) {
+                err.println("error: " + failure.line());
+                if (failure.details() != null && !failure.details().isBlank()) {
+                    err.println("  " + failure.details().stripTrailing().replace("\n", "\n  "));
+                }
+            }
+            String summary = result.inputs() + " inputs, " + result.outputs().size() + " outputs, "
+                    + result.failures().size() + " failed events";
+            if (lines.skipped > 0) {
+                summary += ", " + lines.skipped + " bad input lines skipped";
+            }
+            err.println(summary);
+            if (report != null) {
+                Files.write(report, Json.mapper().writeValueAsBytes(report(result)));
+            }
+            if (lines.stopped) {
+                return 2;
+            }
+            return result.failures().isEmpty() && lines.skipped == 0 ? 0 : 1;
+        } catch (IOException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        } finally {
+            if (temp != null) {
+                try {
+                    Files.deleteIfExists(temp);
+                } catch (IOException ignored) {
+                    // left beside the output
+                }
+            }
+            host.close();
+        }
+    }
+
+    /** The {@code --report} document: {@code {"host": "java", "keys": [{key, short_term_memory, status, errors}]}}. */
+    static Map<String, Object> report(BridgeHost.Result result) {
+        List<Object> keys = new ArrayList<>();
+        for (BridgeHost.KeyReport key : result.keys()) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("key", key.key());
+            entry.put("short_term_memory", key.shortTermMemory());
+            entry.put("status", key.status());
+            List<Object> errors = new ArrayList<>();
+            for (BridgeHost.Failure failure : key.failures()) {
+                errors.add(Map.of("action", failure.action(), "error", failure.error()));
+            }
+            entry.put("errors", errors);
+            keys.add(entry);
+        }
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("host", "java");
+        report.put("keys", keys);
+        return report;
+    }
+
+    /** Input lines parsed by Python's parser; bad lines reported as {@code skipped: file:line: why}. */
+    private static final class Lines implements Iterator<BridgeHost.Input> {
+        private final BufferedReader reader;
+        private final String name;
+        private final PythonSide python;
+        private final PrintStream err;
+        private final boolean stopOnBad;
+        private BridgeHost.Input next;
+        private int number;
+        int skipped;
+        boolean stopped;
+
+        Lines(BufferedReader reader, String name, PythonSide python, PrintStream err, boolean stopOnBad) {
+            this.reader = reader;
+            this.name = name;
+            this.python = python;
+            this.err = err;
+            this.stopOnBad = stopOnBad;
+        }
+
+        @Override
+        public boolean hasNext() {
+            while (next == null && !stopped) {
+                String line;
+                try {
+                    line = reader.readLine();
+                } catch (IOException e) {
+                    err.println("skipped: " + name + ": reading the input failed: " + e.getMessage());
+                    skipped++;
+                    return false;
+                }
+                if (line == null) {
+                    return false;
+                }
+                number++;
+                if (number == 1 && line.startsWith("\uFEFF")) {
+                    line = line.substring(1);
+                }
+                Map<String, Object> parsed = Scheduler.parseMap(python.cli("parse", line, name, number));
+                if (parsed.containsKey("error")) {
+                    if (stopOnBad) {
+                        err.println("error: " + parsed.get("error") + "\n  the input ends here (--on-bad-input stop);"
+                                + " the lines before it run");
+                        stopped = true;
+                    } else {
+                        err.println("skipped: " + parsed.get("error"));
+                        skipped++;
+                    }
+                } else if (parsed.containsKey("key")) {
+                    next = new BridgeHost.Input(parsed.get("key"), parsed.get("input"));
+                }
+            }
+            return next != null;
+        }
+
+        @Override
+        public BridgeHost.Input next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            BridgeHost.Input item = next;
+            next = null;
+            return item;
+        }
+    }
+
+    static {
+        // keep System.out's encoding out of the JSONL: output lines are written as UTF-8 bytes
+        System.setOut(new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false,
+                StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,398 @@
+package dev.bridge.host;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.bridge.api.BridgeException;
+import dev.bridge.runtime.HostAccess;
+import dev.bridge.runtime.JavaAction;
+import dev.bridge.runtime.Json;
+import dev.bridge.runtime.MemoryTree;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Java host's scheduler: the one thread that owns every key's memory and run state and that enters the
+ * embedded Python. The ordering rules are the Python host's ({@code bridge/runtime/_scheduler.py}): each key
+ * takes its inputs first in, first out; the events an input's actions send run before the key's next input;
+ * keys interleave one action at a time, and a key whose action waits on durable calls steps aside until a
+ * completion arrives through the queue (a blocking take, never a poll). Worker threads (Java's
+ * {@code bridge-wake}, Python's call workers) only post to the queue. An action's effects (memory updates,
+ * sent events) are applied in {@link #settle}, all or nothing, when it is done.
+ */
+final class Scheduler {
+    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() { };
+    private static final String OUTPUT = "_output_event";
+
+    /** Where results go: outputs as they are committed, failures, finished inputs. */
+    interface Sink {
+        void output(KeyRun key, Object output);
+
+        void failed(KeyRun key, Failure failure);
+
+        void inputDone();
+    }
+
+    /** One failed event: the action, {@code "<Type>: <message>"}, the line bridge run prints and the details. */
+    record Failure(Object key, String action, String error, String line, String details) {
+    }
+
+    /** A wake-up: a Java action's ref ({@code call} null) or a Python durable call's (ref, call id). */
+    private record Wake(String ref, String call) {
+    }
+
+    private record Todo(String action, Map<String, Object> event) {
+    }
+
+    private record Deadline(long at, String ref, String call) {
+    }
+
+    /** One key: its memory, queued inputs, events and actions to run, and what it runs now. */
+    static final class KeyRun {
+        final Object key;
+        final String keyJson;
+        final MemoryTree memory = new MemoryTree();
+        final ArrayDeque<Object> inputs = new ArrayDeque<>();
+        final ArrayDeque<Map<String, Object>> events = new ArrayDeque<>();
+        final ArrayDeque<Todo> todo = new ArrayDeque<>();
+        final List<Failure> failures = new ArrayList<>();
+        boolean inRun;
+        boolean scheduled;
+        int steps;
+        Todo running;
+
+        KeyRun(Object key, String keyJson) {
+            this.key = key;
+            this.keyJson = keyJson;
+        }
+    }
+
+
+    private final PythonSide python;
+    private final Map<String, JavaAction> javaActions;
+    private final Map<String, List<String>> routes;
+    private final boolean expressions;
+    private final int maxSteps;
+    private final Access access;
+    private final LinkedBlockingQueue<Wake> queue = new LinkedBlockingQueue<>();
+    private final Map<String, KeyRun> keys = new LinkedHashMap<>();
+    private final ArrayDeque<KeyRun> ready = new ArrayDeque<>();
+    private final Map<String, KeyRun> waiting = new HashMap<>();
+    private final Set<String> inFlight = new HashSet<>();
+    private final PriorityQueue<Deadline> deadlines = new PriorityQueue<>((a, b) -> Long.compare(a.at, b.at));
+    private Sink sink;
+    private int pending;
+
+    Scheduler(PythonSide python, Map<String, JavaAction> javaActions, Map<String, List<String>> routes,
+            boolean expressions, int maxSteps, HostResources resources) {
+        this.python = python;
+        this.javaActions = javaActions;
+        this.routes = routes;
+        this.expressions = expressions;
+        this.maxSteps = maxSteps;
+        this.access = new Access(resources);
+    }
+
+    /** Queues the completion of durable call {@code call} of the Python run {@code ref}; from any thread. */
+    void post(String ref, String call) {
+        queue.add(new Wake(ref, call));
+    }
+
+    /** The keys that received input, in order of first input. */
+    Iterable<KeyRun> keys() {
+        return keys.values();
+    }
+
+    KeyRun key(String keyJson) {
+        return keys.get(keyJson);
+    }
+
+    /** Runs every input to its end; {@code window} bounds the inputs read and not finished. */
+    void run(Iterator<Object[]> inputs, int window, Sink sink) throws InterruptedException {
+        this.sink = sink;
+        boolean exhausted = false;
+        while (true) {
+            if (!ready.isEmpty()) {
+                step(ready.poll());
+                drain(false);
+            } else if (!exhausted && pending < window) {
+                int got = 0;
+                while (pending < window && inputs.hasNext()) {
+                    Object[] item = inputs.next();  // {key, keyJson, input}
+                    accept(item[0], (String) item[1], item[2]);
+                    got++;
+                }
+                exhausted = got == 0 || !inputs.hasNext();
+            } else if (exhausted && pending == 0) {
+                return;
+            } else {
+                drain(true);
+            }
+        }
+    }
+
+    private void accept(Object key, String keyJson, Object payload) {
+        KeyRun ks = keys.computeIfAbsent(keyJson, k -> new KeyRun(key, keyJson));
+        ks.inputs.add(payload);
+        pending++;
+        if (!ks.scheduled) {  // idle: not ready, not waiting on a call
+            ks.scheduled = true;
+            ready.add(ks);
+        }
+    }
+
+    private void drain(boolean block) throws InterruptedException {
+        Wake wake;
+        if (block) {
+            Deadline next = deadlines.peek();
+            wake = next == null ? queue.take()
+                    : queue.poll(Math.max(0, next.at - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } else {
+            wake = queue.poll();
+        }
+        while (wake != null) {
+            complete(wake);
+            wake = queue.poll();
+        }
+        expire();
+    }
+
+    private void complete(Wake wake) {
+        if (wake.call != null && !inFlight.remove(wake.ref + "\0" + wake.call)) {
+            return;  // timed out already: its late outcome is dropped
+        }
+        KeyRun ks = waiting.remove(wake.ref);
+        if (ks == null) {
+            return;
+        }
+        Todo running = ks.running;
+        if (wake.call == null) {
+            access.memory = ks.memory;
+            settle(ks, parse(javaActions.get(running.action).resumeUtf8(wake.ref, access)));
+        } else {
+            settle(ks, parse(python.call("resume", wake.ref, wake.call)));
+        }
+    }
+
+    private void expire() {
+        long now = System.nanoTime();
+        while (!deadlines.isEmpty() && deadlines.peek().at <= now) {
+            Deadline d = deadlines.poll();
+            if (inFlight.remove(d.ref + "\0" + d.call)) {
+                KeyRun ks = waiting.remove(d.ref);
+                if (ks != null) {
+                    settle(ks, parse(python.call("expire", d.ref, d.call)));
+                }
+            }
+        }
+    }
+
+    private void step(KeyRun ks) {
+        while (ks.todo.isEmpty()) {
+            if (!ks.events.isEmpty()) {
+                Map<String, Object> event = ks.events.poll();
+                for (String action : actionsFor(event)) {
+                    ks.todo.add(new Todo(action, event));
+                }
+                continue;
+            }
+            if (ks.inRun) {  // no events and no actions left: this input's run is over
+                ks.memory.clearSensory();
+                ks.inRun = false;
+                pending--;
+                sink.inputDone();
+            }
+            if (!ks.inputs.isEmpty()) {
+                Map<String, Object> event = new LinkedHashMap<>();
+                event.put("id", UUID.randomUUID().toString());
+                event.put("type", "_input_event");
+                Map<String, Object> attributes = new LinkedHashMap<>();
+                attributes.put("input", ks.inputs.poll());
+                event.put("attributes", attributes);
+                ks.events.add(event);
+                ks.inRun = true;
+                ks.steps = 0;
+                continue;
+            }
+            ks.scheduled = false;
+            return;
+        }
+        Todo todo = ks.todo.poll();
+        ks.steps++;
+        if (ks.steps > maxSteps) {
+            fail(ks, todo, "{\"step_limit\": " + maxSteps + "}");
+            ready.add(ks);
+            return;
+        }
+        ks.running = todo;
+        String eventJson = write(todo.event);
+        if (javaActions.containsKey(todo.action)) {
+            access.memory = ks.memory;
+            settle(ks, parse(javaActions.get(todo.action).invokeUtf8(eventJson.getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8), access)));
+        } else {
+            Map<String, Object> memory = new HashMap<>();
+            memory.put("short_term", ks.memory.dump("short_term"));
+            memory.put("sensory", ks.memory.dump("sensory"));
+            settle(ks, parse(python.call("start", todo.action, ks.keyJson, eventJson, write(memory))));
+        }
+    }
+
+    private List<String> actionsFor(Map<String, Object> event) {
+        if (expressions) {
+            return parseList(python.call("route", write(event)));
+        }
+        return routes.getOrDefault(String.valueOf(event.get("type")), List.of());
+    }
+
+    @SuppressWarnings("unchecked")
+    private void settle(KeyRun ks, Map<String, Object> result) {
+        Todo todo = ks.running;
+        String status = String.valueOf(result.get("status"));
+        if ("suspended".equals(status)) {
+            String ref = (String) result.get("ref");
+            for (Object item : (List<Object>) result.getOrDefault("calls", List.of())) {
+                Map<String, Object> call = (Map<String, Object>) item;
+                String id = (String) call.get("id");
+                inFlight.add(ref + "\0" + id);
+                if (call.get("timeout") instanceof Number) {
+                    long at = System.nanoTime() + (long) (((Number) call.get("timeout")).doubleValue() * 1e9);
+                    deadlines.add(new Deadline(at, ref, id));
+                }
+            }
+            waiting.put(ref, ks);
+            return;
+        }
+        ks.running = null;
+        if ("done".equals(status)) {
+            try {
+                ks.memory.apply((List<?>) result.getOrDefault("updates", List.of()));
+            } catch (RuntimeException e) {  // a bad update: the action failed, memory is as before it
+                fail(ks, todo, describe(e));
+                ready.add(ks);
+                return;
+            }
+            for (Object item : (List<Object>) result.getOrDefault("events", List.of())) {
+                Map<String, Object> event = (Map<String, Object>) item;
+                ks.events.add(event);
+                if (OUTPUT.equals(event.get("type"))) {
+                    sink.output(ks, ((Map<String, Object>) event.get("attributes")).get("output"));
+                }
+            }
+        } else if ("failed".equals(status) && result.containsKey("line")) {  // Python formatted it
+            Failure failure = new Failure(ks.key, todo.action, (String) result.get("error"), (String) result.get("line"),
+                    (String) result.getOrDefault("details", ""));
+            failInput(ks, failure);
+        } else if ("waiting".equals(status)) {
+            fail(ks, todo, describe(new BridgeException("Java action '" + todo.action + "' waits for outside input"
+                    + " (waitForInput), which needs a state store; the Java host keeps none yet")));
+        } else {
+            fail(ks, todo, write(result.get("error")));
+        }
+        ready.add(ks);
+    }
+
+    private void fail(KeyRun ks, Todo todo, String errorJson) {
+        String type = String.valueOf(todo.event.get("type"));
+        Map<String, Object> described = parseMap(python.call("failure", ks.keyJson, todo.action, type, errorJson));
+        failInput(ks, new Failure(ks.key, todo.action, (String) described.get("error"), (String) described.get("line"),
+                (String) described.getOrDefault("details", "")));
+    }
+
+    /** Fails the input's run: nothing the action wrote or sent is kept; the key's next input goes on. */
+    private void failInput(KeyRun ks, Failure failure) {
+        ks.running = null;
+        ks.events.clear();
+        ks.todo.clear();
+        ks.failures.add(failure);
+        sink.failed(ks, failure);
+    }
+
+    private static String describe(Throwable t) {
+        StringWriter stack = new StringWriter();
+        t.printStackTrace(new PrintWriter(stack));
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("class", t.getClass().getName());
+        error.put("message", t.getMessage());
+        error.put("stack", stack.toString());
+        return write(error);
+    }
+
+    static String write(Object value) {
+        try {
+            return Json.mapper().writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new BridgeException("cannot write JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static Map<String, Object> parse(byte[] json) {
+        try {
+            return Json.mapper().readValue(json, MAP);
+        } catch (java.io.IOException e) {
+            throw new BridgeException("an action's result is not JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static Map<String, Object> parse(String json) {
+        return parseMap(json);
+    }
+
+    static Map<String, Object> parseMap(String json) {
+        try {
+            return Json.mapper().readValue(json, MAP);
+        } catch (JsonProcessingException e) {
+            throw new BridgeException("not a JSON object: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static List<String> parseList(String json) {
+        try {
+            return Json.mapper().readValue(json, new TypeReference<List<String>>() { });
+        } catch (JsonProcessingException e) {
+            throw new BridgeException("not a JSON list: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** What Java actions ask of the host: the running key's memory, the plan's Java resources, wakes. */
+    private final class Access implements HostAccess {
+        private final HostResources resources;
+        MemoryTree memory;
+
+        Access(HostResources resources) {
+            this.resources = resources;
+        }
+
+        @Override
+        public String readMemory(String memoryName, String path) {
+            return memory.readWire(memoryName, path);
+        }
+
+        @Override
+        public Object getResource(String name, String type) {
+            Object resource = resources.get(name, type);
+            if (resource == null) {
+                throw new BridgeException("the plan has no Java " + type + " resource named '" + name + "' (Python"
+                        + " resources are not lent to Java actions under the Java host yet)");
+            }
+            return resource;
+        }
+
+        @Override
+        public void wake(String ref) {
+            queue.add(new Wake(ref, null));
+        }
+    }
+}
