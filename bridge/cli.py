@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ Examples:
   bridge run examples/demo/plan.yaml --input examples/demo/orders.jsonl
   bridge run plan.json --input in.jsonl --output out.jsonl --workers 16
   bridge run plan.yaml --input in.jsonl --output out.jsonl --state runs.db
+  bridge run plan.yaml --input in.jsonl --output out.jsonl --host java
   bridge runs list --state runs.db --status waiting
   bridge validate plan.yaml
   bridge doctor
@@ -134,10 +136,14 @@ the actions that differ) unless --force.
                    '{"host", "keys": [{"key", "short_term_memory", "status": "ok"|"error", "errors": '
                    '[{"action", "error"}]}]}, one entry per key with input (what the conformance suite compares '
                    'across hosts).')
+@click.option("--host", type=click.Choice(["python", "java"]), default="python", show_default=True,
+              help="Which runtime owns the run: python (this process, Java through JPype) or java (a JVM child "
+                   "process owns scheduling and memory, Python actions run in it through pemja).")
 @click.pass_context
 def run(ctx: click.Context, plan: Path, input_path: Path, output_path: Path | None, workers: int, grace: float,
         on_bad_input: str, max_steps: int, call_timeout: float | None, allow: tuple[str, ...],
-        progress: bool | None, state: str | None, strict: bool, force: bool, report_path: Path | None) -> None:
+        progress: bool | None, state: str | None, strict: bool, force: bool, report_path: Path | None,
+        host: str) -> None:
     """Run PLAN over the inputs and write one line per output.
 
     Each key's inputs run in order; keys run interleaved. Keys are exact JSON
@@ -150,7 +156,35 @@ def run(ctx: click.Context, plan: Path, input_path: Path, output_path: Path | No
     opts = RunOptions(plan=plan, input=input_path, output=output_path, workers=workers, grace=grace,
                       on_bad_input=on_bad_input, max_steps=max_steps, call_timeout=call_timeout, allow=allow,
                       progress=progress, state=state, strict=strict, force=force, report=report_path)
+    if host == "java":
+        from bridge._java_host import run_java_host
+
+        sys.exit(run_java_host(opts))
     run_command(opts, hard_exit=bool((ctx.obj or {}).get("hard_exit")))
+
+
+@main.command()
+@click.option("--plan", "plan_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Add this plan's bridge.jvm.classpath entries.")
+def classpath(plan_path: Path | None) -> None:
+    r"""Print the classpath of the Java host and of javac for your Java actions.
+
+    \b
+    The project's jars (the runtime, the Java host, pemja, ...), then BRIDGE_CLASSPATH:
+      javac -cp "$(bridge classpath)" MyActions.java
+      java -cp "$(bridge classpath)" dev.bridge.host.Main run plan.yaml --input in.jsonl
+    """
+    from bridge.jvm import classpath as jars
+
+    try:
+        conf = None
+        if plan_path is not None:
+            from bridge.plan import load_plan
+
+            conf = load_plan(plan_path).conf_data
+        click.echo(os.pathsep.join(jars(conf)))
+    except BridgeError as exc:
+        _fail(exc)
 
 
 @main.command()

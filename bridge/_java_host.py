@@ -1,0 +1,80 @@
+"""``bridge run --host java``: the Java host (``dev.bridge.host.Main``) as a child process.
+
+The child gets the JDK, classpath and JVM flags the Python host would use (:func:`bridge.jvm.options_from_config`:
+``JAVA_HOME``, ``BRIDGE_CLASSPATH``, ``BRIDGE_JVM_OPTIONS`` and the plan's ``bridge.jvm.*``) and this very
+Python (``sys.executable``) to embed through pemja, so the plan's Python modules and bridge itself are the ones
+installed here. It reads the input, writes the output and the report, prints the error lines and the summary
+itself, in ``bridge run``'s formats; this process waits for it and leaves with its exit code. SIGTERM and
+Ctrl-C are passed on to the child.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from bridge.errors import BridgeError
+from bridge.jvm import options_from_config
+from bridge.plan import load_plan
+
+MAIN = "dev.bridge.host.Main"
+
+
+def java_command(opts: Any) -> list[str]:
+    """The child's command line for ``bridge run`` options (a :class:`bridge._runner.RunOptions`)."""
+    jvm = options_from_config(load_plan(opts.plan).conf_data)
+    command = [str(Path(jvm.java_home) / "bin" / "java"), *jvm.jvm_args, "-cp", os.pathsep.join(jvm.classpath), MAIN,
+               "run", str(opts.plan), "--input", str(opts.input), "--python", sys.executable,
+               "--workers", str(opts.workers), "--max-steps", str(opts.max_steps),
+               "--on-bad-input", opts.on_bad_input]
+    if opts.output is not None:
+        command += ["--output", str(opts.output)]
+    if getattr(opts, "report", None) is not None:
+        command += ["--report", str(opts.report)]
+    if opts.call_timeout is not None:
+        command += ["--call-timeout", repr(float(opts.call_timeout))]
+    for prefix in opts.allow:
+        command += ["--allow", prefix]
+    return command
+
+
+def unsupported(opts: Any) -> str | None:
+    """Why the Java host cannot take these options yet, or None."""
+    if opts.state is not None:
+        return "--state (durable runs) is not supported by the Java host yet; use --host python"
+    if str(opts.input) == "-":
+        return "--input - (standard input) is not supported by the Java host yet; give a file"
+    return None
+
+
+def run_java_host(opts: Any) -> int:
+    """Run the Java host on ``opts`` and return its exit code (2 when it cannot be started)."""
+    why = unsupported(opts)
+    if why is not None:
+        print(f"error: {why}", file=sys.stderr)
+        return 2
+    try:
+        command = java_command(opts)
+    except BridgeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        child = subprocess.Popen(command)  # noqa: S603 - our own JDK and main class, no shell
+    except OSError as exc:
+        print(f"error: cannot start the Java host ({command[0]}): {exc.strerror or exc}", file=sys.stderr)
+        return 2
+
+    def forward(signum: int, _frame: Any) -> None:
+        child.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        code = child.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 128 - code if code < 0 else code  # killed by a signal: 128 + its number, as a shell reports it
