@@ -54,6 +54,11 @@ from bridge.runtime._runtime import _timeout
 from bridge.runtime._workers import Job, WorkerPool
 
 
+def _error_text(kind: str, message: str | None) -> str:
+    """``<type>: <message>`` as ``bridge run --report`` writes a failure (a Java throwable by its Java class)."""
+    return f"{kind}: {message}" if message else kind
+
+
 class ForeignHost:
     """One plan's Python actions, driven by a foreign host through JSON strings; see the module docstring.
 
@@ -219,7 +224,7 @@ class ForeignHost:
     def _error(key: Any, action: str, event: Event | None, error: BaseException, details: str) -> dict[str, Any]:
         event_type = event.type if event is not None else "?"
         line = str(ActionError(key=key, action=action, event_type=event_type, cause=error, details=details))
-        return {"error": f"{type(error).__name__}: {error}", "line": line, "details": details}
+        return {"error": _error_text(type(error).__name__, str(error)), "line": line, "details": details}
 
     def failure(self, key_json: str, action: str, event_type: str, error_json: str) -> str:
         """An error line for a failure the host met (a Java action's throwable, a step limit), as Python prints it.
@@ -235,7 +240,9 @@ class ForeignHost:
                               context=f"Java action '{action}'")
             details = data.get("stack", "")
         line = str(ActionError(key=loads(key_json), action=action, event_type=event_type, cause=error))
-        return dumps_str({"error": f"{type(error).__name__}: {error}", "line": line, "details": details})
+        text = (_error_text(error.java_class, error.java_message) if isinstance(error, JavaError)
+                else _error_text(type(error).__name__, str(error)))
+        return dumps_str({"error": text, "line": line, "details": details})
 
     # -- durable calls ---------------------------------------------------------------------------------
     def _dispatch(self, ref: str, call: PendingCall) -> None:
