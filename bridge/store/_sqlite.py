@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 
 from bridge.errors import StateError
+from bridge.store._journal import JournalFile, read_lines
 from bridge.store._sql import _DROP_CALLS, _UPSERT_CALL, SqlStore
 
 _HEADER = b"SQLite format 3\x00"
@@ -52,7 +53,8 @@ class SQLiteStore(SqlStore):
             self._journal_files: list[Path] = []  # journal files of records not yet in the database
             self._generations = itertools.count()
             self._line_numbers = itertools.count()
-            self._journal_fd: int | None = None
+            self._journal_file: JournalFile | None = None  # the open journal of the group being made
+            self._checkpointer: _Checkpointer | None = None  # the runner's, started with its lock
             self._closed = False
         except sqlite3.DatabaseError as exc:
             raise StateError(f"cannot use {path} as a bridge state: {exc} (is it a bridge state file? the file "
@@ -76,13 +78,14 @@ class SQLiteStore(SqlStore):
 
     # -- durable call records: an append-only journal while a run groups its commits ----------------------
     def _call_write(self, sql: str, params: tuple[Any, ...]) -> None:
-        """While a run groups commits, a call's record is one ``write`` to a journal beside the state.
+        """While a run groups commits, a call's record is one line in a journal beside the state.
 
         That is as durable as a WAL commit with ``synchronous=NORMAL`` (it survives the death of the process,
-        not of the machine), costs one system call instead of a transaction, and the record joins the group
-        commit. Each group has journal files of its own (``<state>-calls.<n>``): a group commit starts a new
-        one and deletes its own once the group is in the database (a group that fails keeps them). Every line
-        carries a sequence number; the process that takes the runner lock replays them all in that order.
+        not of the machine), costs a memory copy into a mapped file (:mod:`bridge.store._journal`) instead of a
+        transaction, and the record joins the group commit. Each group has journal files of its own
+        (``<state>-calls.<n>``): a group commit starts a new one and deletes its own once the group is in the
+        database (a group that fails keeps them). Every line carries a sequence number; the process that takes
+        the runner lock replays them all in that order.
         """
         # Encoded before the lock (the replay orders lines by their number, not by their place in the file).
         line = orjson.dumps(["r" if sql is _UPSERT_CALL else "d", next(self._line_numbers), *params]) + b"\n"
@@ -90,20 +93,21 @@ class SQLiteStore(SqlStore):
             if not self._batching or self._journal is None or self._closed:
                 super()._call_write(sql, params)
                 return
-            if self._journal_fd is None:
+            journal = self._journal_file
+            if journal is None or not journal.room(len(line)):
+                if journal is not None:
+                    journal.close()
                 name = Path(f"{self._journal}-calls.{next(self._generations)}")
-                self._journal_fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+                journal = self._journal_file = JournalFile(name, len(line))
                 self._journal_files.append(name)
-            view = memoryview(line)
-            while view:  # a short write (a full disk) must not leave half a line for the next one to join
-                view = view[os.write(self._journal_fd, view):]
+            journal.append(line)
             self._pending.append((sql, params, False))
 
     def _next_group(self) -> Any:
         files, self._journal_files = self._journal_files, []
-        fd, self._journal_fd = self._journal_fd, None  # the next records start a file of their own
-        if fd is not None:
-            os.close(fd)
+        journal, self._journal_file = self._journal_file, None  # the next records start a file of their own
+        if journal is not None:
+            journal.close()
         return files
 
     def _group_failed(self, token: Any) -> None:
@@ -112,11 +116,13 @@ class SQLiteStore(SqlStore):
     def _flushed(self, token: Any) -> None:
         for name in token:
             name.unlink(missing_ok=True)
+        if self._checkpointer is not None:
+            self._checkpointer.nudge()
 
     def _journal_lines(self) -> list[tuple[int, str, tuple[Any, ...]]]:
         lines = []
         for journal in sorted(self._journal.parent.glob(self._journal.name + "-calls.*")):  # type: ignore[union-attr]
-            for raw in journal.read_bytes().split(b"\n"):
+            for raw in read_lines(journal):
                 try:
                     kind, number, *params = orjson.loads(raw)
                 except (orjson.JSONDecodeError, ValueError, TypeError):
@@ -162,19 +168,70 @@ class SQLiteStore(SqlStore):
             raise
         self._lock_fd = fd
         self._replay_journal()
+        self._checkpointer = _Checkpointer(self.url)
+        with self._lock:
+            self._db.execute("PRAGMA wal_autocheckpoint = 0")  # the checkpointer's work from now on
 
     def close(self) -> None:
         with self._buffer_lock:  # a late record from a call worker goes to the database, never to a closed file
             self._closed = True
-            if self._journal_fd is not None:
-                os.close(self._journal_fd)
-                self._journal_fd = None
+            if self._journal_file is not None:
+                self._journal_file.close()
+                self._journal_file = None
             if not self._pending:  # everything journaled is in the database
                 self._flushed(self._journal_files)
                 self._journal_files = []
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
+        self._db.close()
+
+
+class _Checkpointer:
+    """Copies the runner's WAL back into the database on a thread of its own, off the scheduler's path.
+
+    SQLite checkpoints a WAL when it passes 1,000 pages, inside the commit that passed it, and with
+    ``synchronous=NORMAL`` that is where its fsyncs happen: about a third of a group commit's time here. The
+    runner turns that off and this thread checkpoints (``PASSIVE``: it never holds up a writer) on its own
+    connection after a group commit has grown the WAL past :attr:`WAL_BYTES`. SQLite releases the interpreter
+    lock while it works, so the copy and its fsyncs overlap the run. The WAL file is reused from its start once
+    a checkpoint has copied all of it, and cut back to :attr:`WAL_BYTES` when it grew beyond.
+    """
+
+    WAL_BYTES = 4 << 20
+
+    def __init__(self, path: str) -> None:
+        self._wal = path + "-wal"
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
+        self._db.execute(f"PRAGMA journal_size_limit = {self.WAL_BYTES}")
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._loop, name="bridge-checkpoint", daemon=True)
+        self._thread.start()
+
+    def nudge(self) -> None:
+        """A group was committed: look at the WAL's size."""
+        self._wake.set()
+
+    def _loop(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._stopping:
+                return
+            try:
+                if os.path.getsize(self._wal) > self.WAL_BYTES:
+                    self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except (OSError, sqlite3.Error):  # the next nudge tries again; the last connection's close checkpoints
+                pass
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        self._thread.join()
         self._db.close()
 
 

@@ -70,8 +70,13 @@ def test_a_call_recorded_while_a_run_groups_commits_survives_a_crash_before_the_
     store.record_call("k", 0, 1, CallRecord(0, "m:g", "d1", "done", 4))
     store.record_call("k", 0, 2, CallRecord(0, "m:h", "d2", "done", 5))
     [journal] = tmp_path.glob("runs.db-calls.*")
-    with journal.open("ab") as f:
-        f.write(b'["r", 9, "k", 0, 3')  # a record half written when the process died
+    # The journal is a mapped file: its records are in the file as soon as they are recorded, then zero bytes.
+    with journal.open("r+b") as f:
+        end = f.read().index(b"\x00")
+        f.seek(end)
+        f.write(b'["r",9,"k",0,3')  # a record half copied when the process died
+        f.seek(end + 100)
+        f.write(b'"done",7]\n')  # or the end of one copied before its start
     # The process dies here: no flush, no close. A reader leaves the journal alone; the next runner replays it.
     reader = open_store(path)
     assert reader.calls("k", 0, 1) == [] and journal.exists()
