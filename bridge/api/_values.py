@@ -47,6 +47,14 @@ def check_portable(value: Any, path: str) -> None:
             break
         else:
             return
+    elif t is list:  # the same for a list (a durable call's arguments)
+        for item in value:
+            ti = type(item)
+            if ti is int or ti is bool or item is None or ti is bytes or (ti is str and item.isascii()):
+                continue
+            break
+        else:
+            return
     if isinstance(value, str):
         check_text(value, path)
         return

@@ -37,12 +37,31 @@ _log = logging.getLogger("bridge.durable")
 _tokens = itertools.count(1)
 
 
+_FIDS: dict[Any, str] = {}  # function -> its id: a plan calls the same few functions over and over
+
+
 def function_id(fn: Callable[..., Any], durable_id: str | None, action: str) -> str:
     """The stable id of a durable call's function, or a :class:`ContextError` saying why there is none."""
     if durable_id is not None:
         if not isinstance(durable_id, str) or not durable_id:
             raise ContextError(f"action '{action}': durable_id= takes a non-empty str, got {durable_id!r}")
         return durable_id
+    func = getattr(fn, "__func__", fn)  # a bound method has its function's id (and must not keep its object)
+    try:
+        return _FIDS[func]
+    except (KeyError, TypeError):
+        pass
+    fid = _name_id(fn, action)
+    if len(_FIDS) >= 4096:  # only module-level names get here, but a program may make functions without end
+        _FIDS.clear()
+    try:
+        _FIDS[func] = fid
+    except TypeError:  # an unhashable callable object
+        pass
+    return fid
+
+
+def _name_id(fn: Callable[..., Any], action: str) -> str:
     module = getattr(fn, "__module__", None)
     qualname = getattr(fn, "__qualname__", None)
     if not module or not qualname:
@@ -60,7 +79,9 @@ def arguments_digest(args: tuple[Any, ...], kwargs: dict[str, Any], explicit_id:
     """The digest of a call's arguments; non-portable arguments are allowed only with an explicit id."""
     value = {"args": list(args), "kwargs": kwargs}
     try:
-        check_portable(value, "arguments")
+        check_portable(value["args"], "arguments.args")
+        if kwargs:
+            check_portable(kwargs, "arguments.kwargs")
     except ValueContractError as exc:
         if explicit_id:
             return "-"
@@ -151,9 +172,12 @@ class CallLog:
         """Record how a call ended; a result that is not portable becomes the call's error (it cannot be kept)."""
         if error is None:
             try:
-                check_portable(value, f"the result of durable call {call.fid}")
-            except ValueContractError as exc:
-                value, error = None, exc
+                check_portable(value, "")
+            except ValueContractError:
+                try:  # again, for the message: the path is spelled only when it is needed
+                    check_portable(value, f"the result of durable call {call.fid}")
+                except ValueContractError as exc:
+                    value, error = None, exc
         record = (CallRecord(call.index, call.fid, call.digest, "done", value) if error is None else
                   CallRecord(call.index, call.fid, call.digest, "failed", error_record(error)))
         with self._lock:  # the first outcome wins: a timeout recorded by the scheduler, or the call's own

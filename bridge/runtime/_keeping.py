@@ -10,11 +10,10 @@ It runs on the scheduler's thread only (call outcomes are recorded by :mod:`brid
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from bridge.api._events import Event
+from bridge.api._events import Event, new_id
 from bridge.runtime._durable import CallLog
 from bridge.runtime._keys import KeyTable, KeyWork
 from bridge.runtime._memory import MemoryStore
@@ -74,7 +73,7 @@ class StateKeeper:
         """Number and record an input (recorded at the next ``tend``); None when its key holds its inputs."""
         if ks.skid is None:
             ks.skid = kid_of(key)
-        record = InputRecord(ks.skid, self.state.next_seq, str(uuid.uuid4()), payload, source=self.source)
+        record = InputRecord(ks.skid, self.state.next_seq, new_id(), payload, source=self.source)
         self.state.next_seq += 1
         self._new_inputs.append((key, record))
         return None if ks.skid in self.held else record

@@ -306,7 +306,7 @@ class SqlStore(StateStore):
             (sql(_COMMIT_ACTION), (c.kid, c.seq, c.step, c.action, encode(c.event), encode(c.updates),
                                    encode(c.sent), t), False)]
         if c.outputs:
-            key = encode(c.key)
+            key = c.kid  # a key's id is its JSON text
             rows = []
             for n, output in enumerate(c.outputs):
                 self._ord += 1
