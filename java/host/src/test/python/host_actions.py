@@ -41,6 +41,8 @@ async def durable(event: Event, ctx: RunnerContext) -> None:
     log = ctx.short_term_memory.get("log", [])
     ctx.short_term_memory.set("log", [*log, value])
     ctx.send_event(OutputEvent(output={"n": value}))
+    if data.get("java"):  # then a Java action's durable call, on a Java worker thread
+        ctx.send_event(Event(type="java_lookup", attributes={"sleep_ms": 0}))
 
 
 def keeps_a_set(event: Event, ctx: RunnerContext) -> None:

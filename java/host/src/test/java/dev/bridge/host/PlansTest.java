@@ -86,4 +86,33 @@ class PlansTest {
             assertEquals(Map.of("ok", "py_bad"), host.shortTermMemory("p"));  // the failed action's write is gone
         }
     }
+
+    @Test
+    void shouldRunTenThousandEventsWithPythonAndJavaDurableCallsKeepingEachKeysOrder() {
+        int events = 10_000;
+        int keys = 50;
+        try (BridgeHost host = BridgeHostTest.builder("ten_thousand.yaml").workers(8).open()) {
+            List<BridgeHost.Input> inputs = new ArrayList<>();
+            for (int n = 0; n < events; n++) {
+                inputs.add(new BridgeHost.Input("k" + (n % keys), Map.of("n", n, "max_sleep", 0.0005, "java", true)));
+            }
+            BridgeHost.Result result = host.run(inputs);
+            assertTrue(result.ok(), () -> "failures: " + result.failures().subList(0, 1));
+            assertEquals(events, result.inputs());
+            assertEquals(2 * events, result.outputs().size());
+            Map<Object, List<Object>> byKey = new LinkedHashMap<>();
+            for (BridgeHost.Output output : result.outputs()) {
+                byKey.computeIfAbsent(output.key(), k -> new ArrayList<>()).add(output.output() instanceof Map
+                        ? ((Map<?, ?>) output.output()).get("n") : output.output());
+            }
+            for (int k = 0; k < keys; k++) {
+                List<Object> expected = new ArrayList<>();
+                for (int n = k; n < events; n += keys) {
+                    expected.add(n);
+                    expected.add("looked up after 0 ms");  // the Java lookup ends before the key's next input
+                }
+                assertEquals(expected, byKey.get("k" + k), "outputs of k" + k);
+            }
+        }
+    }
 }
