@@ -51,6 +51,26 @@ def unsupported(opts: Any) -> str | None:
     return None
 
 
+def pemja_check(classpath: tuple[str, ...]) -> tuple[bool, str]:
+    """Whether pemja's two halves (the PyPI package here, the jar on the classpath) are one version, and what to say."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        python_half: str | None = version("pemja")
+    except PackageNotFoundError:
+        python_half = None
+    jars = [Path(e).name for e in classpath if Path(e).name.startswith("pemja-") and e.endswith(".jar")]
+    jar_half = jars[0][len("pemja-"):-len(".jar")] if jars else None
+    if python_half is None or jar_half is None:
+        missing = "the Python package" if python_half is None else "the jar (run `make jars`)"
+        return False, (f"python {python_half or '-'}, jar {jar_half or '-'}: {missing} is missing, so --host java "
+                       f"cannot run; install with `{sys.executable} -m pip install pemja=={jar_half or '0.6.0'}`")
+    if python_half != jar_half:
+        return False, (f"python {python_half}, jar {jar_half}: the two halves differ; install the jar's version with "
+                       f"`{sys.executable} -m pip install pemja=={jar_half}`")
+    return True, f"{python_half} (python and jar; --host java can run)"
+
+
 def run_java_host(opts: Any) -> int:
     """Run the Java host on ``opts`` and return its exit code (2 when it cannot be started)."""
     why = unsupported(opts)

@@ -251,7 +251,7 @@ def validate(plan: Path, fmt: str, allow: tuple[str, ...], resolve: bool) -> Non
 @click.option("--plan", "plan_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Use this plan's JVM settings (bridge.jvm.classpath, bridge.jvm.options, bridge.jvm.java_home).")
 def doctor(plan_path: Path | None) -> None:
-    """Check the machine: Python, JPype, the JDK chosen, the classpath, and one round-trip call.
+    """Check the machine: Python, JPype, the JDK, the classpath, one round-trip call, and pemja (--host java).
 
     The JDK is JAVA_HOME if set, else the newest under /usr/lib/jvm and the other
     usual places. Extra jars come from BRIDGE_CLASSPATH; JVM flags from
@@ -279,7 +279,11 @@ def doctor(plan_path: Path | None) -> None:
         click.echo(f"  {entry}")
     verdict = "ok" if facts["round_trip_ok"] else "FAILED: values changed on the way through Java"
     click.echo(f"round trip  {verdict}")
-    sys.exit(0 if facts["round_trip_ok"] else 1)
+    from bridge._java_host import pemja_check
+
+    pemja_ok, pemja_text = pemja_check(tuple(facts["classpath"]))
+    click.echo(f"pemja       {pemja_text}")
+    sys.exit(0 if facts["round_trip_ok"] and pemja_ok else 1)
 
 
 main.add_command(runs)

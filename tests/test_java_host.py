@@ -91,3 +91,19 @@ def hand_over(event, ctx):
         from bridge import Event
 
         ctx.send_event(Event(type="java_turn", attributes={}))
+
+
+def test_doctor_names_pemjas_two_halves_and_how_to_match_them() -> None:
+    from importlib.metadata import version
+
+    from bridge._java_host import pemja_check
+
+    installed = version("pemja")
+    same = pemja_check((f"/jars/pemja-{installed}.jar",))
+    assert same == (True, f"{installed} (python and jar; --host java can run)")
+    ok, text = pemja_check(("/jars/pemja-0.5.5.jar",))
+    assert not ok
+    assert f"python {installed}, jar 0.5.5: the two halves differ" in text
+    assert "pip install pemja==0.5.5" in text
+    ok, text = pemja_check(("/jars/bridge-runtime.jar",))
+    assert not ok and "the jar (run `make jars`) is missing" in text
