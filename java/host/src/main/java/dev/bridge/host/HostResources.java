@@ -142,20 +142,25 @@ public final class HostResources {
         }
     }
 
-    /** The JSON {@code {"error": {"class", "message", "stack"}}} of a throwable. */
+    /** A throwable as {@code {"class", "message", "stack"}}: how the Java runtime reports a failed action too. */
     static final class Failures {
         private Failures() {
         }
 
-        static String describe(Throwable t) {
+        static Map<String, Object> of(Throwable t) {
             StringWriter stack = new StringWriter();
             t.printStackTrace(new PrintWriter(stack));
             Map<String, Object> error = new LinkedHashMap<>();
             error.put("class", t.getClass().getName());
             error.put("message", t.getMessage() != null ? t.getMessage() : "");
             error.put("stack", stack.toString());
+            return error;
+        }
+
+        /** {@code {"error": {..}}} as JSON, what {@link #call} answers for a failure. */
+        static String describe(Throwable t) {
             try {
-                return Json.mapper().writeValueAsString(Map.of("error", error));
+                return Json.mapper().writeValueAsString(Map.of("error", of(t)));
             } catch (JsonProcessingException e) {
                 return "{\"error\":{\"class\":\"" + t.getClass().getName() + "\",\"message\":\"\"}}";
             }

@@ -7,8 +7,6 @@ import dev.bridge.runtime.HostAccess;
 import dev.bridge.runtime.JavaAction;
 import dev.bridge.runtime.Json;
 import dev.bridge.runtime.MemoryTree;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -321,13 +319,7 @@ final class Scheduler {
     }
 
     private static String describe(Throwable t) {
-        StringWriter stack = new StringWriter();
-        t.printStackTrace(new PrintWriter(stack));
-        Map<String, Object> error = new LinkedHashMap<>();
-        error.put("class", t.getClass().getName());
-        error.put("message", t.getMessage());
-        error.put("stack", stack.toString());
-        return write(error);
+        return write(HostResources.Failures.of(t));
     }
 
     static String write(Object value) {
