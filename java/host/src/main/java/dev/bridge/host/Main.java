@@ -103,7 +103,9 @@ public final class Main {
         try {
             reader = Files.newBufferedReader(input, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            err.println("error: " + input + ": cannot read the input: " + e.getMessage());
+            String why = e instanceof java.nio.file.NoSuchFileException ? "No such file or directory"
+                    : e instanceof java.nio.file.AccessDeniedException ? "Permission denied" : e.getMessage();
+            err.println("error: " + input + ": cannot read the input: " + why);
             return 2;
         }
         BridgeHost host;
