@@ -59,6 +59,8 @@ bench: install jars
 	$(BIN)/python bench/bench_effects.py $(if $(BASELINE),--baseline $(BASELINE))
 	$(BIN)/python bench/bench_agents.py
 	$(BIN)/python bench/bench_state.py
+	$(BIN)/python bench/bench_plan.py
+	$(BIN)/python bench/bench_mixed.py
 
 # 200 kill -9s of a durable run and its restarts (several minutes); the CI test does 20.
 bench-crash: install jars postgres
