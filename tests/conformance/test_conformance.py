@@ -80,6 +80,12 @@ def test_scenario(host: str, scenario: str, runs: Runs) -> None:
                      os.environ.get("CI") == "true")
     run = runs.get(chosen, loaded)
     found = compare.differences(loaded, run)
+    pending = loaded.pending.get(host)
+    if pending is not None:  # a known gap of this host: it must still differ, else the entry must go
+        if not found:
+            pytest.fail(f"scenario {scenario} now conforms under the {host} host: remove its 'pending' entry "
+                        f"({pending!r}) from expected.json", pytrace=False)
+        pytest.xfail(f"pending under the {host} host: {pending}; first difference: {found[0]}")
     if found:
         stderr = run.stderr.strip()
         pytest.fail(f"{host} host, scenario {scenario} ({loaded.about}):\n  " + "\n  ".join(found)
@@ -112,6 +118,6 @@ def test_a_difference_names_the_key_the_place_and_both_values() -> None:
         "key 1: short_term_memory.a.b: expected 1 (integer), got true (boolean)",
         'key "k": outputs: expected 0 items, got 1: ["late"] (array)',
         "key \"k\": errors[0]: expected action 'act' failing with ValueError containing 'bad', got action 'act' "
-        "with 'TypeError: bad'",
+        "failing with 'TypeError: bad'",
     ]
     assert compare.value_differences(-0.0, 0.0, "x") == ["x: expected -0.0 (float), got 0.0 (float)"]
