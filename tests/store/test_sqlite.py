@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bridge import Agent, InputEvent, OutputEvent, Runtime, action
 from bridge.errors import StateError
 from bridge.store import SQLiteStore, open_store
 
@@ -128,3 +129,39 @@ def test_a_group_commit_that_fails_keeps_its_journal_until_a_later_one_writes_it
         assert [(c.status, c.result) for c in store.calls("k", 0, 1)] == [("done", 7)]
     finally:
         store.close()
+
+
+def _double(n: int) -> int:
+    return n * 2
+
+
+class Doubler(Agent):
+    @action(InputEvent)
+    @staticmethod
+    async def handle(event, ctx):
+        ctx.send_event(OutputEvent(output=await ctx.durable_execute_async(_double, event.input)))
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 512 KiB filesystem: room for a state's database, not for a call journal's reserved megabyte."""
+    import os
+    import subprocess
+
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small filesystem needs root")
+    folder = tmp_path / "small"
+    folder.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(folder)]).returncode:
+        pytest.skip("no permission to mount a small tmpfs")
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def test_a_full_disk_fails_the_action_whose_call_cannot_be_recorded_never_the_process(small_disk: Path) -> None:
+    with Runtime(Doubler, state=small_disk / "runs.db") as rt:
+        report = rt.run([("a", 1), ("b", 2)])
+    assert report.outputs == []  # a call whose record has no room is not handed on as done
+    assert {e.key for e in report.errors} == {"a", "b"}
+    assert all("No space left on device" in str(e.cause) for e in report.errors), report.errors
+    assert not list(small_disk.glob("runs.db-calls.*"))  # no journal half made
