@@ -121,3 +121,16 @@ def test_a_difference_names_the_key_the_place_and_both_values() -> None:
         "failing with 'TypeError: bad'",
     ]
     assert compare.value_differences(-0.0, 0.0, "x") == ["x: expected -0.0 (float), got 0.0 (float)"]
+
+
+def test_a_missing_java_host_fails_only_under_ci_once_its_module_exists(monkeypatch, tmp_path: Path) -> None:
+    from tests.conformance import hosts
+
+    java = HOSTS["java"]
+    monkeypatch.setattr(hosts, "JAVA_HOST_MODULE", tmp_path / "host")
+    monkeypatch.setenv("CI", "true")
+    assert not must_run(java)  # no module yet: the java cases skip, even on CI
+    (tmp_path / "host").mkdir()
+    assert must_run(java)
+    monkeypatch.setenv("CI", "false")
+    assert not must_run(java)  # on a developer's machine a host not built is a skip
