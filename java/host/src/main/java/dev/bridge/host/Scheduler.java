@@ -33,6 +33,8 @@ import java.util.concurrent.TimeUnit;
 final class Scheduler {
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() { };
     private static final String OUTPUT = "_output_event";
+    /** Stands for a null input in a key's queue. */
+    private static final Object NULL_INPUT = new Object();
 
     /** Where results go: outputs as they are committed, failures, finished inputs. */
     interface Sink {
@@ -143,7 +145,7 @@ final class Scheduler {
 
     private void accept(Object key, String keyJson, Object payload) {
         KeyRun ks = keys.computeIfAbsent(keyJson, k -> new KeyRun(key, keyJson));
-        ks.inputs.add(payload);
+        ks.inputs.add(payload == null ? NULL_INPUT : payload);  // a deque holds no null; an input may be null
         pending++;
         if (!ks.scheduled) {  // idle: not ready, not waiting on a call
             ks.scheduled = true;
@@ -217,7 +219,8 @@ final class Scheduler {
                 event.put("id", UUID.randomUUID().toString());
                 event.put("type", "_input_event");
                 Map<String, Object> attributes = new LinkedHashMap<>();
-                attributes.put("input", ks.inputs.poll());
+                Object input = ks.inputs.poll();
+                attributes.put("input", input == NULL_INPUT ? null : input);
                 event.put("attributes", attributes);
                 ks.events.add(event);
                 ks.inRun = true;
