@@ -30,7 +30,7 @@ _call_ids = itertools.count(1)
 class HostRunnerContext(RunnerContext):
     """The context of one action run; lives across its suspensions, dies when it ends."""
 
-    __slots__ = ("_key", "_store", "_resources", "_config", "_action_config", "sent", "calls", "_thread",
+    __slots__ = ("_key", "_store", "_resources", "_config", "_action_config", "sent", "_thread",
                  "_closed", "call_timeout", "log", "action")
 
     def __init__(self, key: Any, store: MemoryStore, resources: Any, config: dict[str, Any],
@@ -39,9 +39,8 @@ class HostRunnerContext(RunnerContext):
         self._store = store
         self._resources = resources
         self._config = config
-        self._action_config = action_config or {}
+        self._action_config = action_config
         self.sent: list[Event] = []
-        self.calls: list[Callable[..., Any]] = []  # what ran, in order: the durable store's seam
         self._thread = threading.get_ident()
         self._closed = False
         self.call_timeout = call_timeout
@@ -70,9 +69,13 @@ class HostRunnerContext(RunnerContext):
         self.check_owner()
         if not isinstance(event, Event):
             raise ContextError(f"send_event takes an Event, got {type(event).__name__}")
-        if not isinstance(event.type, str):
+        if type(event.type) is not str and not isinstance(event.type, str):
             raise ValueContractError(f"event '{event.type}' type", type(event.type), "an event type is a str")
-        check_portable(event.attributes, f"event '{event.type}' attribute")
+        try:
+            check_portable(event.attributes, "")
+        except ValueContractError:  # again, for the message: the path is spelled only when it is needed
+            check_portable(event.attributes, f"event '{event.type}' attribute")
+            raise
         self.sent.append(event)
 
     @property
@@ -97,6 +100,8 @@ class HostRunnerContext(RunnerContext):
 
     @property
     def action_config(self) -> dict[str, Any]:
+        if self._action_config is None:  # most actions have none: the dict is made when asked for
+            self._action_config = {}
         return self._action_config
 
     def durable_execute(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None,
@@ -140,7 +145,6 @@ class HostRunnerContext(RunnerContext):
         elif not isinstance(timeout, int | float) or isinstance(timeout, bool) or not timeout > 0:
             raise ContextError(f"timeout= takes a positive number of seconds (math.inf for no limit), got "
                                f"{timeout!r}")
-        self.calls.append(fn)
         call = PendingCall(f"c{next(_call_ids)}", fn, args, kwargs, timeout=timeout, reconciler=reconciler,
                            durable_id=durable_id)
         if self.log is not None:

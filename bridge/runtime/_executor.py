@@ -96,6 +96,8 @@ class PythonActionKind:
             result = self.fn(event, ctx)
         except ACTION_FAILURES as exc:
             return _failed(exc)
+        if result is None:  # a plain function's action (the common case)
+            return DONE
         if inspect.isgenerator(result) or inspect.iscoroutine(result):
             return executor.advance(self, executor.new_ref("py"), result, None, None)
         return DONE

@@ -54,6 +54,7 @@ class MemoryUpdate(NamedTuple):
         return list(self)
 
 
+_new_update = tuple.__new__
 _SPLIT_CACHE: dict[str, list[str]] = {}
 _FAST_SCALARS = frozenset({int, bool, type(None), bytes})
 
@@ -140,7 +141,7 @@ class MemoryStore:
         if self._undo is not None:  # inlined _put: this is the hottest write path
             self._undo.append((parent, leaf, old))
         parent[leaf] = value
-        self._log.append(MemoryUpdate(memory, "set", path, value))
+        self._log.append(_new_update(MemoryUpdate, (memory, "set", path, value)))  # no Python-level __new__
 
     def new_object(self, memory: Scope, path: str, overwrite: bool = False) -> None:
         """Make ``path`` an object node; an existing object is kept, a value is replaced only if ``overwrite``."""
@@ -340,6 +341,8 @@ class MemoryView(MemoryObject):
         found, raw = self._store.lookup(self._memory, full)
         if not found:
             return default
+        if type(raw) in _FAST_SCALARS or type(raw) is str or type(raw) is float:
+            return raw  # immutable: nothing to copy
         if type(raw) is _Node:
             return MemoryView(self._store, self._memory, full, self._guard)
         return copy_portable(raw)

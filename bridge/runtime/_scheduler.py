@@ -398,7 +398,11 @@ class Scheduler:
         while not ks.todo:
             if ks.events:  # (an output was handed on when the action that sent it finished)
                 event = ks.events.popleft()
-                ks.todo.extend((name, event) for name in self._router.actions_for(event))
+                names = self._router.actions_for(event)
+                if len(names) == 1:  # the common case, without a generator
+                    ks.todo.append((names[0], event))
+                else:
+                    ks.todo.extend([(name, event) for name in names])
                 continue
             if ks.in_run:  # no events and no actions left: this input's run is over
                 ks.store.clear_sensory()
