@@ -65,7 +65,7 @@ TriggerCategory = Literal[
 class TriggerError(BridgeError, ValueError):
     """A trigger-condition entry is invalid; the message quotes the entry and says what is wrong.
 
-    It is also a ``ValueError`` because plan validation runs it inside pydantic validators, which turn
+    It is also a ``ValueError`` because plan validation runs it inside an action's own check, which turns
     only ``ValueError`` into the field-path report a :class:`PlanError` lists.
 
     Attributes:

@@ -1,4 +1,4 @@
-"""The plan: pure data in the Flink Agents wire format (pydantic models), loaded from JSON or YAML."""
+"""The plan: pure data in the Flink Agents wire format (plain models, hand-validated), loaded from JSON or YAML."""
 
 from bridge.plan._allow import check_allowed
 from bridge.plan._load import load_plan, plan_from_data

@@ -1,64 +1,70 @@
-"""Pydantic models of the Flink Agents plan wire format: pure data, no imports of user code.
+"""The models of the Flink Agents plan wire format: pure data, no imports of user code.
 
 Reading and writing must be lossless: a plan read from JSON and written back equals the input as JSON
 values, whichever upstream form it used (``trigger_conditions`` today, ``listen_event_types`` and
 ``actions_by_event`` in the 0.3.1 release). Hence ``exclude_unset`` on output and preserved extras where
-upstream keeps open dictionaries.
+upstream keeps open dictionaries. The validator under them is :mod:`bridge.plan._fields`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
+from typing import Any
 
 from bridge.errors import PlanError
 from bridge.plan import _triggers
 from bridge.plan._compile import agent_plan_data
+from bridge.plan._fields import (
+    Problems,
+    WireModel,
+    anything,
+    dict_of,
+    field,
+    list_of,
+    literal,
+    optional,
+    string,
+    tagged,
+)
 
-_STRICT = ConfigDict(extra="forbid", populate_by_name=True)
-_OPEN = ConfigDict(extra="allow", populate_by_name=True)
+_STRINGS = list_of(string)
+_VALUES = dict_of(anything)
 
 
-class PythonFunction(BaseModel):
+class PythonFunction(WireModel):
     """A Python function named by module and qualified name (``MyAgent.handle`` for a static method)."""
 
-    model_config = _STRICT
-    func_type: Literal["PythonFunction"] = "PythonFunction"
-    module: str
-    qualname: str
+    func_type: str = field(literal("PythonFunction"), "PythonFunction")
+    module: str = field(string)
+    qualname: str = field(string)
 
 
-class JavaFunction(BaseModel):
+class JavaFunction(WireModel):
     """A ``public static void m(Event, RunnerContext)`` Java method."""
 
-    model_config = _STRICT
-    func_type: Literal["JavaFunction"] = "JavaFunction"
-    qualname: str
-    method_name: str
-    parameter_types: list[str] = Field(default_factory=list)
+    func_type: str = field(literal("JavaFunction"), "JavaFunction")
+    qualname: str = field(string)
+    method_name: str = field(string)
+    parameter_types: list[str] = field(_STRINGS, factory=list)
 
 
-FunctionDescriptor = Annotated[PythonFunction | JavaFunction, Field(discriminator="func_type")]
+FunctionDescriptor = PythonFunction | JavaFunction
 
 
-class Action(BaseModel):
+class Action(WireModel):
     """One action: what runs (``exec``) and which events trigger it."""
 
-    model_config = _STRICT
-    name: str
-    exec: FunctionDescriptor
-    trigger_conditions: list[str] | None = None
-    listen_event_types: list[str] | None = None
-    config: dict[str, Any] | None = None
+    name: str = field(string)
+    exec: FunctionDescriptor = field(tagged("func_type", {"PythonFunction": PythonFunction,
+                                                          "JavaFunction": JavaFunction}))
+    trigger_conditions: list[str] | None = field(optional(_STRINGS), None)
+    listen_event_types: list[str] | None = field(optional(_STRINGS), None)
+    config: dict[str, Any] | None = field(optional(_VALUES), None)
 
-    @model_validator(mode="after")
-    def _check_triggers(self) -> Action:
+    def _check(self) -> None:
         if self.trigger_conditions is None and self.listen_event_types is None:
             raise ValueError("an action needs 'trigger_conditions' (or the 0.3.1 form 'listen_event_types')")
         for entry in self.triggers:
             _triggers.validate(entry)
-        return self
 
     @property
     def triggers(self) -> list[str]:
@@ -66,103 +72,89 @@ class Action(BaseModel):
         return list(self.trigger_conditions or []) + list(self.listen_event_types or [])
 
 
-class PythonResourceDescriptor(BaseModel):
+class PythonResourceDescriptor(WireModel, open=True):
     """A Python class and the keyword arguments to build it with."""
 
-    model_config = _OPEN
-    target_module: str
-    target_clazz: str
-    arguments: dict[str, Any] = Field(default_factory=dict)
+    target_module: str = field(string)
+    target_clazz: str = field(string)
+    arguments: dict[str, Any] = field(_VALUES, factory=dict)
 
 
-class JavaResourceDescriptor(BaseModel):
+class JavaResourceDescriptor(WireModel, open=True):
     """A Java class (fully qualified) and the arguments mapped onto it by Jackson."""
 
-    model_config = _OPEN
-    target_clazz: str
-    arguments: dict[str, Any] = Field(default_factory=dict)
+    target_clazz: str = field(string)
+    arguments: dict[str, Any] = field(_VALUES, factory=dict)
 
 
 _TAG = "__resource_provider_type__"
 
 
-class PythonResourceProvider(BaseModel):
+def _provider_type(name: str) -> Any:
+    """The type tag field of a provider: written under ``__resource_provider_type__``, absent when not given."""
+    return field(literal(name), name, alias=_TAG)
+
+
+class PythonResourceProvider(WireModel):
     """Builds a Python resource; the default when a provider carries no type tag."""
 
-    model_config = _STRICT
-    name: str
-    type: str
-    descriptor: PythonResourceDescriptor
-    provider_type: Literal["PythonResourceProvider"] = Field("PythonResourceProvider", alias=_TAG)
+    name: str = field(string)
+    type: str = field(string)
+    descriptor: PythonResourceDescriptor = field(PythonResourceDescriptor.validate)
+    provider_type: str = _provider_type("PythonResourceProvider")
 
 
-class PythonSerializableResourceProvider(BaseModel):
+class PythonSerializableResourceProvider(WireModel, open=True):
     """A resource stored in serialized form (e.g. a function tool)."""
 
-    model_config = _OPEN
-    name: str
-    type: str
-    module: str
-    clazz: str
-    serialized: dict[str, Any]
-    provider_type: Literal["PythonSerializableResourceProvider"] = Field(
-        "PythonSerializableResourceProvider", alias=_TAG)
+    name: str = field(string)
+    type: str = field(string)
+    module: str = field(string)
+    clazz: str = field(string)
+    serialized: dict[str, Any] = field(_VALUES)
+    provider_type: str = _provider_type("PythonSerializableResourceProvider")
 
 
-class JavaResourceProvider(BaseModel):
+class JavaResourceProvider(WireModel):
     """Builds a Java resource by reflection in the embedded JVM."""
 
-    model_config = _STRICT
-    name: str
-    type: str
-    descriptor: JavaResourceDescriptor
-    provider_type: Literal["JavaResourceProvider"] = Field("JavaResourceProvider", alias=_TAG)
+    name: str = field(string)
+    type: str = field(string)
+    descriptor: JavaResourceDescriptor = field(JavaResourceDescriptor.validate)
+    provider_type: str = _provider_type("JavaResourceProvider")
 
 
-class JavaSerializableResourceProvider(BaseModel):
+class JavaSerializableResourceProvider(WireModel, open=True):
     """A Java resource in serialized form (read and written, not built yet)."""
 
-    model_config = _OPEN
-    name: str
-    type: str
-    provider_type: Literal["JavaSerializableResourceProvider"] = Field(
-        "JavaSerializableResourceProvider", alias=_TAG)
+    name: str = field(string)
+    type: str = field(string)
+    provider_type: str = _provider_type("JavaSerializableResourceProvider")
 
 
-def _provider_tag(value: Any) -> str:
-    if isinstance(value, dict):
-        return value.get(_TAG, "PythonResourceProvider")
-    return getattr(value, "provider_type", "PythonResourceProvider")
+ResourceProvider = (PythonResourceProvider | PythonSerializableResourceProvider | JavaResourceProvider
+                    | JavaSerializableResourceProvider)
+_PROVIDERS = tagged(_TAG, {cls.__name__: cls for cls in (PythonResourceProvider, PythonSerializableResourceProvider,
+                                                          JavaResourceProvider, JavaSerializableResourceProvider)},
+                    default="PythonResourceProvider")
 
 
-ResourceProvider = Annotated[
-    Annotated[PythonResourceProvider, Tag("PythonResourceProvider")]
-    | Annotated[PythonSerializableResourceProvider, Tag("PythonSerializableResourceProvider")]
-    | Annotated[JavaResourceProvider, Tag("JavaResourceProvider")]
-    | Annotated[JavaSerializableResourceProvider, Tag("JavaSerializableResourceProvider")],
-    Discriminator(_provider_tag),
-]
-
-
-class PlanConfig(BaseModel):
+class PlanConfig(WireModel, open=True):
     """Plan-wide configuration; ``conf_data`` is what ``ctx.config`` returns."""
 
-    model_config = _OPEN
-    conf_data: dict[str, Any] = Field(default_factory=dict)
+    conf_data: dict[str, Any] = field(_VALUES, factory=dict)
 
 
-class AgentPlan(BaseModel):
+class AgentPlan(WireModel, open=True):
     """A whole plan: actions, resource providers and configuration."""
 
-    model_config = _OPEN
-    agent_name: str | None = None
-    actions: dict[str, Action]
-    actions_by_event: dict[str, list[str]] | None = None
-    resource_providers: dict[str, dict[str, ResourceProvider]] = Field(default_factory=dict)
-    config: PlanConfig | None = None
+    agent_name: str | None = field(optional(string), None)
+    actions: dict[str, Action] = field(dict_of(Action.validate))
+    actions_by_event: dict[str, list[str]] | None = field(optional(dict_of(_STRINGS)), None)
+    resource_providers: dict[str, dict[str, ResourceProvider]] = field(dict_of(dict_of(_PROVIDERS)), factory=dict)
+    config: PlanConfig | None = field(optional(PlanConfig.validate), None)
 
-    @model_validator(mode="after")
-    def _check_names(self) -> AgentPlan:
+    def _check(self) -> None:
         for key, action in self.actions.items():
             if key != action.name:
                 raise ValueError(f"actions.{key}: the key differs from the action's name {action.name!r}")
@@ -175,7 +167,6 @@ class AgentPlan(BaseModel):
                 if provider.name != name or provider.type != rtype:
                     raise ValueError(f"resource_providers.{rtype}.{name}: name/type differ from the provider's "
                                      f"({provider.name!r}, {provider.type!r})")
-        return self
 
     @property
     def conf_data(self) -> dict[str, Any]:
@@ -187,8 +178,11 @@ class AgentPlan(BaseModel):
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
     def to_json(self, indent: int | None = 2) -> str:
-        """The wire form as JSON text."""
-        return self.model_dump_json(by_alias=True, exclude_unset=True, indent=indent)
+        """The wire form as JSON text (compact when ``indent`` is None)."""
+        import json
+
+        separators = (",", ": ") if indent is not None else (",", ":")
+        return json.dumps(self.to_dict(), indent=indent, separators=separators, ensure_ascii=False)
 
     def to_yaml(self) -> str:
         """The wire form as YAML text."""
@@ -201,28 +195,13 @@ class AgentPlan(BaseModel):
         """Validate already-parsed plan data; a :class:`PlanError` lists every problem with its field path."""
         if not isinstance(data, dict):
             raise PlanError(f"a plan is a JSON/YAML object, got {type(data).__name__}", file=file)
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            problems = [f"{_loc(err['loc'])}: {err['msg']}" for err in exc.errors()]
-            first_path = _loc(exc.errors()[0]["loc"]) if exc.errors() else None
-            raise PlanError("invalid plan:\n  " + "\n  ".join(problems), file=file, path=first_path) from None
+        problems = Problems()
+        plan = cls.validate(data, (), problems)
+        problems.raise_if_any(file)
+        return plan
 
     @classmethod
     def from_agent(cls, agent: type) -> AgentPlan:
         """Compile a plan from a Python ``Agent`` subclass (see :mod:`bridge.plan._compile`)."""
         data, file = agent_plan_data(agent)
         return cls.from_data(data, file=file)
-
-
-def _loc(loc: tuple[Any, ...]) -> str:
-    """A pydantic error location as the plan's field path (``actions.a.exec``, ``[0]`` for list items)."""
-    parts: list[str] = []
-    for item in loc:
-        if isinstance(item, int):
-            parts.append(f"[{item}]")
-        elif isinstance(item, str) and (item.startswith("function-") or item[:1].isupper() and "Provider" in item):
-            continue  # pydantic's union-branch labels, not fields of the plan
-        else:
-            parts.append(("." if parts else "") + str(item))
-    return "".join(parts) or "<root>"
