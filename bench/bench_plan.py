@@ -9,13 +9,21 @@
 
 Each configuration runs in this process, interleaved over rounds; the best round counts.
 
-Run: python bench/bench_plan.py [--inputs 20000] [--rounds 5]
+``--instructions`` also counts the CPU instructions per input of the 2-action plan and of the loop with
+valgrind's callgrind, switched on (``callgrind_control -i on``) only while the measured run goes: repeatable to
+a few instructions in ten million, whatever else the machine does, so it judges changes of a few per cent.
+
+Run: python bench/bench_plan.py [--inputs 20000] [--rounds 5] [--instructions]
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from bridge import Agent, Event, InputEvent, OutputEvent, Runtime, action
@@ -108,10 +116,53 @@ def loop_time(inputs: list[tuple[Any, Any]]) -> float:
     return elapsed / len(inputs)
 
 
+def _wait_for(path: Path) -> None:
+    while not path.exists():
+        time.sleep(0.05)
+
+
+def counted_child(what: str, n: int, flag: Path) -> None:
+    """Under callgrind: warm up, then let the parent switch counting on around one run."""
+    inputs = [(i % 100, i) for i in range(n)]
+    with Runtime(TwoActions) as rt:
+        rt.run(inputs[:200])
+        by_hand(inputs[:200])
+        Path(f"{flag}.ready").touch()
+        _wait_for(Path(f"{flag}.go"))
+        if what == "plan":
+            rt.run(inputs)
+        else:
+            by_hand(inputs)
+        Path(f"{flag}.done").touch()
+        _wait_for(Path(f"{flag}.end"))
+
+
+def instructions(what: str, n: int = 2000) -> float:
+    """CPU instructions per input of one run of ``what`` (``plan`` or ``loop``), counted by callgrind."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-plan-"))
+    flag, out = folder / "flag", folder / "callgrind.out"
+    child = subprocess.Popen(["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
+                              sys.executable, __file__, "--child", what, str(n), str(flag)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait_for(Path(f"{flag}.ready"))
+    subprocess.run(["callgrind_control", "-i", "on", str(child.pid)], capture_output=True, check=True)
+    Path(f"{flag}.go").touch()
+    _wait_for(Path(f"{flag}.done"))
+    subprocess.run(["callgrind_control", "-i", "off", str(child.pid)], capture_output=True, check=True)
+    Path(f"{flag}.end").touch()
+    child.wait()
+    totals = [line for line in out.read_text().splitlines() if line.startswith("totals:")]
+    return int(totals[0].split()[1]) / n
+
+
 def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "--child":
+        counted_child(sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]))
+        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--inputs", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--instructions", action="store_true", help="also count instructions with callgrind")
     args = parser.parse_args()
     inputs = [(i % 100, i) for i in range(args.inputs)]
     calls = [(i % 100, i) for i in range(args.inputs // 4)]
@@ -136,6 +187,10 @@ def main() -> None:
           f"{us['durable'] - us['direct']:>12.1f}{'direct':>12}{'':>9}   (target 5 us)")
     print(f"{'gather of 10 durable calls, per call (us added)':<58}"
           f"{(us['gather10'] - us['direct10']) / 10:>12.1f}{'direct':>12}{'':>9}   (target 5 us)")
+    if args.instructions:
+        plan, loop = instructions("plan"), instructions("loop")
+        print(f"{'2-action plan, CPU instructions per input (callgrind)':<58}{plan:>12,.0f}{loop:>12,.0f}"
+              f"{plan / loop:>8.1f}x")
 
 
 if __name__ == "__main__":
