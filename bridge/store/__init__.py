@@ -17,7 +17,6 @@ from bridge.store._base import (
     kid_of,
     now,
 )
-from bridge.store._sqlite import SQLiteStore
 
 
 def open_store(state: str | os.PathLike[str] | StateStore) -> StateStore:
@@ -30,6 +29,8 @@ def open_store(state: str | os.PathLike[str] | StateStore) -> StateStore:
 
         store: StateStore = PostgresStore(text)
     else:
+        from bridge.store._sqlite import SQLiteStore  # only runs with a state pay for sqlite3 and the SQL
+
         store = SQLiteStore(text)
     try:
         store.check_format()
@@ -37,6 +38,15 @@ def open_store(state: str | os.PathLike[str] | StateStore) -> StateStore:
         store.close()
         raise
     return store
+
+
+def __getattr__(name: str) -> object:
+    """``SQLiteStore``, imported on first use: a run without a state never needs it."""
+    if name == "SQLiteStore":
+        from bridge.store._sqlite import SQLiteStore
+
+        return SQLiteStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["CallRecord", "Commit", "InputRecord", "KeyRecord", "SQLiteStore", "StateStore", "canonical", "decode",

@@ -13,7 +13,6 @@ so many actions share one transaction. Readers (``bridge runs`` in another proce
 
 from __future__ import annotations
 
-import hashlib
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -52,6 +51,8 @@ def _sorted(value: Any) -> Any:
 
 def digest(value: Any) -> str:
     """A short, stable digest of a portable value (what a durable call's arguments are compared by)."""
+    import hashlib  # here, not at the top: a run without durable calls never needs it
+
     return hashlib.sha256(canonical(value)).hexdigest()[:32]
 
 

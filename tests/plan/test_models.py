@@ -126,6 +126,22 @@ def test_invalid_json_and_unknown_extensions_are_named(tmp_path: Path) -> None:
         load_plan(tmp_path / "absent.json")
 
 
+def test_invalid_yaml_names_the_file_and_quotes_the_line_with_a_caret(tmp_path: Path) -> None:
+    path = _write(tmp_path, "p.yaml", "actions:\n  a: [1, 2\n  b: c\n")
+    with pytest.raises(PlanError) as info:
+        load_plan(path)
+    message = str(info.value)
+    assert str(path) in message and "not valid YAML" in message
+    assert "line 2" in message and "      a: [1, 2\n         ^" in message
+
+
+def test_a_yaml_plan_reads_as_yaml_safe_load_reads_it(tmp_path: Path) -> None:
+    text = ("actions:\n  a:\n    name: a\n    exec: {func_type: PythonFunction, module: m, qualname: f}\n"
+            "    trigger_conditions: [x]\nconfig:\n  conf_data: {day: 2024-01-02, 'n': 1.5e3, yes_no: yes, e: ~}\n")
+    plan = load_plan(_write(tmp_path, "p.yml", text))
+    assert plan.conf_data == yaml.safe_load(text)["config"]["conf_data"]
+
+
 def test_an_action_needs_a_trigger_and_its_key_must_match_its_name() -> None:
     with pytest.raises(PlanError, match="trigger_conditions"):
         plan_from_data({"actions": {"a": {"name": "a", "exec": {"func_type": "PythonFunction", "module": "m",
