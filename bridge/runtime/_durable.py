@@ -25,7 +25,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from bridge.api._calls import RUN_AGAIN, PendingCall
+from bridge.api._calls import RUN_AGAIN, CallResult, PendingCall
 from bridge.api._values import check_portable
 from bridge.errors import ContextError, NonDeterminismError, ReplayError, ValueContractError
 from bridge.store import CallRecord, StateStore, digest
@@ -186,6 +186,18 @@ class CallLog:
             call.replay = record
             self._store.record_call(*self._where, record)
         return value, error
+
+    def settle(self, call: PendingCall, result: CallResult) -> CallResult:
+        """Record a call's outcome as the scheduler takes it; returns what the action gets.
+
+        An outcome the state refuses (a result that is not portable, a store error) reaches the action as the
+        call's error, saying why.
+        """
+        try:
+            value, error = self.finish(call, result.value, result.error)
+        except Exception as exc:  # noqa: BLE001 - the state cannot record it: the action gets why
+            value, error = None, exc
+        return CallResult(result.call_id, value=value, error=error)
 
     def foreign_records(self) -> list[dict[str, Any]]:
         """The recorded calls in the form another language's action replays them (Java's ``DurableRun``)."""

@@ -10,7 +10,7 @@ It runs on the scheduler's thread only (call outcomes are recorded by :mod:`brid
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from bridge.api._events import Event, new_id
@@ -18,7 +18,7 @@ from bridge.runtime._durable import CallLog
 from bridge.runtime._keys import KeyTable, KeyWork
 from bridge.runtime._memory import MemoryStore
 from bridge.runtime._routing import Router
-from bridge.store import Commit, InputRecord, StateStore, kid_of
+from bridge.store import Commit, InputRecord, KeyRecord, StateStore, kid_of
 
 STOP_POLL = 0.25  # seconds between looks at the state for keys someone asked to stop
 GROUP = 256  # finished actions per group commit while the scheduler never waits
@@ -73,10 +73,15 @@ class StateKeeper:
         """Number and record an input (recorded at the next ``tend``); None when its key holds its inputs."""
         if ks.skid is None:
             ks.skid = kid_of(key)
-        record = InputRecord(ks.skid, self.state.next_seq, new_id(), payload, source=self.source)
+        record = self.take_input(ks.skid, key, payload)
+        return None if ks.skid in self.held else record
+
+    def take_input(self, skid: str, key: Any, payload: Any) -> InputRecord:
+        """Number an input of the key ``skid`` and keep it for the next ``tend`` (any scheduler's keys)."""
+        record = InputRecord(skid, self.state.next_seq, new_id(), payload, source=self.source)
         self.state.next_seq += 1
         self._new_inputs.append((key, record))
-        return None if ks.skid in self.held else record
+        return record
 
     def flush_inputs(self) -> None:
         """Record the inputs just read, at once: their calls' records refer to them, and a restart skips them.
@@ -89,35 +94,54 @@ class StateKeeper:
 
     def load_key(self, key: Any, store: MemoryStore) -> None:
         """A key's memory store was made in this process: fill it from the state, and learn if the key is held."""
-        record = self.state.get(kid_of(key))
+        record = self.known_key(kid_of(key))
         if record is not None:
             store.load("short_term", record.memory)
-            if record.status in ("error", "stopped", "waiting"):
-                self.held.add(record.kid)
+
+    def known_key(self, skid: str) -> KeyRecord | None:
+        """What the state holds of a key this process has not seen yet; a key in error, stopped or waiting is held."""
+        record = self.state.get(skid)
+        if record is not None and record.status in ("error", "stopped", "waiting"):
+            self.held.add(record.kid)
+        return record
 
     # -- actions ------------------------------------------------------------------------------------
     def call_log(self, ks: KeyWork, action: str) -> CallLog:
         """The durable calls of the action starting now: replayed when its input may have run before."""
-        return CallLog(self.state, ks.skid, ks.seq, ks.steps, ks.key, action, self._strict,  # type: ignore[arg-type]
-                       ks.seq <= ks.replay)
+        return self.log_for(ks.skid, ks.seq, ks.steps, ks.key, action, ks.seq <= ks.replay)  # type: ignore[arg-type]
+
+    def log_for(self, skid: str, seq: int, step: int, key: Any, action: str, replay: bool) -> CallLog:
+        """The call log of action step ``step`` of input ``seq`` (``replay``: an earlier attempt may have recorded)."""
+        return CallLog(self.state, skid, seq, step, key, action, self._strict, replay)
 
     def commit(self, ks: KeyWork, name: str, event: Event, updates: list[Any], sent: list[Event],
                outputs: list[Any]) -> None:
         """A finished action and the key's run state after it go into the group; its outputs follow the flush."""
         # The input's run ends with this action when nothing is left to do and what it sent triggers nothing (the
         # common last action): then the same commit finishes the input.
-        done = not ks.todo and all(map(self._router.triggers_nothing, ks.events))
-        run = None if done else {
-            "seq": ks.seq, "steps": ks.steps, "events": [e.to_dict() for e in ks.events],
-            "todo": [[n, e.to_dict()] for n, e in ks.todo], "sensory": ks.store.dump("sensory")}
-        self.state.commit(Commit(
+        done = self.ends_run(bool(ks.todo), ks.events)
+        run = None if done else run_state(ks.seq, ks.steps, [e.to_dict() for e in ks.events],
+                                          [[n, e.to_dict()] for n, e in ks.todo], ks.store.dump("sensory"))
+        self.keep(Commit(
             kid=ks.skid, key=ks.key, seq=ks.seq, step=ks.steps, action=name, event=event.to_dict(),  # type: ignore[arg-type]
             updates=[list(u) for u in updates], sent=[e.to_dict() for e in sent], memory=ks.store.dump("short_term"),
             run=run, outputs=outputs, source=ks.source, status="done" if done and not ks.inputs else "running"))
         if done:
             ks.seq = -1  # finished: the end of the run has nothing more to record
+
+    def ends_run(self, todo: bool, events: Iterable[Event]) -> bool:
+        """Whether the input's run ends with the action just finished.
+
+        It does when no action is left (``todo`` says whether one is) and the events it left trigger nothing (the
+        common last action).
+        """
+        return not todo and all(map(self._router.triggers_nothing, events))
+
+    def keep(self, commit: Commit) -> None:
+        """A finished action into the group commit (any scheduler's); its outputs are handed on at the flush."""
+        self.state.commit(commit)
         self.unflushed += 1
-        self._outputs.extend((ks.key, output) for output in outputs)
+        self._outputs.extend((commit.key, output) for output in commit.outputs)
 
     def flush(self) -> None:
         """Group commit: record what finished since the last one, then hand its outputs on."""
@@ -130,27 +154,38 @@ class StateKeeper:
     def input_ended(self, ks: KeyWork) -> None:
         """The input's run ended after its last commit (what that commit sent triggered more actions)."""
         if ks.seq >= 0:
-            self.state.finish_input(ks.skid, ks.seq, "running" if ks.inputs else "done")  # type: ignore[arg-type]
+            self.end_input(ks.skid, ks.seq, bool(ks.inputs))  # type: ignore[arg-type]
+
+    def end_input(self, skid: str, seq: int, more: bool) -> None:
+        """Input ``seq`` of the key finished; the key runs on when it has ``more`` inputs, else it is done."""
+        self.state.finish_input(skid, seq, "running" if more else "done")
 
     def input_failed(self, ks: KeyWork, name: str, event: Event, error: BaseException, details: str) -> int:
         """The key waits in error, its later inputs queued in the state, until a retry; how many it held."""
-        self.state.finish_input(ks.skid, ks.seq, "error", {  # type: ignore[arg-type]
-            "action": name, "event_type": event.type, "message": f"{type(error).__name__}: {error}",
-            "details": details})
+        self.fail_input(ks.skid, ks.seq, name, event.type, f"{type(error).__name__}: {error}", details)  # type: ignore[arg-type]
         ks.seq = -1
-        self.held.add(ks.skid)  # type: ignore[arg-type]
         held = len(ks.inputs)
         ks.inputs.clear()
         return held
+
+    def fail_input(self, skid: str, seq: int, action: str, event_type: str, message: str, details: str) -> None:
+        """Input ``seq`` failed in ``action`` (``message``: ``<type>: <message>``): the key is held in error."""
+        self.state.finish_input(skid, seq, "error", {"action": action, "event_type": event_type, "message": message,
+                                                     "details": details})
+        self.held.add(skid)
 
     # -- waits and stops ----------------------------------------------------------------------------
     def park(self, ks: KeyWork, name: str, index: int, digest: str) -> None:
         """Record that the key waits for outside input ``name`` (the running action's durable call ``index``)."""
         assert ks.running_action is not None
-        self.held.add(ks.skid)  # type: ignore[arg-type]
+        self.park_key(ks.skid, ks.running_action[0], ks.seq, ks.steps, name, index, digest)  # type: ignore[arg-type]
+
+    def park_key(self, skid: str, action: str, seq: int, step: int, name: str, index: int, digest: str) -> None:
+        """:meth:`park` for any scheduler's key: ``action`` (step ``step`` of input ``seq``) waits for ``name``."""
+        self.held.add(skid)
         self.flush()
-        self.state.set_wait(ks.skid, {"name": name, "action": ks.running_action[0], "seq": ks.seq,  # type: ignore[arg-type]
-                                      "step": ks.steps, "index": index, "digest": digest}, "waiting")
+        self.state.set_wait(skid, {"name": name, "action": action, "seq": seq, "step": step, "index": index,
+                                   "digest": digest}, "waiting")
 
     def poll_stops(self) -> None:
         """Honour ``bridge runs stop`` from another process: a key stops before its next action."""
@@ -165,9 +200,13 @@ class StateKeeper:
 
     def stopped(self, ks: KeyWork) -> None:
         """The scheduler stopped the key before its next action."""
-        self.stopping.discard(ks.skid)  # type: ignore[arg-type]
-        self.held.add(ks.skid)  # type: ignore[arg-type]
-        self.state.set_status(ks.skid, "stopped")  # type: ignore[arg-type]
+        self.stopped_key(ks.skid)  # type: ignore[arg-type]
+
+    def stopped_key(self, skid: str) -> None:
+        """:meth:`stopped` for any scheduler's key."""
+        self.stopping.discard(skid)
+        self.held.add(skid)
+        self.state.set_status(skid, "stopped")
 
     def release(self, skid: str) -> None:
         """A retried or resumed key runs again: its inputs are taken up by the next run's recovery."""
@@ -180,17 +219,13 @@ class StateKeeper:
 
         Each comes with the number of its inputs not finished (the scheduler counts them as pending).
         """
-        for record in self.state.unfinished():
-            if record.status != "running" or record.stop:
-                self.held.add(record.kid)
-                continue
+        for record, replay in self.recoverable():
             ks, new = keys.work_for(record.key)
             if not new:
                 continue
             ks.skid = record.kid
-            # Any of its inputs may have run in the dead process (a group commit lost): their actions replay.
             run = record.run
-            ks.replay = max([q.seq for q in record.queued] + [run["seq"] if run else -1])
+            ks.replay = replay
             pending = 0
             if run is not None:
                 ks.seq, ks.steps, ks.in_run = run["seq"], run["steps"], True
@@ -205,3 +240,22 @@ class StateKeeper:
                 else:
                     ks.source = queued.source
             yield ks, pending
+
+    def recoverable(self) -> Iterator[tuple[KeyRecord, int]]:
+        """The keys to take up (running, not asked to stop), each with the last of its inputs whose actions replay.
+
+        Any of its inputs may have run in the dead process (a group commit lost): their actions look for recorded
+        calls. The other unfinished keys (waiting, in error, stopped) are held.
+        """
+        for record in self.state.unfinished():
+            if record.status != "running" or record.stop:
+                self.held.add(record.kid)
+                continue
+            run = record.run
+            yield record, max([q.seq for q in record.queued] + [run["seq"] if run else -1])
+
+
+def run_state(seq: int, steps: int, events: list[dict[str, Any]], todo: list[list[Any]], sensory: Any
+              ) -> dict[str, Any]:
+    """The stored form of an input's run as of its last finished action (what recovery rebuilds a key from)."""
+    return {"seq": seq, "steps": steps, "events": events, "todo": todo, "sensory": sensory}

@@ -369,11 +369,7 @@ class Scheduler:
         wait a switch interval to get it back, holding the call's completion meanwhile.
         """
         log, call = logged
-        try:
-            value, error = log.finish(call, result.value, result.error)
-        except Exception as exc:  # noqa: BLE001 - the state cannot record it: the action gets why
-            value, error = None, exc
-        return CallResult(result.call_id, value=value, error=error)
+        return log.settle(call, result)
 
     def _expire(self) -> None:
         """Fail durable calls past their timeout; the action gets a CallTimeoutError it may catch."""
