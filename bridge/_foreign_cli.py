@@ -15,12 +15,13 @@ from bridge.errors import BridgeError, InputError
 from bridge.runtime._foreign import ForeignHost
 
 
-def open_host(plan_path: str, wakes: Any, resources: Any, allow: str, workers: int,
+def open_host(plan_path: str, wakes: Any, resources: Any, memory: Any, allow: str, workers: int,
               call_timeout: str) -> tuple[ForeignHost | None, str]:
     """The facade over the plan, or None and the error to print (a plan that cannot be used: exit 2)."""
     try:
-        host = ForeignHost(plan_path, wakes, resources, allow=[a for a in allow.split("\n") if a] or None,
-                           workers=workers, call_timeout=float(call_timeout) if call_timeout else None)
+        host = ForeignHost(plan_path, wakes, resources, memory=memory,
+                           allow=[a for a in allow.split("\n") if a] or None, workers=workers,
+                           call_timeout=float(call_timeout) if call_timeout else None)
     except BridgeError as exc:
         return None, str(exc)
     except Exception as exc:  # noqa: BLE001 - the plan's code raised at import: nothing ran

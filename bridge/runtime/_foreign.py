@@ -6,12 +6,14 @@ this module gives it the plan and the Python actions, and nothing crosses but ``
 - :meth:`ForeignHost.describe` is the plan, loaded and validated by :mod:`bridge.plan` (the one loader and
   validator), as JSON: each action's language and target, its event types, whether any trigger is an
   expression (then the host asks :meth:`ForeignHost.route`, the one trigger implementation), resources, config.
-- :meth:`ForeignHost.start` runs a Python action through the one :class:`ActionExecutor` for a key, an event
-  and the key's memory as the host holds it. The action writes a :class:`MemoryStore` loaded from that
-  memory, so Python's memory rules apply at each write exactly as under the Python host; what comes back is
-  one JSON document per step: ``done`` with the memory updates (wire form) and the sent events, ``failed``
-  with the error, or ``suspended`` with a ref and the durable calls it waits on. The host applies the
-  updates and events all or nothing, as the Python scheduler's settle step does.
+- :meth:`ForeignHost.start` runs a Python action through the one :class:`ActionExecutor` for a key and an
+  event. The action's memory is a :class:`LazyMemoryStore`: the host sends a small memory whole with the
+  start, and a larger one is read from the host as the action reaches it (``memory.read``/``memory.fields``,
+  calls into the host on the scheduler thread, see :mod:`bridge.runtime._foreign_memory`); the action's
+  writes stay in the store, so Python's memory rules apply at each write exactly as under the Python host.
+  What comes back is one JSON document per step: ``done`` with the memory updates (wire form) and the sent
+  events, ``failed`` with the error, or ``suspended`` with a ref and the durable calls it waits on. The host
+  applies the updates and events all or nothing, as the Python scheduler's settle step does.
 - :meth:`ForeignHost.resume` continues a suspended action by ref when the host has taken a durable call's
   completion from its queue; :meth:`ForeignHost.expire` when the call's timeout passed first.
 
@@ -45,9 +47,9 @@ from bridge.plan._models import JavaFunction, JavaResourceProvider, PythonFuncti
 from bridge.plan._triggers import TriggerSet
 from bridge.runtime._context import HostRunnerContext
 from bridge.runtime._executor import ActionExecutor, ActionState, PythonActionKind
+from bridge.runtime._foreign_memory import LazyMemoryStore
 from bridge.runtime._foreign_resources import foreign_resource
 from bridge.runtime._functions import resolve_python_action
-from bridge.runtime._memory import SCOPES, MemoryStore
 from bridge.runtime._resources import ResourceRegistry
 from bridge.runtime._routing import Router
 from bridge.runtime._runtime import _timeout
@@ -64,15 +66,17 @@ class ForeignHost:
 
     ``wakes`` is the host's queue: ``wakes.post(ref, call_id)`` is called from worker threads. ``resources``
     builds and calls the host's Java resources (``info(type, name)`` and ``call(type, name, method, json)``);
-    None when the plan has none.
+    None when the plan has none. ``memory`` answers ``read(memory, path)`` and ``fields(memory, path)`` about
+    the committed memory of the key whose action runs (see :mod:`bridge.runtime._foreign_memory`).
     """
 
-    def __init__(self, plan_path: str, wakes: Any, resources: Any = None, *, allow: list[str] | None = None,
-                 workers: int = 8, call_timeout: float | None = None) -> None:
+    def __init__(self, plan_path: str, wakes: Any, resources: Any = None, *, memory: Any = None,
+                 allow: list[str] | None = None, workers: int = 8, call_timeout: float | None = None) -> None:
         self.plan = load_plan(plan_path)
         check_allowed(self.plan, allow or None)
         named = {code.path: code for code in named_code(self.plan)}
         self._wakes = wakes
+        self._memory = memory
         self._router = Router(self.plan)
         self._config = self.plan.conf_data
         self._call_timeout = _timeout(call_timeout if call_timeout is not None
@@ -97,7 +101,7 @@ class ForeignHost:
                 vet(fn, f"actions.{name}.exec.module")
                 self._executor.register(name, PythonActionKind(fn))
         self._pool = WorkerPool(workers)
-        self._runs: dict[str, tuple[HostRunnerContext, MemoryStore]] = {}  # suspended runs by ref
+        self._runs: dict[str, tuple[HostRunnerContext, LazyMemoryStore]] = {}  # suspended runs by ref
         self._calls: dict[tuple[str, str], tuple[PendingCall, Job | None]] = {}  # calls in flight
         self._outcomes: dict[tuple[str, str], CallResult] = {}  # finished calls the host has not resumed yet
         self._lock = threading.Lock()
@@ -137,16 +141,17 @@ class ForeignHost:
         return dumps_str(self._router.actions_for(Event.from_dict(loads(event_json))))
 
     # -- actions ---------------------------------------------------------------------------------------
-    def start(self, action: str, key_json: str, event_json: str, memory_json: str) -> str:
-        """Run a Python action until it is done, fails or suspends; ``memory_json`` is the key's memory.
+    def start(self, action: str, key_json: str, event_json: str, memory_json: str = "") -> str:
+        """Run a Python action until it is done, fails or suspends.
 
-        ``memory_json`` is ``{"short_term": tree, "sensory": tree}`` in :meth:`MemoryStore.dump` form.
+        ``memory_json`` is the key's whole memory when the host found it small (``{"short_term": tree,
+        "sensory": tree}`` in :meth:`MemoryStore.dump` form), else "": then it is read from the host as the
+        action reaches it.
         """
         key = loads(key_json)
-        store = MemoryStore()
-        memory = loads(memory_json)
-        for scope in SCOPES:
-            store.load(scope, memory.get(scope))
+        store = LazyMemoryStore(self._memory)
+        if memory_json:
+            store.load_whole(loads(memory_json))
         store.begin()
         ctx = HostRunnerContext(key, store, self._resources, self._config, self.plan.actions[action].config,
                                 self._call_timeout)
@@ -195,6 +200,7 @@ class ForeignHost:
 
     def _continue(self, ref: str, call_id: str, result: CallResult) -> str:
         ctx, store = self._runs.pop(ref)
+        store.attach(self._memory)
         self._dispatched = []
         try:
             state = self._executor.resume(ref, (call_id, result))
@@ -202,7 +208,9 @@ class ForeignHost:
             state = ActionState("failed", error=exc, details=traceback.format_exc())
         return self._answer(state, ctx, store, None)
 
-    def _answer(self, state: ActionState, ctx: HostRunnerContext, store: MemoryStore, event: Event | None) -> str:
+    def _answer(self, state: ActionState, ctx: HostRunnerContext, store: LazyMemoryStore,
+                event: Event | None) -> str:
+        store.detach()
         if state.status == "suspended":
             assert state.ref is not None
             self._runs[state.ref] = (ctx, store)

@@ -231,6 +231,11 @@ class MemoryStore:
                 node = node[part]
         return True, node
 
+    def field_names(self, memory: Scope, path: str) -> list[str]:
+        """The fields of the object at ``path`` in order ([] when it is absent or a value)."""
+        found, raw = self.lookup(memory, path)
+        return list(raw) if found and type(raw) is _Node else []
+
     def read_wire(self, memory: Scope, path: str) -> dict[str, Any] | None:
         """A read in the JSON form the Java side asks for.
 
@@ -363,8 +368,7 @@ class MemoryView(MemoryObject):
         return self._store.lookup(self._memory, self._abs(path))[0]
 
     def get_field_names(self) -> list[str]:
-        found, raw = self._store.lookup(self._memory, self._prefix)
-        return list(raw) if found and type(raw) is _Node else []
+        return self._store.field_names(self._memory, self._prefix)
 
     def get_fields(self) -> dict[str, Any]:
         return {name: self.get(name) for name in self.get_field_names()}

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import dev.bridge.api.BridgeException;
 import dev.bridge.runtime.JavaAction;
 import dev.bridge.runtime.Json;
+import dev.bridge.runtime.MemoryTree;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -74,6 +75,7 @@ public final class BridgeHost implements AutoCloseable {
         private int maxSteps = 10_000;
         private int window = 4096;
         private Double callTimeout;
+        private boolean timings;
 
         private Builder(Path plan) {
             this.plan = plan;
@@ -121,6 +123,12 @@ public final class BridgeHost implements AutoCloseable {
             return this;
         }
 
+        /** Times each crossing (Python start and resume, Java invoke, settle) for {@link #timings()}. */
+        public Builder timings(boolean on) {
+            this.timings = on;
+            return this;
+        }
+
         /** Starts the embedded Python, loads and checks the plan, resolves its actions. */
         public BridgeHost open() {
             return new BridgeHost(this);
@@ -148,9 +156,10 @@ public final class BridgeHost implements AutoCloseable {
         try {
             Scheduler[] made = new Scheduler[1];
             HostResources[] resources = new HostResources[1];
+            MemoryRelay memory = new MemoryRelay();
             // Python takes the wake relay and the resources at load, before the scheduler and the resources exist.
             side.load(options.plan.toAbsolutePath().toString(), new WakeRelay(made), new ResourceRelay(resources),
-                    options.allow, options.workers, options.callTimeout);
+                    memory, options.allow, options.workers, options.callTimeout);
             Map<String, Object> plan = Scheduler.parseMap(side.call("describe"));
             Map<String, Object> config = (Map<String, Object>) plan.get("config");
             String configJson = Scheduler.write(config);
@@ -170,8 +179,11 @@ public final class BridgeHost implements AutoCloseable {
             Map<String, List<String>> routes = Json.mapper().convertValue(plan.get("routes"),
                     new TypeReference<Map<String, List<String>>>() { });
             made[0] = new Scheduler(side, javaActions, routes, Boolean.TRUE.equals(plan.get("expressions")),
-                    options.maxSteps, resources[0]);
+                    options.maxSteps, resources[0], memory);
             this.scheduler = made[0];
+            if (options.timings) {
+                scheduler.timings = new Scheduler.Timings();
+            }
             this.python = side;
         } catch (RuntimeException | Error e) {
             side.close();
@@ -190,6 +202,34 @@ public final class BridgeHost implements AutoCloseable {
         /** Queues the completion of durable call {@code call} of the Python run {@code ref}; any thread. */
         public void post(String ref, String call) {
             scheduler[0].post(ref, call);
+        }
+    }
+
+    /**
+     * Answers a Python action's memory reads from the committed memory of its key (set by the scheduler around
+     * each step of a Python action); called by {@code bridge/runtime/_foreign_memory.py} on the scheduler thread.
+     */
+    public static final class MemoryRelay {
+        MemoryTree current;
+
+        MemoryRelay() {
+        }
+
+        /** See {@link MemoryTree#walk}. */
+        public String read(String memory, String path) {
+            return running().walk(memory, path);
+        }
+
+        /** See {@link MemoryTree#fields}. */
+        public String fields(String memory, String path) {
+            return running().fields(memory, path);
+        }
+
+        private MemoryTree running() {
+            if (current == null) {
+                throw new BridgeException("no Python action is running: its memory cannot be read now");
+            }
+            return current;
         }
     }
 
@@ -285,6 +325,21 @@ public final class BridgeHost implements AutoCloseable {
             reports.add(new KeyReport(ks.key, ks.memory.plain("short_term"), keyFailures));
         }
         return new Result(outputs, failures, done[0], reports);
+    }
+
+    /**
+     * Returns the time spent in each kind of crossing since the last call, and resets it (empty unless the
+     * builder asked for {@link Builder#timings}).
+     *
+     * @return {@code {"python_start": [nanos, count], "python_resume": .., "java_start": .., "settle": ..}}
+     */
+    public Map<String, long[]> timings() {
+        if (scheduler.timings == null) {
+            return Map.of();
+        }
+        Map<String, long[]> spent = new LinkedHashMap<>(scheduler.timings.spent);
+        scheduler.timings.spent.clear();
+        return spent;
     }
 
     PythonSide python() {

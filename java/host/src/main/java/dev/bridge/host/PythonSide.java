@@ -56,16 +56,18 @@ final class PythonSide implements AutoCloseable {
         return new PythonSide(interpreter);
     }
 
-    /** Creates the facade over a plan; {@code wakes} and {@code resources} are called back from Python. */
-    void load(String planPath, Object wakes, Object resources, List<String> allow, int workers, Double callTimeout) {
+    /** Creates the facade over a plan; {@code wakes}, {@code resources} and {@code memory} are called back from Python. */
+    void load(String planPath, Object wakes, Object resources, Object memory, List<String> allow, int workers,
+            Double callTimeout) {
         interpreter.set("_bridge_plan_path", planPath);
         interpreter.set("_bridge_wakes", wakes);
         interpreter.set("_bridge_resources", resources);
+        interpreter.set("_bridge_memory", memory);
         interpreter.set("_bridge_allow", String.join("\n", allow));
         interpreter.set("_bridge_workers", workers);
         interpreter.set("_bridge_timeout", callTimeout == null ? "" : callTimeout.toString());
         interpreter.exec("host, _bridge_error = _bridge_cli.open_host(_bridge_plan_path, _bridge_wakes,"
-                + " _bridge_resources, _bridge_allow, _bridge_workers, _bridge_timeout)");
+                + " _bridge_resources, _bridge_memory, _bridge_allow, _bridge_workers, _bridge_timeout)");
         String error = interpreter.get("_bridge_error", String.class);
         if (error != null && !error.isEmpty()) {
             throw new PlanException(error);

@@ -86,6 +86,9 @@ final class Scheduler {
     private final boolean expressions;
     private final int maxSteps;
     private final Access access;
+    private final BridgeHost.MemoryRelay memory;
+    /** A key's memory of at most this many entries goes whole with a Python action's start; larger, it is read. */
+    int eagerMemory = Integer.getInteger("bridge.host.eager_memory", 64);
     private final LinkedBlockingQueue<Wake> queue = new LinkedBlockingQueue<>();
     private final Map<String, KeyRun> keys = new LinkedHashMap<>();
     private final ArrayDeque<KeyRun> ready = new ArrayDeque<>();
@@ -94,15 +97,33 @@ final class Scheduler {
     private final PriorityQueue<Deadline> deadlines = new PriorityQueue<>((a, b) -> Long.compare(a.at, b.at));
     private Sink sink;
     private int pending;
+    /** Nanoseconds and counts of the crossings, when timing (bench/bench_hosts.py reads them); else null. */
+    Timings timings;
+
+    /** Time spent in each kind of crossing: {@code [nanos, count]} per name. */
+    static final class Timings {
+        final Map<String, long[]> spent = new LinkedHashMap<>();
+
+        long begin() {
+            return System.nanoTime();
+        }
+
+        void end(String what, long began) {
+            long[] slot = spent.computeIfAbsent(what, k -> new long[2]);
+            slot[0] += System.nanoTime() - began;
+            slot[1]++;
+        }
+    }
 
     Scheduler(PythonSide python, Map<String, JavaAction> javaActions, Map<String, List<String>> routes,
-            boolean expressions, int maxSteps, HostResources resources) {
+            boolean expressions, int maxSteps, HostResources resources, BridgeHost.MemoryRelay memory) {
         this.python = python;
         this.javaActions = javaActions;
         this.routes = routes;
         this.expressions = expressions;
         this.maxSteps = maxSteps;
         this.access = new Access(resources);
+        this.memory = memory;
     }
 
     /** Queues the completion of durable call {@code call} of the Python run {@code ref}; from any thread. */
@@ -180,9 +201,19 @@ final class Scheduler {
         Todo running = ks.running;
         if (wake.call == null) {
             access.memory = ks.memory;
-            settle(ks, parse(javaActions.get(running.action).resumeUtf8(wake.ref, access)));
+            long began = timings == null ? 0 : timings.begin();
+            byte[] answer = javaActions.get(running.action).resumeUtf8(wake.ref, access);
+            if (timings != null) {
+                timings.end("java_resume", began);
+            }
+            settle(ks, parse(answer));
         } else {
-            settle(ks, parse(python.call("resume", wake.ref, wake.call)));
+            long began = timings == null ? 0 : timings.begin();
+            String answer = python(ks, "resume", wake.ref, wake.call);
+            if (timings != null) {
+                timings.end("python_resume", began);
+            }
+            settle(ks, parse(answer));
         }
     }
 
@@ -193,7 +224,7 @@ final class Scheduler {
             if (inFlight.remove(d.ref + "\0" + d.call)) {
                 KeyRun ks = waiting.remove(d.ref);
                 if (ks != null) {
-                    settle(ks, parse(python.call("expire", d.ref, d.call)));
+                    settle(ks, parse(python(ks, "expire", d.ref, d.call)));
                 }
             }
         }
@@ -239,15 +270,38 @@ final class Scheduler {
         }
         ks.running = todo;
         String eventJson = write(todo.event);
+        long began = timings == null ? 0 : timings.begin();
         if (javaActions.containsKey(todo.action)) {
             access.memory = ks.memory;
-            settle(ks, parse(javaActions.get(todo.action).invokeUtf8(eventJson.getBytes(
-                    java.nio.charset.StandardCharsets.UTF_8), access)));
+            byte[] answer = javaActions.get(todo.action).invokeUtf8(eventJson.getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8), access);
+            if (timings != null) {
+                timings.end("java_start", began);
+            }
+            settle(ks, parse(answer));
         } else {
-            Map<String, Object> memory = new HashMap<>();
-            memory.put("short_term", ks.memory.dump("short_term"));
-            memory.put("sensory", ks.memory.dump("sensory"));
-            settle(ks, parse(python.call("start", todo.action, ks.keyJson, eventJson, write(memory))));
+            String memoryJson = "";
+            if (ks.memory.within(eagerMemory)) {  // small: sent whole, no reads back (bench/README.md)
+                Map<String, Object> whole = new HashMap<>();
+                whole.put("short_term", ks.memory.dump("short_term"));
+                whole.put("sensory", ks.memory.dump("sensory"));
+                memoryJson = write(whole);
+            }
+            String answer = python(ks, "start", todo.action, ks.keyJson, eventJson, memoryJson);
+            if (timings != null) {
+                timings.end("python_start", began);
+            }
+            settle(ks, parse(answer));
+        }
+    }
+
+    /** A step of one of the key's Python actions: its memory reads are answered from the key's memory. */
+    private String python(KeyRun ks, String method, Object... args) {
+        memory.current = ks.memory;
+        try {
+            return python.call(method, args);
+        } finally {
+            memory.current = null;
         }
     }
 
@@ -258,8 +312,17 @@ final class Scheduler {
         return routes.getOrDefault(String.valueOf(event.get("type")), List.of());
     }
 
-    @SuppressWarnings("unchecked")
     private void settle(KeyRun ks, Map<String, Object> result) {
+        long began = timings == null ? 0 : timings.begin();
+        apply(ks, result);
+        if (timings != null) {
+            timings.end("settle", began);
+        }
+    }
+
+    /** Applies an action's answer: suspended (wait), done (its updates and events, all or nothing) or failed. */
+    @SuppressWarnings("unchecked")
+    private void apply(KeyRun ks, Map<String, Object> result) {
         Todo todo = ks.running;
         String status = String.valueOf(result.get("status"));
         if ("suspended".equals(status)) {

@@ -44,6 +44,29 @@ public final class MemoryTree {
         return shortTerm.isEmpty();
     }
 
+    /**
+     * Returns whether both trees together hold at most {@code limit} entries (objects and values, a map or list
+     * value counted with its elements); stops counting past the limit, so a large memory costs no more.
+     *
+     * @param limit the most entries
+     * @return whether the memory is that small
+     */
+    public boolean within(int limit) {
+        int[] left = {limit};
+        return count(shortTerm, left) && count(sensory, left);
+    }
+
+    private static boolean count(Map<?, ?> node, int[] left) {
+        for (Object value : node.values()) {
+            left[0] -= 1 + (value instanceof Map && !(value instanceof Obj) ? ((Map<?, ?>) value).size()
+                    : value instanceof List ? ((List<?>) value).size() : 0);
+            if (left[0] < 0 || value instanceof Obj && !count((Obj) value, left)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Forgets sensory memory: the input's run is over. */
     public void clearSensory() {
         sensory = new Obj();
@@ -78,6 +101,59 @@ public final class MemoryTree {
     }
 
     private static final Object ABSENT = new Object();
+
+    /**
+     * Answers a lazy reader (the Python side of the Java host) about everything along a path, in one call.
+     *
+     * @param memory {@code "short_term"} or {@code "sensory"}
+     * @param path a dotted path of non-empty names
+     * @return JSON {@code {"o": d}}: the first {@code d} names are objects; then {@code "v": value} (the next
+     *     name holds a value), {@code "a": 1} (it is absent), or nothing ({@code d} is the whole path)
+     */
+    public String walk(String memory, String path) {
+        Object node = root(memory);
+        String[] parts = path.split("\\.", -1);
+        Map<String, Object> answer = new LinkedHashMap<>();
+        for (int i = 0; i < parts.length; i++) {
+            Obj obj = (Obj) node;
+            Object child = obj.get(parts[i]);
+            if (child == null && !obj.containsKey(parts[i])) {
+                answer.put("o", i);
+                answer.put("a", 1);
+                return write(answer);
+            }
+            if (!(child instanceof Obj)) {
+                answer.put("o", i);
+                answer.put("v", child);
+                return write(answer);
+            }
+            node = child;
+        }
+        answer.put("o", parts.length);
+        return write(answer);
+    }
+
+    /**
+     * Lists an object for a lazy reader: each field's value, a map or list value wrapped as {@code {"": value}},
+     * an object as {@code {}}, in the tree's order.
+     *
+     * @param memory {@code "short_term"} or {@code "sensory"}
+     * @param path a dotted path, {@code ""} for the root
+     * @return the listing as JSON, {@code null} when the path holds no object
+     */
+    public String fields(String memory, String path) {
+        Object node = lookup(memory, path);
+        if (!(node instanceof Obj)) {
+            return "null";
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : ((Obj) node).entrySet()) {
+            Object value = e.getValue();
+            out.put(e.getKey(), value instanceof Obj ? Map.of()
+                    : value instanceof Map || value instanceof List ? Map.of("", value) : value);
+        }
+        return write(out);
+    }
 
     private Object lookup(String memory, String path) {
         Object node = root(memory);
