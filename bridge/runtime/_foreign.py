@@ -43,7 +43,7 @@ from bridge.api._values import dumps_str, loads
 from bridge.errors import ActionError, BridgeError, JavaError, StepLimitError
 from bridge.plan._allow import check_allowed, check_resolved, named_code
 from bridge.plan._load import load_plan
-from bridge.plan._models import JavaFunction, JavaResourceProvider, PythonFunction
+from bridge.plan._models import JavaFunction, JavaResourceProvider, PythonFunction, PythonResourceProvider
 from bridge.plan._triggers import TriggerSet
 from bridge.runtime._context import HostRunnerContext
 from bridge.runtime._executor import ActionExecutor, ActionState, PythonActionKind
@@ -131,14 +131,33 @@ class ForeignHost:
                                          "method": (p.descriptor.model_extra or {}).get("method")}
                                   for name, p in providers.items() if isinstance(p, JavaResourceProvider)}
                           for rtype, providers in self.plan.resource_providers.items()}
+        python_resources = {rtype: [name for name, p in providers.items() if isinstance(p, PythonResourceProvider)]
+                            for rtype, providers in self.plan.resource_providers.items()}
         timeout = None if self._call_timeout == math.inf else self._call_timeout
         return dumps_str({"agent_name": self.plan.agent_name, "actions": actions, "routes": routes,
                           "expressions": expressions, "java_resources": java_resources,
+                          "python_resources": python_resources,
                           "config": {**self._config, "bridge.call_timeout": timeout}})
 
     def route(self, event_json: str) -> str:
         """The actions an event triggers, in the plan's order (for plans with expression triggers)."""
         return dumps_str(self._router.actions_for(Event.from_dict(loads(event_json))))
+
+    # -- resources -------------------------------------------------------------------------------------
+    def invoke_resource(self, rtype: str, name: str, method: str, args_json: str) -> str:
+        """A Java action calls a Python resource (on the scheduler thread): ``{"result"}`` or ``{"error"}`` JSON.
+
+        As under the Python host (``bridge.jvm._jpype``'s proxy): the method is a public method of the resource
+        the plan builds once, called with the JSON object's keyword arguments.
+        """
+        try:
+            resource = self._resources.get(name, rtype)
+            if method.startswith("_") or not callable(getattr(resource, method, None)):
+                raise AttributeError(f"Python resource {type(resource).__name__} has no method '{method}'")
+            return dumps_str({"result": getattr(resource, method)(**(loads(args_json) if args_json else {}))})
+        except Exception as exc:  # noqa: BLE001 - thrown in the Java action, which decides
+            return dumps_str({"error": {"class": type(exc).__name__, "message": str(exc),
+                                        "stack": traceback.format_exc()}})
 
     # -- actions ---------------------------------------------------------------------------------------
     def start(self, action: str, key_json: str, event_json: str, memory_json: str = "") -> str:

@@ -175,7 +175,9 @@ public final class BridgeHost implements AutoCloseable {
                 }
             }
             resources[0] = new HostResources(Json.mapper().convertValue(plan.get("java_resources"),
-                    new TypeReference<Map<String, Map<String, Map<String, Object>>>>() { }));
+                    new TypeReference<Map<String, Map<String, Map<String, Object>>>>() { }),
+                    Json.mapper().convertValue(plan.get("python_resources"),
+                            new TypeReference<Map<String, List<String>>>() { }), side);
             Map<String, List<String>> routes = Json.mapper().convertValue(plan.get("routes"),
                     new TypeReference<Map<String, List<String>>>() { });
             made[0] = new Scheduler(side, javaActions, routes, Boolean.TRUE.equals(plan.get("expressions")),

@@ -19,14 +19,33 @@ import java.util.Map;
 /**
  * The plan's Java resources, built once on first use and shared by Java actions (the objects themselves) and
  * Python actions (JSON calls through {@link #info} and {@link #call}, made by {@code
- * bridge/runtime/_foreign_resources.py} on the scheduler thread, inside a Python action's step).
+ * bridge/runtime/_foreign_resources.py} on the scheduler thread, inside a Python action's step); and the plan's
+ * Python resources lent to Java actions ({@link #lend}: {@link PythonResourceHandle}).
  */
 public final class HostResources {
     private final Map<String, Map<String, Map<String, Object>>> providers;
+    private final Map<String, List<String>> pythonResources;
+    private final PythonSide python;
     private final Map<String, Object> built = new HashMap<>();
 
-    HostResources(Map<String, Map<String, Map<String, Object>>> providers) {
+    HostResources(Map<String, Map<String, Map<String, Object>>> providers, Map<String, List<String>> pythonResources,
+            PythonSide python) {
         this.providers = providers;
+        this.pythonResources = pythonResources;
+        this.python = python;
+    }
+
+    /**
+     * Returns a resource of the plan for a Java action: a Java resource (built on first use), or a
+     * {@link dev.bridge.api.PythonResource} over a Python one; null when the plan has neither.
+     */
+    Object lend(String name, String type) {
+        Object resource = get(name, type);
+        if (resource == null && pythonResources.getOrDefault(type, List.of()).contains(name)) {
+            resource = built.computeIfAbsent("python:" + type + "/" + name, k -> new PythonResourceHandle(python, type,
+                    name));
+        }
+        return resource;
     }
 
     /**
