@@ -39,13 +39,15 @@ def java_command(opts: Any) -> list[str]:
         command += ["--call-timeout", repr(float(opts.call_timeout))]
     for prefix in opts.allow:
         command += ["--allow", prefix]
+    if opts.state is not None:  # a durable run: the Java host keeps it in the same state store (bridge.store)
+        command += ["--state", opts.state]
+        command += ["--strict"] if opts.strict else []
+        command += ["--force"] if opts.force else []
     return command
 
 
 def unsupported(opts: Any) -> str | None:
     """Why the Java host cannot take these options yet, or None."""
-    if opts.state is not None:
-        return "--state (durable runs) is not supported by the Java host yet; use --host python"
     if str(opts.input) == "-":
         return "--input - (standard input) is not supported by the Java host yet; give a file"
     return None

@@ -46,6 +46,7 @@ from bridge.plan._load import load_plan
 from bridge.plan._models import JavaFunction, JavaResourceProvider, PythonFunction, PythonResourceProvider
 from bridge.plan._triggers import TriggerSet
 from bridge.runtime._context import HostRunnerContext
+from bridge.runtime._durable import WAIT_FID, CallLog, reconcile
 from bridge.runtime._executor import ActionExecutor, ActionState, PythonActionKind
 from bridge.runtime._foreign_memory import LazyMemoryStore
 from bridge.runtime._foreign_resources import foreign_resource
@@ -106,6 +107,10 @@ class ForeignHost:
         self._outcomes: dict[tuple[str, str], CallResult] = {}  # finished calls the host has not resumed yet
         self._lock = threading.Lock()
         self._dispatched: list[PendingCall] = []
+        # Under a state (bridge.runtime._foreign_state): the call log of the next start, and a wait for outside input
+        # the running step dispatched.
+        self.next_log: CallLog | None = None
+        self._wait: dict[str, Any] | None = None
 
     # -- the plan --------------------------------------------------------------------------------------
     def describe(self) -> str:
@@ -175,6 +180,7 @@ class ForeignHost:
         ctx = HostRunnerContext(key, store, self._resources, self._config, self.plan.actions[action].config,
                                 self._call_timeout)
         ctx.action = action
+        ctx.log, self.next_log = self.next_log, None
         event = Event.from_dict(loads(event_json))
         self._dispatched = []
         try:
@@ -187,10 +193,10 @@ class ForeignHost:
         """Continue the action under ``ref`` with the outcome of its durable call ``call_id``."""
         with self._lock:
             result = self._outcomes.pop((ref, call_id), None)
-            self._calls.pop((ref, call_id), None)
+            entry = self._calls.pop((ref, call_id), None)
         if result is None:
             raise KeyError(f"no finished durable call {call_id!r} of ref {ref!r}")
-        return self._continue(ref, call_id, result)
+        return self._continue(ref, call_id, self._recorded(ref, entry, result))
 
     def expire(self, ref: str, call_id: str) -> str:
         """The durable call's timeout passed: the action gets a :class:`CallTimeoutError` it may catch."""
@@ -202,7 +208,13 @@ class ForeignHost:
         call, job = entry
         if job is not None:
             job.abandon()
-        return self._continue(ref, call_id, CallResult(call_id, error=call.timed_out()))
+        return self._continue(ref, call_id, self._recorded(ref, entry, CallResult(call_id, error=call.timed_out())))
+
+    def _recorded(self, ref: str, entry: tuple[PendingCall, Job | None] | None, result: CallResult) -> CallResult:
+        """Under a state, a call's outcome is recorded as the host takes it, before the action goes on."""
+        run = self._runs.get(ref)
+        log = run[0].log if run is not None else None
+        return result if log is None or entry is None else log.settle(entry[0], result)
 
     def abandon(self, ref: str) -> None:
         """The host gives up the run under ``ref`` (its input failed or the run stopped)."""
@@ -235,7 +247,10 @@ class ForeignHost:
             self._runs[state.ref] = (ctx, store)
             calls = [{"id": c.call_id, "timeout": None if c.timeout in (None, math.inf) else c.timeout}
                      for c in self._dispatched]
-            return dumps_str({"status": "suspended", "ref": state.ref, "calls": calls})
+            answer: dict[str, Any] = {"status": "suspended", "ref": state.ref, "calls": calls}
+            if self._wait is not None:  # the key waits for outside input (bridge runs resume hands it in)
+                answer["wait"], self._wait = self._wait, None
+            return dumps_str(answer)
         ctx.close()
         if state.status == "done":
             try:
@@ -276,10 +291,17 @@ class ForeignHost:
         """Run a durable call on a Python worker thread; its completion is posted to the host's queue."""
         token = (ref, call.call_id)
         wakes, outcomes, lock = self._wakes, self._outcomes, self._lock
+        if call.fid is not None and self._replayed_or_waits(ref, call):  # under a state
+            return
 
         def work() -> None:
             try:
-                result = CallResult(call.call_id, value=call.fn(*call.args, **call.kwargs))
+                done = False
+                if call.reconcile:  # in flight when an earlier process died: its reconciler decides
+                    done, value = reconcile(call)
+                if not done:
+                    value = call.fn(*call.args, **call.kwargs)
+                result = CallResult(call.call_id, value=value)
             except BaseException as exc:  # noqa: BLE001 - handed to the action, which decides
                 result = CallResult(call.call_id, error=exc)
             with lock:
@@ -295,6 +317,26 @@ class ForeignHost:
             if token in self._calls:
                 self._calls[token] = (call, job)
         self._dispatched.append(call)
+
+    def _replayed_or_waits(self, ref: str, call: PendingCall) -> bool:
+        """Whether a call needs no worker, and if so, deal with it.
+
+        A call recorded by an earlier attempt has its outcome posted at once, unrun; a wait for outside input is
+        told to the host with the suspension (it parks the key).
+        """
+        if call.fid == WAIT_FID:
+            self._wait = {"name": call.args[0], "index": call.index, "digest": call.digest}
+            return True
+        if call.replay is None:
+            return False
+        value, error = CallLog.outcome(call.replay)
+        token = (ref, call.call_id)
+        with self._lock:
+            self._calls[token] = (call, None)
+            self._outcomes[token] = CallResult(call.call_id, value=value, error=error)
+        self._dispatched.append(call)
+        self._wakes.post(ref, call.call_id)
+        return True
 
     def close(self) -> None:
         """Stop the worker threads (daemons: a blocked call cannot hold the process's exit)."""

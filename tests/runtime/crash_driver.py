@@ -61,8 +61,38 @@ def _inputs(store) -> list[tuple[str, int, int]]:
             for kid, seq, payload in store._select("SELECT kid, seq, payload FROM bridge_inputs")]  # noqa: SLF001
 
 
-def crash_and_recover(work: Path, state: str, inputs: int = 200, kills: int = 20, seed: int = 7) -> dict:
-    """Run the crash scenario in ``work`` on ``state``; returns figures (kills, restarts, seconds)."""
+def _gone(group: int) -> None:
+    """Wait until every process of a killed group has died (a JVM child dies a moment after its parent)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive_in(group):
+        time.sleep(0.01)
+
+
+def _alive_in(group: int) -> bool:
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[2]) == group and (fields[0] != "Z" or _threads(stat.parent) > 1):
+            return True  # in the group, and not yet a zombie whose threads are all gone (only they free its files)
+    return False
+
+
+def _threads(proc: Path) -> int:
+    try:
+        return len(os.listdir(proc / "task"))
+    except OSError:
+        return 0
+
+
+def crash_and_recover(work: Path, state: str, inputs: int = 200, kills: int = 20, seed: int = 7,
+                      hosts: tuple[str, ...] = ("python",)) -> dict:
+    """Run the crash scenario in ``work`` on ``state``; returns figures (kills, restarts, seconds).
+
+    Each restart runs under the next of ``hosts`` in turn (``bridge run --host``): ``("java",)`` kills the Java
+    host, ``("python", "java")`` makes each host take up what the other left.
+    """
     rng = random.Random(seed)
     plan = work / "plan.json"
     plan.write_text(json.dumps(crash_agents.plan_data()))
@@ -73,7 +103,7 @@ def crash_and_recover(work: Path, state: str, inputs: int = 200, kills: int = 20
     env = {**os.environ, "DURABLE_WORK": str(work),
            "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
     argv = [*BRIDGE, "run", str(plan), "--input", str(source), "--output", str(out), "--state", state,
-            "--no-progress"]
+            "--no-progress", "--host"]
     killed = 0
     watch: list[tuple[set[str], Counter]] = []
     started = time.monotonic()
@@ -82,14 +112,17 @@ def crash_and_recover(work: Path, state: str, inputs: int = 200, kills: int = 20
     most = max(1, (3 * inputs) // max(kills, 1))
     while True:
         restarts += 1
-        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # A session of its own: the kill takes the whole group (under --host java, the JVM bridge run started).
+        proc = subprocess.Popen([*argv, hosts[(restarts - 1) % len(hosts)]], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         if killed < kills:
             target = len(_effects(work)) + rng.randint(1, most)
             while proc.poll() is None and len(_effects(work)) < target:
                 time.sleep(0.002)
             if proc.poll() is None:
-                proc.send_signal(signal.SIGKILL)
+                os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+                _gone(proc.pid)
                 killed += 1
                 watch.append((_finished_calls(state, work), Counter(_effects(work))))
                 continue

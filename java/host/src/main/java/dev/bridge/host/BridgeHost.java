@@ -75,6 +75,9 @@ public final class BridgeHost implements AutoCloseable {
         private int maxSteps = 10_000;
         private int window = 4096;
         private Double callTimeout;
+        private String state;
+        private boolean strict;
+        private boolean force;
         private boolean timings;
 
         private Builder(Path plan) {
@@ -126,6 +129,27 @@ public final class BridgeHost implements AutoCloseable {
         /** Times each crossing (Python start and resume, Java invoke, settle) for {@link #timings()}. */
         public Builder timings(boolean on) {
             this.timings = on;
+            return this;
+        }
+
+        /**
+         * Keeps the run in a state store (a SQLite file, made when missing, or a {@code postgresql://} URL), as
+         * {@code bridge run --state}: the same run again after a crash continues where it stopped.
+         */
+        public Builder state(String fileOrUrl) {
+            this.state = fileOrUrl;
+            return this;
+        }
+
+        /** With a state: a re-run action that makes another durable call than the recorded one fails. */
+        public Builder strict(boolean on) {
+            this.strict = on;
+            return this;
+        }
+
+        /** With a state: use a state that another plan wrote (it then belongs to this plan). */
+        public Builder force(boolean on) {
+            this.force = on;
             return this;
         }
 
@@ -183,6 +207,10 @@ public final class BridgeHost implements AutoCloseable {
             made[0] = new Scheduler(side, javaActions, routes, Boolean.TRUE.equals(plan.get("expressions")),
                     options.maxSteps, resources[0], memory);
             this.scheduler = made[0];
+            if (options.state != null) {  // a durable run, kept in the one state store by the Python side
+                side.openState(options.state, options.strict, options.force);
+                scheduler.state = new StateLink(side);
+            }
             if (options.timings) {
                 scheduler.timings = new Scheduler.Timings();
             }
@@ -267,6 +295,25 @@ public final class BridgeHost implements AutoCloseable {
      * @return the outputs, failures and per-key reports of the keys that received input in this run
      */
     public Result run(Iterator<Input> inputs, Listener listener) {
+        return run(inputs, listener, null);
+    }
+
+    /**
+     * {@link #run(Iterator, Listener)} for a host with a state: keys an earlier process left unfinished go first,
+     * and the inputs of {@code source} (what the state calls the input, e.g. a file's real path) that earlier
+     * runs took are skipped, so the same call after a crash continues where it stopped. Outputs are handed on
+     * once the state holds the action that sent them.
+     *
+     * @param source where the inputs come from, or null (nothing skipped)
+     */
+    public Result run(Iterator<Input> inputs, Listener listener, String source) {
+        if (scheduler.state != null) {
+            scheduler.state.source = source;
+            for (long skip = source == null ? 0 : takenBefore(source); skip > 0 && inputs.hasNext(); skip--) {
+                inputs.next();
+            }
+        }
+        live(inputs);
         List<Output> outputs = new ArrayList<>();
         List<Failure> failures = new ArrayList<>();
         List<String> touched = new ArrayList<>();
@@ -314,6 +361,8 @@ public final class BridgeHost implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BridgeException("the run was interrupted", e);
+        } finally {
+            scheduler.endState();
         }
         List<KeyReport> reports = new ArrayList<>();
         for (String keyJson : touched) {
@@ -344,8 +393,79 @@ public final class BridgeHost implements AutoCloseable {
         return spent;
     }
 
+    /**
+     * Inputs a thread of their own reads, such as standard input: the scheduler goes on with running inputs while
+     * none arrives, instead of blocking in {@code hasNext()}.
+     */
+    public interface LiveInputs extends Iterator<Input> {
+        /** Returns whether an input or the end waits, so that {@code hasNext()} answers at once. */
+        boolean ready();
+
+        /** Returns whether the end was read and every input taken. */
+        boolean ended();
+
+        /** Takes what to call, from the reading thread, after each input that arrives and at the end. */
+        void onArrival(Runnable arrived);
+    }
+
+    private void live(Iterator<Input> inputs) {
+        if (inputs instanceof LiveInputs live) {
+            live.onArrival(scheduler::nudge);
+            scheduler.live = new Scheduler.Live() {
+                @Override
+                public boolean ready() {
+                    return live.ready();
+                }
+
+                @Override
+                public boolean ended() {
+                    return live.ended();
+                }
+            };
+        } else {
+            scheduler.live = null;
+        }
+    }
+
+    /**
+     * Stops the run: no more inputs are taken, and those running may finish within {@code grace} seconds; then
+     * {@link #run} returns what finished. Safe from any thread (a signal handler's).
+     *
+     * @param grace seconds the running inputs get
+     */
+    public void requestStop(double grace) {
+        scheduler.requestStop(grace);
+    }
+
+    /** Returns whether the last run ended because of {@link #requestStop}, with inputs left unfinished or unread. */
+    public boolean stopped() {
+        return scheduler.stopped;
+    }
+
     PythonSide python() {
         return python;
+    }
+
+    /** With a state: how many inputs of {@code source} earlier runs took (a run skips them). */
+    public long takenBefore(String source) {
+        return scheduler.state == null ? 0 : scheduler.state.sourceCount(source);
+    }
+
+    /**
+     * With a state: hands the outputs earlier runs committed for {@code source} to the listener, in the order
+     * they were committed (what {@code --output} is rebuilt from); returns how many.
+     */
+    public int earlierOutputs(String source, Listener listener) {
+        return scheduler.state == null ? 0 : scheduler.state.earlierOutputs(source, listener::output);
+    }
+
+    /** With a state: the lines about keys it holds (waiting for input, in error) and the commands that move them. */
+    public List<String> heldLines(Path plan) {
+        if (scheduler.state == null) {
+            return List.of();
+        }
+        String text = python.heldLines(plan.toString());
+        return text == null || text.isEmpty() ? List.of() : List.of(text.split("\n"));
     }
 
     /** Returns a key's short-term memory as plain nested maps (empty for an unknown key). */
@@ -357,6 +477,9 @@ public final class BridgeHost implements AutoCloseable {
     @Override
     public void close() {
         try {
+            if (scheduler.state != null) {
+                scheduler.state.close();
+            }
             python.call("close");
         } finally {
             python.close();

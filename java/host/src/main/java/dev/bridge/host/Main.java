@@ -18,15 +18,18 @@ import java.util.NoSuchElementException;
 
 /**
  * {@code java -cp "$(bridge classpath)" dev.bridge.host.Main run PLAN --input IN.jsonl [--output OUT.jsonl]
- * [--report REPORT.json]}: {@code bridge run} under the Java host, with its input and output formats, error
- * lines and exit codes (0 all succeeded, 1 some event failed or bad lines were skipped, 2 the plan, input or
- * output cannot be used). Input lines are parsed by Python's own parser, so keys and bad-line messages are
- * the same. {@code bridge run --host java} starts this as a child process.
+ * [--report REPORT.json] [--state FILE|URL]}: {@code bridge run} under the Java host, with its input and output
+ * formats, error lines and exit codes (0 all succeeded, 1 some event failed or bad lines were skipped, 2 the plan,
+ * input, output or state cannot be used). Input lines are parsed by Python's own parser, so keys and bad-line
+ * messages are the same. With {@code --state} the run is durable as {@code bridge run --state} (see
+ * {@link StateLink}): inputs of the file earlier runs took are skipped, and {@code --output} is rebuilt from the
+ * state's outputs first. {@code bridge run --host java} starts this as a child process.
  */
 public final class Main {
     private static final String USAGE = "usage: java -cp \"$(bridge classpath)\" dev.bridge.host.Main run PLAN"
             + " --input IN.jsonl [--output OUT.jsonl] [--report REPORT.json] [--python PYTHON] [--workers N]"
-            + " [--max-steps N] [--call-timeout SECONDS] [--allow PREFIX]... [--on-bad-input skip|stop]";
+            + " [--max-steps N] [--call-timeout SECONDS] [--allow PREFIX]... [--on-bad-input skip|stop]"
+            + " [--state FILE|postgresql://... [--strict] [--force]]";
 
     private Main() {
     }
@@ -70,8 +73,17 @@ public final class Main {
         Path report = null;
         BridgeHost.Builder builder = BridgeHost.builder(plan);
         boolean stopOnBad = false;
+        String state = null;
         for (int i = 2; i < args.length; i++) {
             String option = args[i];
+            if ("--strict".equals(option)) {  // flags, as bridge run's
+                builder.strict(true);
+                continue;
+            }
+            if ("--force".equals(option)) {
+                builder.force(true);
+                continue;
+            }
             if (i + 1 >= args.length) {
                 throw new UsageException("option " + option + " needs a value");
             }
@@ -80,6 +92,10 @@ public final class Main {
                 case "--input", "-i" -> input = Path.of(value);
                 case "--output", "-o" -> output = Path.of(value);
                 case "--report" -> report = Path.of(value);
+                case "--state" -> {
+                    state = value;
+                    builder.state(value);
+                }
                 case "--python" -> builder.python(value);
                 case "--python-path" -> builder.pythonPath(value.split(java.io.File.pathSeparator));
                 case "--workers" -> builder.workers(Integer.parseInt(value));
@@ -119,12 +135,13 @@ public final class Main {
         OutputStream out = System.out;
         try {
             if (output != null) {
-                temp = Files.createTempFile(output.toAbsolutePath().getParent(), "." + output.getFileName(), ".tmp");
+                temp = state == null ? Files.createTempFile(output.toAbsolutePath().getParent(), "." + output.getFileName(),
+                        ".tmp") : stateTemp(output);
                 out = Files.newOutputStream(temp);
             }
             Lines lines = new Lines(reader, input.toString(), host.python(), err, stopOnBad);
             OutputStream sink = out;
-            BridgeHost.Result result = host.run(lines, new BridgeHost.Listener() {
+            BridgeHost.Listener writer = new BridgeHost.Listener() {
                 @Override
                 public void output(Object key, Object value) {
                     Map<String, Object> line = new LinkedHashMap<>();
@@ -137,7 +154,13 @@ public final class Main {
                         throw new java.io.UncheckedIOException(e);
                     }
                 }
-            });
+            };
+            // With a state, the input file is the run's source (by its real path, as bridge run names it): the
+            // inputs earlier runs took are skipped, and --output starts with every output the state holds for it.
+            String source = state == null ? null : input.toRealPath().toString();
+            long taken = source == null ? 0 : host.takenBefore(source);
+            int earlier = source == null || temp == null ? 0 : host.earlierOutputs(source, writer);
+            BridgeHost.Result result = host.run(lines, writer, source);
             out.flush();
             if (temp != null) {
                 out.close();
@@ -150,10 +173,19 @@ public final class Main {
                     err.println("  " + failure.details().stripTrailing().replace("\n", "\n  "));
                 }
             }
+            for (String line : host.heldLines(plan)) {
+                err.println(line);
+            }
             String summary = result.inputs() + " inputs, " + result.outputs().size() + " outputs, "
                     + result.failures().size() + " failed events";
             if (lines.skipped > 0) {
                 summary += ", " + lines.skipped + " bad input lines skipped";
+            }
+            if (taken > 0) {
+                summary += "; " + taken + " inputs taken by earlier runs skipped";
+            }
+            if (earlier > 0) {
+                summary += ", their " + earlier + " outputs written again";
             }
             err.println(summary);
             if (report != null) {
@@ -166,6 +198,9 @@ public final class Main {
         } catch (IOException e) {
             err.println("error: " + e.getMessage());
             return 2;
+        } catch (RuntimeException e) {  // e.g. the state store failed (Python's error, through pemja)
+            err.println("error: " + e.getMessage());
+            return 2;
         } finally {
             if (temp != null) {
                 try {
@@ -176,6 +211,24 @@ public final class Main {
             }
             host.close();
         }
+    }
+
+    /**
+     * The temp file of {@code --output} under a state ({@code .<name>.<hex>.state.tmp}, as {@code bridge run}
+     * names it), after removing those killed runs left: their lines are all in the state, written again first.
+     */
+    private static Path stateTemp(Path output) throws IOException {
+        Path folder = output.toAbsolutePath().getParent();
+        String prefix = "." + output.getFileName() + ".";
+        try (java.nio.file.DirectoryStream<Path> left = Files.newDirectoryStream(folder,
+                entry -> entry.getFileName().toString().startsWith(prefix)
+                        && entry.getFileName().toString().endsWith(".state.tmp"))) {
+            for (Path temp : left) {
+                Files.deleteIfExists(temp);
+            }
+        }
+        String tag = String.format("%08x", new java.security.SecureRandom().nextInt());
+        return Files.createFile(folder.resolve(prefix + tag + ".state.tmp"));
     }
 
     /** The {@code --report} document: {@code {"host": "java", "keys": [{key, short_term_memory, status, errors}]}}. */

@@ -83,6 +83,37 @@ final class PythonSide implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens the run's state store beside the facade ({@code bridge.runtime._foreign_state.ForeignState}): bound
+     * to the plan, this process the one that runs actions on it.
+     *
+     * @throws PlanException with Python's message when the state cannot be used (bridge run's exit 2)
+     */
+    void openState(String state, boolean strict, boolean force) {
+        interpreter.set("_bridge_state_url", state);
+        interpreter.set("_bridge_strict", strict);
+        interpreter.set("_bridge_force", force);
+        interpreter.exec("import bridge.runtime._foreign_state as _bridge_foreign_state\n_bridge_state, _bridge_error"
+                + " = _bridge_foreign_state.open_state(host, _bridge_state_url, _bridge_strict, _bridge_force)");
+        String error = interpreter.get("_bridge_error", String.class);
+        if (error != null && !error.isEmpty()) {
+            throw new PlanException(error);
+        }
+    }
+
+    /** Calls a method of the state opened by {@link #openState}; see {@link StateLink}. */
+    String state(String method, Object... args) {
+        return (String) interpreter.invokeMethod("_bridge_state", method, args);
+    }
+
+    /** The lines {@code bridge run} prints about keys the state holds (waiting, in error), one string. */
+    String heldLines(String plan) {
+        interpreter.set("_bridge_plan_arg", plan);
+        interpreter.exec("import bridge._runs_view as _bridge_runs_view\n_bridge_held = '\\n'.join("
+                + "_bridge_runs_view.held_lines(_bridge_state.store, _bridge_plan_arg))");
+        return interpreter.get("_bridge_held", String.class);
+    }
+
     String call(String method, Object... args) {
         return (String) interpreter.invokeMethod("host", method, args);
     }

@@ -53,6 +53,18 @@ final class Scheduler {
     private record Wake(String ref, String call) {
     }
 
+    /** Wakes the scheduler to look again: an input line arrived, or a stop was asked for. */
+    private static final Wake NUDGE = new Wake("", null);
+
+    /** Inputs a thread of their own reads (standard input): {@link #ready} tells whether reading would block. */
+    interface Live {
+        /** Returns whether an input line or the end waits, so the iterator answers at once. */
+        boolean ready();
+
+        /** Returns whether the end was read and every line taken. */
+        boolean ended();
+    }
+
     private record Todo(String action, Map<String, Object> event) {
     }
 
@@ -72,6 +84,12 @@ final class Scheduler {
         boolean scheduled;
         int steps;
         Todo running;
+        // Under a state (StateLink): the key's id there, the current input's sequence number (-1: none, or its
+        // end is recorded), the last input whose actions look for recorded durable calls, the input's source.
+        String skid;
+        long seq = -1;
+        long replay = -1;
+        String source;
 
         KeyRun(Object key, String keyJson) {
             this.key = key;
@@ -87,6 +105,13 @@ final class Scheduler {
     private final int maxSteps;
     private final Access access;
     private final BridgeHost.MemoryRelay memory;
+    /** The live source of the run, or null (a file or a list: reading never waits for a writer). */
+    Live live;
+    private volatile boolean stopping;
+    private volatile long stopAt;
+    /** Whether the last run ended because a stop was asked for; the inputs it had read and not started. */
+    boolean stopped;
+    int notStarted;
     /** A key's memory of at most this many entries goes whole with a Python action's start; larger, it is read. */
     int eagerMemory = Integer.getInteger("bridge.host.eager_memory", 64);
     private final LinkedBlockingQueue<Wake> queue = new LinkedBlockingQueue<>();
@@ -97,6 +122,9 @@ final class Scheduler {
     private final PriorityQueue<Deadline> deadlines = new PriorityQueue<>((a, b) -> Long.compare(a.at, b.at));
     private Sink sink;
     private int pending;
+    /** The run's state when it is durable ({@code --state}), else null. */
+    StateLink state;
+    private Thread owner;  // the scheduler thread: a durable call recorded from another thread is queued to it
     /** Nanoseconds and counts of the crossings, when timing (bench/bench_hosts.py reads them); else null. */
     Timings timings;
 
@@ -126,6 +154,26 @@ final class Scheduler {
         this.memory = memory;
     }
 
+    /**
+     * Stops taking inputs; the inputs running may finish within {@code grace} seconds, then {@link #run} returns
+     * and {@link #stopped} says so. From any thread (a signal handler's).
+     */
+    void requestStop(double grace) {
+        long at = System.nanoTime() + (long) (Math.max(0, grace) * 1e9);
+        synchronized (queue) {
+            if (!stopping || at - stopAt < 0) {
+                stopAt = at;
+            }
+            stopping = true;
+        }
+        queue.add(NUDGE);
+    }
+
+    /** Wakes the scheduler: a live source has a line (or its end) ready; from the reading thread. */
+    void nudge() {
+        queue.add(NUDGE);
+    }
+
     /** Queues the completion of durable call {@code call} of the Python run {@code ref}; from any thread. */
     void post(String ref, String call) {
         queue.add(new Wake(ref, call));
@@ -144,19 +192,41 @@ final class Scheduler {
     void run(Iterator<Object[]> inputs, int window, Sink sink) throws InterruptedException {
         this.sink = sink;
         boolean exhausted = false;
+        stopped = false;
+        notStarted = 0;
+        owner = Thread.currentThread();
+        if (state != null) {
+            recover(state.begin());
+        }
         while (true) {
+            if (state != null) {
+                state.tend(sink);
+            }
+            if (stopping) {  // no more inputs: running ones may finish until the grace period ends
+                exhausted = true;
+                if (pending == 0 || System.nanoTime() - stopAt >= 0) {
+                    stopped = true;
+                    if (state != null) {
+                        state.flush(sink);
+                    }
+                    return;
+                }
+            }
             if (!ready.isEmpty()) {
                 step(ready.poll());
                 drain(false);
-            } else if (!exhausted && pending < window) {
+            } else if (!exhausted && pending < window && (live == null || live.ready())) {
                 int got = 0;
                 while (pending < window && inputs.hasNext()) {
                     Object[] item = inputs.next();  // {key, keyJson, input}
                     accept(item[0], (String) item[1], item[2]);
                     got++;
                 }
-                exhausted = got == 0 || !inputs.hasNext();
-            } else if (exhausted && pending == 0) {
+                exhausted = live != null ? live.ended() : got == 0 || !inputs.hasNext();
+            } else if (exhausted && (pending == 0 || state != null && pending == state.parkedInputs())) {
+                if (state != null) {
+                    state.flush(sink);
+                }
                 return;
             } else {
                 drain(true);
@@ -166,6 +236,12 @@ final class Scheduler {
 
     private void accept(Object key, String keyJson, Object payload) {
         KeyRun ks = keys.computeIfAbsent(keyJson, k -> new KeyRun(key, keyJson));
+        if (state != null) {
+            payload = state.take(ks, payload);
+            if (payload == null) {
+                return;  // the key holds its inputs (in error, stopped or waiting): this one queues in the state
+            }
+        }
         ks.inputs.add(payload == null ? NULL_INPUT : payload);  // a deque holds no null; an input may be null
         pending++;
         if (!ks.scheduled) {  // idle: not ready, not waiting on a call
@@ -178,8 +254,10 @@ final class Scheduler {
         Wake wake;
         if (block) {
             Deadline next = deadlines.peek();
-            wake = next == null ? queue.take()
-                    : queue.poll(Math.max(0, next.at - System.nanoTime()), TimeUnit.NANOSECONDS);
+            wake = state == null ? null : state.linger(queue, sink);  // a wake-up soon joins this group commit
+            if (wake == null) {
+                wake = take(next);
+            }
         } else {
             wake = queue.poll();
         }
@@ -190,7 +268,24 @@ final class Scheduler {
         expire();
     }
 
+    /** The next wake-up, waiting at most until the next durable call's deadline or the end of a stop's grace. */
+    private Wake take(Deadline next) throws InterruptedException {
+        long now = System.nanoTime();
+        long wait = next == null ? Long.MAX_VALUE : next.at - now;
+        if (stopping) {
+            wait = Math.min(wait, stopAt - now);
+        }
+        return wait == Long.MAX_VALUE ? queue.take() : queue.poll(Math.max(0, wait), TimeUnit.NANOSECONDS);
+    }
+
     private void complete(Wake wake) {
+        if (wake == NUDGE) {
+            return;
+        }
+        if (wake.ref == null) {  // a Java action's durable call that ended on its own thread: record it here
+            state.recordCall(wake.call);
+            return;
+        }
         if (wake.call != null && !inFlight.remove(wake.ref + "\0" + wake.call)) {
             return;  // timed out already: its late outcome is dropped
         }
@@ -231,6 +326,10 @@ final class Scheduler {
     }
 
     private void step(KeyRun ks) {
+        if (state != null && state.stopping(ks)) {  // asked to stop (bridge runs stop): no further action
+            stopKey(ks);
+            return;
+        }
         while (ks.todo.isEmpty()) {
             if (!ks.events.isEmpty()) {
                 Map<String, Object> event = ks.events.poll();
@@ -243,20 +342,34 @@ final class Scheduler {
                 ks.memory.clearSensory();
                 ks.inRun = false;
                 pending--;
+                if (state != null) {
+                    state.inputEnded(ks);
+                }
                 sink.inputDone();
             }
-            if (!ks.inputs.isEmpty()) {
+            if (!ks.inputs.isEmpty() && !stopping) {
                 Map<String, Object> event = new LinkedHashMap<>();
                 event.put("id", UUID.randomUUID().toString());
                 event.put("type", "_input_event");
                 Map<String, Object> attributes = new LinkedHashMap<>();
                 Object input = ks.inputs.poll();
+                if (input instanceof StateLink.Taken taken) {  // its number, event id and source in the state
+                    ks.seq = taken.seq();
+                    ks.source = taken.source();
+                    event.put("id", taken.id());
+                    input = taken.payload();
+                }
                 attributes.put("input", input == NULL_INPUT ? null : input);
                 event.put("attributes", attributes);
                 ks.events.add(event);
                 ks.inRun = true;
                 ks.steps = 0;
                 continue;
+            }
+            if (!ks.inputs.isEmpty()) {  // stopping: the inputs not started are dropped, and counted
+                pending -= ks.inputs.size();
+                notStarted += ks.inputs.size();
+                ks.inputs.clear();
             }
             ks.scheduled = false;
             return;
@@ -273,8 +386,7 @@ final class Scheduler {
         long began = timings == null ? 0 : timings.begin();
         if (javaActions.containsKey(todo.action)) {
             access.memory = ks.memory;
-            byte[] answer = javaActions.get(todo.action).invokeUtf8(eventJson.getBytes(
-                    java.nio.charset.StandardCharsets.UTF_8), access);
+            byte[] answer = invokeJava(ks, todo.action, eventJson.getBytes(java.nio.charset.StandardCharsets.UTF_8));
             if (timings != null) {
                 timings.end("java_start", began);
             }
@@ -286,6 +398,9 @@ final class Scheduler {
                 whole.put("short_term", ks.memory.dump("short_term"));
                 whole.put("sensory", ks.memory.dump("sensory"));
                 memoryJson = write(whole);
+            }
+            if (state != null) {
+                state.prepare(ks, todo.action, false);  // the start records and replays its durable calls
             }
             String answer = python(ks, "start", todo.action, ks.keyJson, eventJson, memoryJson);
             if (timings != null) {
@@ -336,6 +451,10 @@ final class Scheduler {
                     deadlines.add(new Deadline(at, ref, id));
                 }
             }
+            if (state != null && result.get("wait") instanceof Map<?, ?> wait) {  // for outside input: the key waits
+                state.park(ks, ref, todo.action, (String) wait.get("name"), ((Number) wait.get("index")).intValue(),
+                        (String) wait.get("digest"), sink);
+            }
             waiting.put(ref, ks);
             return;
         }
@@ -348,17 +467,32 @@ final class Scheduler {
                 ready.add(ks);
                 return;
             }
-            for (Object item : (List<Object>) result.getOrDefault("events", List.of())) {
+            List<Object> sent = (List<Object>) result.getOrDefault("events", List.of());
+            List<Object> outputs = state == null ? null : new ArrayList<>();
+            for (Object item : sent) {
                 Map<String, Object> event = (Map<String, Object>) item;
                 ks.events.add(event);
                 if (OUTPUT.equals(event.get("type"))) {
-                    sink.output(ks, ((Map<String, Object>) event.get("attributes")).get("output"));
+                    Object output = ((Map<String, Object>) event.get("attributes")).get("output");
+                    if (outputs == null) {
+                        sink.output(ks, output);
+                    } else {
+                        outputs.add(output);  // handed on once the state holds the action (the group commit)
+                    }
                 }
+            }
+            if (state != null) {
+                state.commit(ks, todo.action, todo.event, (List<?>) result.getOrDefault("updates", List.of()), sent,
+                        outputs, todoList(ks));
             }
         } else if ("failed".equals(status) && result.containsKey("line")) {  // Python formatted it
             Failure failure = new Failure(ks.key, todo.action, (String) result.get("error"), (String) result.get("line"),
                     (String) result.getOrDefault("details", ""));
-            failInput(ks, failure);
+            failInput(ks, todo, failure);
+        } else if ("waiting".equals(status) && state != null) {  // a Java action waits for outside input
+            state.park(ks, null, todo.action, (String) result.get("name"), ((Number) result.get("index")).intValue(),
+                    "-", sink);
+            return;
         } else if ("waiting".equals(status)) {
             fail(ks, todo, describe(new BridgeException("Java action '" + todo.action + "' waits for outside input"
                     + " (waitForInput), which needs a state store; the Java host keeps none yet")));
@@ -371,17 +505,122 @@ final class Scheduler {
     private void fail(KeyRun ks, Todo todo, String errorJson) {
         String type = String.valueOf(todo.event.get("type"));
         Map<String, Object> described = parseMap(python.call("failure", ks.keyJson, todo.action, type, errorJson));
-        failInput(ks, new Failure(ks.key, todo.action, (String) described.get("error"), (String) described.get("line"),
+        failInput(ks, todo, new Failure(ks.key, todo.action, (String) described.get("error"),
+                (String) described.get("line"),
                 (String) described.getOrDefault("details", "")));
     }
 
     /** Fails the input's run: nothing the action wrote or sent is kept; the key's next input goes on. */
-    private void failInput(KeyRun ks, Failure failure) {
+    private void failInput(KeyRun ks, Todo todo, Failure failure) {
         ks.running = null;
         ks.events.clear();
         ks.todo.clear();
+        if (state != null) {  // the key waits in error, its later inputs held in the state, until a retry
+            pending -= state.inputFailed(ks, failure.action(), String.valueOf(todo.event.get("type")), failure.error(),
+                    failure.details());
+        }
         ks.failures.add(failure);
         sink.failed(ks, failure);
+    }
+
+    // -- durable runs (StateLink) -------------------------------------------------------------------------
+
+    /** Runs a Java action; under a state its recorded durable calls are replayed and its new ones recorded. */
+    private byte[] invokeJava(KeyRun ks, String action, byte[] eventJson) {
+        JavaAction java = javaActions.get(action);
+        return state == null ? java.invokeUtf8(eventJson, access)
+                : java.invokeUtf8(eventJson, access, null, state.prepare(ks, action, true));
+    }
+
+    private static List<List<Object>> todoList(KeyRun ks) {
+        List<List<Object>> todo = new ArrayList<>(ks.todo.size());
+        for (Todo item : ks.todo) {
+            todo.add(List.of(item.action, item.event));
+        }
+        return todo;
+    }
+
+    /**
+     * Takes up the keys an earlier process left unfinished, as the Python scheduler does: each from its last
+     * finished action (an interrupted action runs again, its completed durable calls replayed), then its
+     * queued inputs.
+     */
+    @SuppressWarnings("unchecked")
+    private void recover(List<Map<String, Object>> unfinished) {
+        for (Map<String, Object> item : unfinished) {
+            Object key = item.get("key");
+            String keyJson = write(key);
+            KeyRun ks = keys.computeIfAbsent(keyJson, k -> new KeyRun(key, keyJson));
+            if (ks.scheduled) {
+                continue;
+            }
+            ks.skid = (String) item.get("kid");
+            ks.replay = ((Number) item.get("replay")).longValue();
+            ks.memory.load("short_term", (Map<?, ?>) item.get("memory"));
+            Map<String, Object> run = (Map<String, Object>) item.get("run");
+            if (run != null) {
+                ks.seq = ((Number) run.get("seq")).longValue();
+                ks.steps = ((Number) run.get("steps")).intValue();
+                ks.source = (String) item.get("source");
+                ks.inRun = true;
+                for (Object event : (List<Object>) run.get("events")) {
+                    ks.events.add((Map<String, Object>) event);
+                }
+                for (Object pair : (List<Object>) run.get("todo")) {
+                    List<Object> todo = (List<Object>) pair;
+                    ks.todo.add(new Todo((String) todo.get(0), (Map<String, Object>) todo.get(1)));
+                }
+                ks.memory.load("sensory", (Map<?, ?>) run.get("sensory"));
+                pending++;
+            }
+            for (Object queued : (List<Object>) item.get("inputs")) {
+                Map<String, Object> input = (Map<String, Object>) queued;
+                ks.inputs.add(new StateLink.Taken(((Number) input.get("seq")).longValue(), (String) input.get("id"),
+                        (String) input.get("source"), input.get("payload")));
+                pending++;
+            }
+            ks.scheduled = true;
+            ready.add(ks);
+        }
+    }
+
+    /** A stop someone asked for: the key's run ends before its next action; its inputs stay queued in the state. */
+    private void stopKey(KeyRun ks) {
+        dropWork(ks);
+        state.stopped(ks);
+    }
+
+    /** The key's run goes (its inputs are kept in the state): no queued input, event or action is left of it. */
+    private void dropWork(KeyRun ks) {
+        pending -= ks.inputs.size() + (ks.inRun ? 1 : 0);
+        ks.running = null;
+        ks.inputs.clear();
+        ks.events.clear();
+        ks.todo.clear();
+        ks.memory.clearSensory();
+        ks.inRun = false;
+        ks.scheduled = false;
+    }
+
+    /**
+     * The run ended (or raised): the state writes what it finished; keys parked for outside input let go of
+     * their waiting actions (a later run re-runs them from their start once the input is handed in).
+     */
+    void endState() {
+        if (state == null) {
+            return;
+        }
+        try {
+            for (Map.Entry<String, KeyRun> parked : state.parked().entrySet()) {
+                if (waiting.remove(parked.getKey()) != null && parked.getKey().startsWith("py")) {
+                    python.call("abandon", parked.getKey());
+                }
+                dropWork(parked.getValue());
+            }
+            state.parked().clear();
+        } finally {
+            state.end();
+        }
     }
 
     private static String describe(Throwable t) {
@@ -446,6 +685,15 @@ final class Scheduler {
         @Override
         public void wake(String ref) {
             queue.add(new Wake(ref, null));
+        }
+
+        @Override
+        public void recordCall(String recordJson) {
+            if (Thread.currentThread() == owner) {
+                state.recordCall(recordJson);
+            } else {  // a background call's thread: only the scheduler thread enters Python
+                queue.add(new Wake(null, recordJson));
+            }
         }
     }
 }

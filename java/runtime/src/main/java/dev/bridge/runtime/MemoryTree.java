@@ -275,6 +275,38 @@ public final class MemoryTree {
     }
 
     /**
+     * Replaces one tree with its stored form, as {@link #dump} writes it and Python's {@code MemoryStore.load}
+     * reads it (a state store keeps memory so, for either host to take up): object nodes as JSON objects, a
+     * map or list value wrapped as {@code {"": value}}.
+     *
+     * @param memory {@code "short_term"} or {@code "sensory"}
+     * @param stored the tree, values already portable (read from JSON); null for an empty tree
+     */
+    public void load(String memory, Map<?, ?> stored) {
+        Obj tree = stored == null ? new Obj() : load(stored);
+        if (SHORT_TERM.equals(memory)) {
+            shortTerm = tree;
+        } else if (SENSORY.equals(memory)) {
+            sensory = tree;
+        } else {
+            root(memory);  // names the unknown memory
+        }
+    }
+
+    private static Obj load(Map<?, ?> stored) {
+        Obj node = new Obj();
+        for (Map.Entry<?, ?> e : stored.entrySet()) {
+            Object value = e.getValue();
+            if (value instanceof Map<?, ?> map) {
+                node.put(String.valueOf(e.getKey()), map.containsKey("") ? map.get("") : load(map));
+            } else {
+                node.put(String.valueOf(e.getKey()), value);
+            }
+        }
+        return node;
+    }
+
+    /**
      * Returns one tree as plain nested maps (objects and map values alike), for reports and tests.
      *
      * @param memory {@code "short_term"} or {@code "sensory"}
