@@ -7,7 +7,7 @@ Python scheduler's :class:`~bridge.runtime._keeping.StateKeeper` (inputs taken, 
 commits, waits, stops, recovery) and :class:`~bridge.runtime._durable.CallLog` (durable calls recorded and
 replayed), given the Java scheduler's key state as JSON at the points where the Python scheduler calls them.
 Keys are named by their id in the state (``kid``: the key's JSON text as :func:`~bridge.store.kid_of` writes
-it); the host learns it from :meth:`ForeignState.take` or :meth:`ForeignState.begin`.
+it); the host learns it from :meth:`ForeignState.known` or :meth:`ForeignState.begin`.
 
 Outputs stay in Java: a finished action's outputs are handed on only once the group commit that holds it is
 written. Every method that may write the group answers ``{"released": n, "stopping": [kid, ..]}`` (or ``""``
@@ -135,21 +135,22 @@ class ForeignState:
         return dumps_str({"released": released, "stopping": sorted(stopping)})
 
     # -- inputs ---------------------------------------------------------------------------------------
-    def take(self, kid: str, key_json: str, payload_json: str) -> str:
-        """Number an input of a key: ``{"kid", "seq", "id", "held"}``; ``kid`` ``""`` for a key new to the host.
+    def known(self, key_json: str) -> str:
+        """A key new to the host: ``{"kid", "memory"}``, its id and its short-term memory in the state (stored form).
 
-        A new key's answer also has ``"memory"``, its short-term memory in the state (stored form, or None).
+        A key the state holds in error, stopped or waiting is held from now on (its inputs queue, see :meth:`take`).
+        """
+        kid = kid_of(loads(key_json))
+        record = self._keeper.known_key(kid)
+        return dumps_str({"kid": kid, "memory": record.memory if record is not None else None})
+
+    def take(self, kid: str, key_json: str, payload_json: str) -> str:
+        """Number an input of a key the host knows (:meth:`known`): ``{"seq", "id", "held"}``.
+
         ``held``: the key is in error, stopped or waiting, so the input queues in the state and does not run.
         """
-        key = loads(key_json)
-        answer: dict[str, Any] = {}
-        if not kid:
-            kid = kid_of(key)
-            record = self._keeper.known_key(kid)
-            answer["memory"] = record.memory if record is not None else None
-        record = self._keeper.take_input(kid, key, loads(payload_json))
-        answer.update(kid=kid, seq=record.seq, id=record.event_id, held=kid in self._keeper.held)
-        return dumps_str(answer)
+        record = self._keeper.take_input(kid, loads(key_json), loads(payload_json))
+        return dumps_str({"seq": record.seq, "id": record.event_id, "held": kid in self._keeper.held})
 
     def input_ended(self, kid: str, seq: int, more: bool) -> None:
         """Input ``seq`` of the key ended after its last commit; ``more``: the key has later inputs."""

@@ -84,6 +84,20 @@ def test_bridge_runs_reads_and_resumes_what_the_java_host_left(tmp_path: Path) -
     assert lines == [{"key": "ok", "output": {"input": "a", "seen": 1}},
                      {"key": "ok", "output": {"input": "b", "seen": 2}}]
 
+    # The same command again takes nothing new; both hosts report every key of the file with the state's memory.
+    reports = {}
+    for host in ("java", "python"):
+        again = _bridge("run", str(plan), "--input", str(inputs), "--output", "out.jsonl", "--state", state,
+                        "--no-progress", "--host", host, "--report", f"report-{host}.json", work=tmp_path)
+        assert again.returncode == 0, again.stderr
+        assert "0 inputs, 0 outputs, 0 failed events; 7 inputs taken by earlier runs skipped, their 2 outputs " \
+               "written again" in again.stderr
+        assert (tmp_path / "out.jsonl").read_text().count("\n") == 2
+        reports[host] = json.loads((tmp_path / f"report-{host}.json").read_text())["keys"]
+    assert reports["java"] == reports["python"]
+    assert [(r["key"], r["short_term_memory"]) for r in reports["java"]] == [("ok", {"seen": 2}), ("bad", {}),
+                                                                             ("py", {}), ("jv", {})]
+
     listed = _bridge("runs", "list", "--json", "--state", state, work=tmp_path)
     assert listed.returncode == 0, listed.stderr
     runs = {row["key"]: row for row in map(json.loads, listed.stdout.splitlines())}

@@ -307,16 +307,19 @@ public final class BridgeHost implements AutoCloseable {
      * @param source where the inputs come from, or null (nothing skipped)
      */
     public Result run(Iterator<Input> inputs, Listener listener, String source) {
+        List<String> touched = new ArrayList<>();
         if (scheduler.state != null) {
             scheduler.state.source = source;
-            for (long skip = source == null ? 0 : takenBefore(source); skip > 0 && inputs.hasNext(); skip--) {
-                inputs.next();
+            // A live source (standard input) has no positions to skip by: every line is new.
+            long skip = source == null || inputs instanceof LiveInputs ? 0 : takenBefore(source);
+            for (; skip > 0 && inputs.hasNext(); skip--) {
+                Object[] item = item(inputs.next(), touched);  // its key is reported too, with the state's memory
+                scheduler.known(item[0], (String) item[1]);
             }
         }
         live(inputs);
         List<Output> outputs = new ArrayList<>();
         List<Failure> failures = new ArrayList<>();
-        List<String> touched = new ArrayList<>();
         int[] done = new int[1];
         Iterator<Object[]> items = new Iterator<>() {
             @Override
@@ -326,16 +329,7 @@ public final class BridgeHost implements AutoCloseable {
 
             @Override
             public Object[] next() {
-                Input input = inputs.next();
-                Object key = Json.mapper().convertValue(input.key(), Object.class);
-                if (key instanceof Map || key instanceof List) {
-                    throw new BridgeException("a key is a string, a number, true/false or null, got " + key);
-                }
-                String keyJson = Scheduler.write(key);
-                if (!touched.contains(keyJson)) {
-                    touched.add(keyJson);
-                }
-                return new Object[] {key, keyJson, input.input()};
+                return item(inputs.next(), touched);
             }
         };
         try {
@@ -444,6 +438,19 @@ public final class BridgeHost implements AutoCloseable {
 
     PythonSide python() {
         return python;
+    }
+
+    /** {@code {key, keyJson, input}} of an input; the key is noted in {@code touched} (the keys a run reports). */
+    private static Object[] item(Input input, List<String> touched) {
+        Object key = Json.mapper().convertValue(input.key(), Object.class);
+        if (key instanceof Map || key instanceof List) {
+            throw new BridgeException("a key is a string, a number, true/false or null, got " + key);
+        }
+        String keyJson = Scheduler.write(key);
+        if (!touched.contains(keyJson)) {
+            touched.add(keyJson);
+        }
+        return new Object[] {key, keyJson, input.input()};
     }
 
     /** With a state: how many inputs of {@code source} earlier runs took (a run skips them). */

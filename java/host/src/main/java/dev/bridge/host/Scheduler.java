@@ -188,6 +188,14 @@ final class Scheduler {
         return keys.get(keyJson);
     }
 
+    /** A key of an input earlier runs took (skipped now): known here, with the memory the state holds for it. */
+    void known(Object key, String keyJson) {
+        KeyRun ks = keys.computeIfAbsent(keyJson, k -> new KeyRun(key, keyJson));
+        if (state != null) {
+            state.known(ks);
+        }
+    }
+
     /** Runs every input to its end; {@code window} bounds the inputs read and not finished. */
     void run(Iterator<Object[]> inputs, int window, Sink sink) throws InterruptedException {
         this.sink = sink;

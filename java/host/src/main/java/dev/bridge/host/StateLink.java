@@ -138,17 +138,26 @@ final class StateLink {
     // -- inputs ---------------------------------------------------------------------------------------------
 
     /**
-     * Numbers and records an input (at the next {@link #tend}); a key new to this host gets its id and memory
-     * from the state. Returns null when the key holds its inputs (in error, stopped or waiting).
+     * Makes a key known to this host: its id in the state and the short-term memory the state holds for it (a
+     * key the state holds in error, stopped or waiting is held from now on). Once per key.
      */
     @SuppressWarnings("unchecked")
-    Taken take(Scheduler.KeyRun ks, Object payload) {
-        Map<String, Object> answer = Scheduler.parseMap(python.state("take", ks.skid == null ? "" : ks.skid,
-                ks.keyJson, Scheduler.write(payload)));
+    void known(Scheduler.KeyRun ks) {
         if (ks.skid == null) {
+            Map<String, Object> answer = Scheduler.parseMap(python.state("known", ks.keyJson));
             ks.skid = (String) answer.get("kid");
             ks.memory.load("short_term", (Map<String, Object>) answer.get("memory"));
         }
+    }
+
+    /**
+     * Numbers and records an input (at the next {@link #tend}). Returns null when the key holds its inputs (in
+     * error, stopped or waiting): the input queues in the state.
+     */
+    Taken take(Scheduler.KeyRun ks, Object payload) {
+        known(ks);
+        Map<String, Object> answer = Scheduler.parseMap(python.state("take", ks.skid, ks.keyJson,
+                Scheduler.write(payload)));
         if (Boolean.TRUE.equals(answer.get("held"))) {
             return null;
         }
