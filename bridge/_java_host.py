@@ -4,8 +4,10 @@ The child gets the JDK, classpath and JVM flags the Python host would use (:func
 ``JAVA_HOME``, ``BRIDGE_CLASSPATH``, ``BRIDGE_JVM_OPTIONS`` and the plan's ``bridge.jvm.*``) and this very
 Python (``sys.executable``) to embed through pemja, so the plan's Python modules and bridge itself are the ones
 installed here. It reads the input, writes the output and the report, prints the error lines and the summary
-itself, in ``bridge run``'s formats; this process waits for it and leaves with its exit code. SIGTERM and
-Ctrl-C are passed on to the child.
+itself, in ``bridge run``'s formats, and takes the output's lock, standard input and SIGTERM/SIGINT as ``bridge
+run`` does (``dev.bridge.host.StopOnSignal``); this process waits for it and leaves with its exit code. SIGTERM
+is passed on to the child, and so is SIGINT unless the terminal sent it (Ctrl-C reaches the whole foreground
+process group, the child too, and a second SIGINT would abandon the run at once).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ def java_command(opts: Any) -> list[str]:
     command = [str(Path(jvm.java_home) / "bin" / "java"), *jvm.jvm_args, "-cp", os.pathsep.join(jvm.classpath), MAIN,
                "run", str(opts.plan), "--input", str(opts.input), "--python", sys.executable,
                "--workers", str(opts.workers), "--max-steps", str(opts.max_steps),
-               "--on-bad-input", opts.on_bad_input]
+               "--on-bad-input", opts.on_bad_input,
+               "--grace", repr(float(opts.grace))]
     if opts.output is not None:
         command += ["--output", str(opts.output)]
     if getattr(opts, "report", None) is not None:
@@ -48,8 +51,6 @@ def java_command(opts: Any) -> list[str]:
 
 def unsupported(opts: Any) -> str | None:
     """Why the Java host cannot take these options yet, or None."""
-    if str(opts.input) == "-":
-        return "--input - (standard input) is not supported by the Java host yet; give a file"
     return None
 
 
@@ -73,6 +74,16 @@ def pemja_check(classpath: tuple[str, ...]) -> tuple[bool, str]:
     return True, f"{python_half} (python and jar; --host java can run)"
 
 
+def _in_foreground() -> bool:
+    """Whether this process group is its terminal's foreground group (then Ctrl-C reached the child too)."""
+    for stream in (sys.stdin, sys.stderr, sys.stdout):
+        try:
+            return os.tcgetpgrp(stream.fileno()) == os.getpgrp()
+        except (OSError, ValueError, AttributeError):
+            continue
+    return False
+
+
 def run_java_host(opts: Any) -> int:
     """Run the Java host on ``opts`` and return its exit code (2 when it cannot be started)."""
     why = unsupported(opts)
@@ -91,6 +102,8 @@ def run_java_host(opts: Any) -> int:
         return 2
 
     def forward(signum: int, _frame: Any) -> None:
+        if signum == signal.SIGINT and _in_foreground():
+            return  # Ctrl-C: the terminal sent it to the child as well
         child.send_signal(signum)
 
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}

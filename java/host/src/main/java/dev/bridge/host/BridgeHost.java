@@ -61,6 +61,10 @@ public final class BridgeHost implements AutoCloseable {
         default void output(Object key, Object output) {
         }
 
+        /** An input's run ended (its actions are done or it failed). */
+        default void inputDone() {
+        }
+
         default void failed(Failure failure) {
         }
     }
@@ -350,6 +354,7 @@ public final class BridgeHost implements AutoCloseable {
                 @Override
                 public void inputDone() {
                     done[0]++;
+                    listener.inputDone();
                 }
             });
         } catch (InterruptedException e) {

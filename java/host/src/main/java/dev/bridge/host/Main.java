@@ -14,7 +14,9 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code java -cp "$(bridge classpath)" dev.bridge.host.Main run PLAN --input IN.jsonl [--output OUT.jsonl]
@@ -27,9 +29,13 @@ import java.util.NoSuchElementException;
  */
 public final class Main {
     private static final String USAGE = "usage: java -cp \"$(bridge classpath)\" dev.bridge.host.Main run PLAN"
-            + " --input IN.jsonl [--output OUT.jsonl] [--report REPORT.json] [--python PYTHON] [--workers N]"
+            + " --input IN.jsonl|- [--output OUT.jsonl] [--report REPORT.json] [--grace SECONDS] [--python PYTHON]"
+            + " [--workers N]"
             + " [--max-steps N] [--call-timeout SECONDS] [--allow PREFIX]... [--on-bad-input skip|stop]"
             + " [--state FILE|postgresql://... [--strict] [--force]]";
+
+    /** Most input lines read ahead of the run from standard input. */
+    private static final int WINDOW = 4096;
 
     private Main() {
     }
@@ -73,6 +79,7 @@ public final class Main {
         Path report = null;
         BridgeHost.Builder builder = BridgeHost.builder(plan);
         boolean stopOnBad = false;
+        double grace = 5.0;
         String state = null;
         for (int i = 2; i < args.length; i++) {
             String option = args[i];
@@ -103,12 +110,14 @@ public final class Main {
                 case "--call-timeout" -> builder.callTimeout(Double.parseDouble(value));
                 case "--allow" -> builder.allow(value);
                 case "--on-bad-input" -> stopOnBad = "stop".equals(value);
+                case "--grace" -> grace = Double.parseDouble(value);
                 default -> throw new UsageException("unknown option " + option);
             }
         }
         if (input == null) {
             throw new UsageException("--input is required");
         }
+        boolean live = "-".equals(input.toString());  // standard input: read as it comes, by a thread of its own
         if (output != null && (output.toAbsolutePath().getParent() == null
                 || !Files.isDirectory(output.toAbsolutePath().getParent()))) {
             err.println("error: cannot write " + output + ": the folder " + output.toAbsolutePath().getParent()
@@ -117,13 +126,23 @@ public final class Main {
         }
         BufferedReader reader;
         try {
-            reader = Files.newBufferedReader(input, StandardCharsets.UTF_8);
+            reader = live ? new BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8))
+                    : Files.newBufferedReader(input, StandardCharsets.UTF_8);
         } catch (IOException e) {
             String why = e instanceof java.nio.file.NoSuchFileException ? "No such file or directory"
                     : e instanceof java.nio.file.AccessDeniedException ? "Permission denied" : e.getMessage();
             err.println("error: " + input + ": cannot read the input: " + why);
             return 2;
         }
+        AtomicBoolean ending = new AtomicBoolean();  // the normal end and an abandon: whoever comes first
+        AtomicReference<RunOutput> written = new AtomicReference<>();
+        AtomicReference<Path> locked = new AtomicReference<>();
+        AtomicInteger finished = new AtomicInteger();
+        StopOnSignal[] signal = new StopOnSignal[1];
+        StopOnSignal signals = new StopOnSignal(grace, code -> abandon(code, ending, written.get(), locked.get(),
+                finished.get(), signal[0], err), err);
+        signal[0] = signals;
+        signals.install();
         BridgeHost host;
         try {
             host = builder.open();
@@ -131,6 +150,23 @@ public final class Main {
             err.println("error: " + e.getMessage());
             return 2;
         }
+        signals.install();  // again: the embedded CPython took SIGINT when it started
+        if (output != null) {  // bridge run's lock, through its own code: one run writes an output at a time
+            String busy = host.python().cli("lock_output", output.toString());
+            if (!busy.isEmpty()) {
+                err.println("error: " + busy);
+                host.close();
+                return 2;
+            }
+            locked.set(output);
+        }
+        if (signals.code() != null) {
+            err.println("stopped while loading the plan; nothing ran");
+            unlock(host, locked.get());
+            host.close();
+            return signals.code();
+        }
+        signals.attach(host::requestStop);
         Path temp = null;
         OutputStream out = System.out;
         try {
@@ -139,20 +175,23 @@ public final class Main {
                         ".tmp") : stateTemp(output);
                 out = Files.newOutputStream(temp);
             }
-            Lines lines = new Lines(reader, input.toString(), host.python(), err, stopOnBad);
-            OutputStream sink = out;
+            InputLines lines = live ? InputLines.live(reader, "<stdin>", host.python(), err, stopOnBad, WINDOW)
+                    : new InputLines(reader, input.toString(), host.python(), err, stopOnBad);
+            RunOutput sink = new RunOutput(out, temp, output, live && output == null);
+            written.set(sink);
             BridgeHost.Listener writer = new BridgeHost.Listener() {
                 @Override
                 public void output(Object key, Object value) {
-                    Map<String, Object> line = new LinkedHashMap<>();
-                    line.put("key", key);
-                    line.put("output", value);
                     try {
-                        sink.write(Json.mapper().writeValueAsBytes(line));
-                        sink.write('\n');
+                        sink.write(key, value);
                     } catch (IOException e) {
                         throw new java.io.UncheckedIOException(e);
                     }
+                }
+
+                @Override
+                public void inputDone() {
+                    finished.incrementAndGet();
                 }
             };
             // With a state, the input file is the run's source (by its real path, as bridge run names it): the
@@ -161,12 +200,12 @@ public final class Main {
             long taken = source == null ? 0 : host.takenBefore(source);
             int earlier = source == null || temp == null ? 0 : host.earlierOutputs(source, writer);
             BridgeHost.Result result = host.run(lines, writer, source);
-            out.flush();
-            if (temp != null) {
-                out.close();
-                Files.move(temp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                temp = null;
+            signals.finished();
+            if (!ending.compareAndSet(false, true)) {
+                waitForHalt();  // the run is being abandoned: that thread ends the process
             }
+            sink.commit();
+            temp = null;
             for (BridgeHost.Failure failure : result.failures()) {
                 err.println("error: " + failure.line());
                 if (failure.details() != null && !failure.details().isBlank()) {
@@ -187,9 +226,12 @@ public final class Main {
             if (earlier > 0) {
                 summary += ", their " + earlier + " outputs written again";
             }
-            err.println(summary);
+            err.println(signals.code() != null ? "stopped by " + signals.name() + ": " + summary : summary);
             if (report != null) {
                 Files.write(report, Json.mapper().writeValueAsBytes(report(result)));
+            }
+            if (signals.code() != null) {
+                return signals.code();
             }
             if (lines.stopped) {
                 return 2;
@@ -209,8 +251,58 @@ public final class Main {
                     // left beside the output
                 }
             }
+            unlock(host, locked.get());
             host.close();
         }
+    }
+
+    private static void waitForHalt() {
+        while (true) {
+            try {
+                Thread.sleep(60_000);
+            } catch (InterruptedException ignored) {
+                // keep waiting: the abandoning thread halts the JVM
+            }
+        }
+    }
+
+    /** Releases the output's lock (its file removed, as bridge run does). */
+    private static void unlock(BridgeHost host, Path output) {
+        if (output != null) {
+            host.python().cli("unlock_output", output.toString());
+        }
+    }
+
+    /**
+     * The run outlived its grace period (or a second signal came): put in place what was written, print the
+     * summary and end the process, as {@code bridge run} does. Called on a signal's thread; never enters Python.
+     */
+    private static void abandon(int code, AtomicBoolean ending, RunOutput out, Path locked, int finished,
+            StopOnSignal signals, PrintStream err) {
+        if (!ending.compareAndSet(false, true)) {
+            return;  // the normal end came first and is leaving
+        }
+        int written = 0;
+        if (out != null) {
+            try {
+                out.commit();
+            } catch (IOException e) {
+                err.println("error: cannot put the output in place: " + e.getMessage());
+            }
+            written = out.written();
+        }
+        if (locked != null) {
+            try {
+                Files.deleteIfExists(locked.resolveSibling(locked.getFileName() + ".lock"));
+            } catch (IOException ignored) {
+                // the kernel released the lock with the process; only its file is left
+            }
+        }
+        err.println("stopped by " + signals.name() + ": " + finished + " inputs finished, " + written
+                + " outputs written; inputs still running were abandoned (raise --grace to give them longer)");
+        err.flush();
+        System.out.flush();
+        Runtime.getRuntime().halt(code);
     }
 
     /**
@@ -250,72 +342,6 @@ public final class Main {
         report.put("host", "java");
         report.put("keys", keys);
         return report;
-    }
-
-    /** Input lines parsed by Python's parser; bad lines reported as {@code skipped: file:line: why}. */
-    private static final class Lines implements Iterator<BridgeHost.Input> {
-        private final BufferedReader reader;
-        private final String name;
-        private final PythonSide python;
-        private final PrintStream err;
-        private final boolean stopOnBad;
-        private BridgeHost.Input next;
-        private int number;
-        int skipped;
-        boolean stopped;
-
-        Lines(BufferedReader reader, String name, PythonSide python, PrintStream err, boolean stopOnBad) {
-            this.reader = reader;
-            this.name = name;
-            this.python = python;
-            this.err = err;
-            this.stopOnBad = stopOnBad;
-        }
-
-        @Override
-        public boolean hasNext() {
-            while (next == null && !stopped) {
-                String line;
-                try {
-                    line = reader.readLine();
-                } catch (IOException e) {
-                    err.println("skipped: " + name + ": reading the input failed: " + e.getMessage());
-                    skipped++;
-                    return false;
-                }
-                if (line == null) {
-                    return false;
-                }
-                number++;
-                if (number == 1 && line.startsWith("\uFEFF")) {
-                    line = line.substring(1);
-                }
-                Map<String, Object> parsed = Scheduler.parseMap(python.cli("parse", line, name, number));
-                if (parsed.containsKey("error")) {
-                    if (stopOnBad) {
-                        err.println("error: " + parsed.get("error") + "\n  the input ends here (--on-bad-input stop);"
-                                + " the lines before it run");
-                        stopped = true;
-                    } else {
-                        err.println("skipped: " + parsed.get("error"));
-                        skipped++;
-                    }
-                } else if (parsed.containsKey("key")) {
-                    next = new BridgeHost.Input(parsed.get("key"), parsed.get("input"));
-                }
-            }
-            return next != null;
-        }
-
-        @Override
-        public BridgeHost.Input next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            BridgeHost.Input item = next;
-            next = null;
-            return item;
-        }
     }
 
     static {

@@ -1,0 +1,136 @@
+"""``bridge run --host java`` stops, reads standard input and locks its output as ``--host python`` does.
+
+Each test runs the same plan under both hosts in child processes (``tests/cli_support.py``) and holds them to
+the same exit code, outputs and lines: SIGTERM/SIGINT with ``--grace`` (exit 143/130, every finished output
+kept, the running input finished within the grace or abandoned after it), a second signal, ``--input -`` read
+as it comes, and the lock that keeps a second run off an output another run writes. Waits are on evidence (a
+marker file, a line), never on timings.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+from cli_support import Child, jsonl, output_values, plan_file, py
+
+pytestmark = pytest.mark.usefixtures("java_built")
+
+HOSTS = ["python", "java"]
+FOREVER = 3600  # seconds a stuck action would take; the grace period must cut it short
+
+
+def _slow_run(tmp_path: Path, host: str, qualname: str, *, sleep: float = FOREVER, grace: str = "1",
+              out: Path | None = None) -> tuple[Child, Path, Path]:
+    """Two quick inputs, then a slow one (it writes a marker first), all on one key, under ``host``."""
+    marker = tmp_path / f"started-{host}"
+    out = out or tmp_path / f"out-{host}.jsonl"
+    inputs = jsonl(tmp_path / f"in-{host}.jsonl", [
+        {"key": "k", "input": {"value": "one"}}, {"key": "k", "input": {"value": "two"}},
+        {"key": "k", "input": {"value": "slow", "marker": str(marker), "sleep": sleep}}])
+    plan = plan_file(tmp_path, {"slow": (py(qualname), ["_input_event"])}, name=f"plan-{host}.json")
+    child = Child(tmp_path, [str(plan), "--input", str(inputs), "--output", str(out), "--grace", grace,
+                             "--no-progress", "--host", host])
+    return child, marker, out
+
+
+def _stopped(tmp_path: Path, host: str, qualname: str, sig: int, **kwargs) -> tuple[int, list[str], list, str]:
+    child, marker, out = _slow_run(tmp_path, host, qualname, **kwargs)
+    child.wait_for_file(marker)
+    child.proc.send_signal(sig)
+    code, err = child.finish()
+    assert child.no_crash_report()
+    return code, err.splitlines(), output_values(out) if out.exists() else [], err
+
+
+@pytest.mark.parametrize("host", HOSTS)
+def test_sigterm_while_a_durable_call_waits_ends_at_the_grace_period_with_finished_outputs(tmp_path: Path,
+                                                                                          host: str) -> None:
+    code, lines, outputs, err = _stopped(tmp_path, host, "slow_call", signal.SIGTERM)
+    assert code == 143, err
+    assert outputs == ["one", "two"]
+    assert lines[-1] == "stopped by SIGTERM: 2 inputs, 2 outputs, 0 failed events", err
+    assert ("bridge: SIGTERM received: taking no more inputs; running ones get up to 1 s to finish (send it again "
+            "to stop now)") in lines
+
+
+@pytest.mark.parametrize("host", HOSTS)
+def test_sigterm_while_an_action_is_stuck_abandons_it_after_the_grace_and_keeps_finished_outputs(
+        tmp_path: Path, host: str) -> None:
+    code, lines, outputs, err = _stopped(tmp_path, host, "slow", signal.SIGTERM)
+    assert code == 143, err
+    assert outputs == ["one", "two"]
+    assert "bridge: the run did not end within the 1 s grace period; abandoning what runs" in lines
+    assert lines[-1] == ("stopped by SIGTERM: 2 inputs finished, 2 outputs written; inputs still running were "
+                         "abandoned (raise --grace to give them longer)"), err
+
+
+@pytest.mark.parametrize("host", HOSTS)
+def test_an_input_that_ends_within_the_grace_period_keeps_its_output(tmp_path: Path, host: str) -> None:
+    code, lines, outputs, err = _stopped(tmp_path, host, "slow_call", signal.SIGTERM, sleep=1, grace="600")
+    assert code == 143, err
+    assert outputs == ["one", "two", "slow"]
+    assert lines[-1] == "stopped by SIGTERM: 3 inputs, 3 outputs, 0 failed events", err
+
+
+@pytest.mark.parametrize("host", HOSTS)
+def test_sigint_stops_the_run_with_exit_130(tmp_path: Path, host: str) -> None:
+    code, lines, outputs, err = _stopped(tmp_path, host, "slow_call", signal.SIGINT)
+    assert code == 130, err
+    assert outputs == ["one", "two"]
+    assert lines[-1] == "stopped by SIGINT: 2 inputs, 2 outputs, 0 failed events", err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+
+
+@pytest.mark.parametrize("host", HOSTS)
+def test_a_second_signal_stops_at_once_without_waiting_out_the_grace_period(tmp_path: Path, host: str) -> None:
+    child, marker, out = _slow_run(tmp_path, host, "slow_call", grace="600")
+    child.wait_for_file(marker)
+    child.proc.send_signal(signal.SIGTERM)
+    child.wait_for_stderr("SIGTERM received: taking no more inputs")
+    child.proc.send_signal(signal.SIGTERM)
+    code, err = child.finish()
+    assert code == 143, err
+    assert output_values(out) == ["one", "two"]
+    assert "bridge: SIGTERM received again: stopping now" in err
+    assert err.splitlines()[-1].startswith("stopped by SIGTERM: 2 inputs finished, 2 outputs written"), err
+
+
+@pytest.mark.parametrize("host", HOSTS)
+def test_standard_input_is_read_as_it_comes_and_each_output_is_written_at_once(tmp_path: Path, host: str) -> None:
+    plan = plan_file(tmp_path, {"count": (py("count"), ["_input_event"])}, name=f"plan-{host}.json")
+    child = Child(tmp_path, [str(plan), "--input", "-", "--no-progress", "--host", host], stdin=subprocess.PIPE)
+    child.send('{"key": "a", "input": 1}')
+    first = child.read_line()  # the first output comes before the second line is written
+    child.send('{"key": "a", "input": 2}')
+    second = child.read_line()
+    assert child.proc.stdin is not None
+    child.proc.stdin.close()
+    code, err = child.finish()
+    assert code == 0, err
+    assert first == b'{"key":"a","output":{"seen":1,"key_type":"str","input":1}}\n'
+    assert second == b'{"key":"a","output":{"seen":2,"key_type":"str","input":2}}\n'
+    assert err.splitlines()[-1] == "2 inputs, 2 outputs, 0 failed events"
+
+
+@pytest.mark.parametrize(("first", "second"), [("python", "java"), ("java", "python"), ("java", "java")])
+def test_a_second_run_on_an_output_another_run_writes_fails_with_exit_2(tmp_path: Path, first: str,
+                                                                        second: str) -> None:
+    out = tmp_path / "out.jsonl"
+    running, marker, _ = _slow_run(tmp_path, first, "slow_call", out=out)
+    running.wait_for_file(marker)
+    plan = plan_file(tmp_path, {"count": (py("count"), ["_input_event"])}, name="plan-count.json")
+    inputs = jsonl(tmp_path / "in-count.jsonl", [{"key": "a", "input": 1}])
+    late = Child(tmp_path, [str(plan), "--input", str(inputs), "--output", str(out), "--no-progress", "--host",
+                            second])
+    code, err = late.finish()
+    running.proc.send_signal(signal.SIGTERM)
+    first_code, first_err = running.finish()
+    assert code == 2, err
+    assert f"is writing {out}; wait for it to end or choose another --output" in err
+    assert f"another bridge run (process {running.proc.pid if first == 'python' else ''}" in err or first == "java"
+    assert first_code == 143, first_err
+    assert output_values(out) == ["one", "two"]  # the first run's finished outputs, untouched by the second
+    assert not Path(f"{out}.lock").exists()
