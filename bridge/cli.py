@@ -279,6 +279,7 @@ def doctor(plan_path: Path | None) -> None:
         click.echo(f"  {entry}")
     verdict = "ok" if facts["round_trip_ok"] else "FAILED: values changed on the way through Java"
     click.echo(f"round trip  {verdict}")
+    click.echo(f"cds archive {facts['class_data_sharing']}")
     from bridge._java_host import pemja_check
 
     pemja_ok, pemja_text = pemja_check(tuple(facts["classpath"]))

@@ -14,9 +14,10 @@ from typing import Any
 from bridge.api._events import Event
 from bridge.api._values import dumps, dumps_str, loads
 from bridge.errors import JavaError, JvmError, NonDeterminismError
+from bridge.jvm import _cds
 from bridge.jvm import _names as names
 from bridge.jvm._backend import JavaBridge, JvmOptions, check_same_options
-from bridge.jvm._discovery import libjvm
+from bridge.jvm._discovery import jdk_version, libjvm
 from bridge.jvm._resources import wrap_resource
 from bridge.runtime import FOREIGN_LOGS, ActionExecutor, ActionState, HostServices
 
@@ -58,15 +59,21 @@ class JPypeBridge(JavaBridge):
         # Python kept going, which crashed the process in native code (hs_err file) or failed a running
         # Java action with InterruptedException.
         args = options.jvm_args if "-Xrs" in options.jvm_args else ("-Xrs", *options.jvm_args)
+        # Class data sharing (bridge/jvm/_cds.py): the classes of earlier runs mapped from an archive. JPype
+        # puts its own jar last on the classpath; the archive is made for that whole classpath.
+        sharing = _cds.flags(options.java_home, _whole_classpath(options), list(args),
+                             jdk_version(Path(options.java_home)))
         try:
             # interrupt=False: Ctrl-C reaches Python as KeyboardInterrupt instead of halting the process,
             # so a run can stop cleanly and report what it finished.
-            jpype.startJVM(*args, jvmpath=str(jvm), classpath=list(options.classpath),
+            jpype.startJVM(*args, *sharing, jvmpath=str(jvm), classpath=list(options.classpath),
                            convertStrings=False, interrupt=False)
         except Exception as exc:
             raise JvmError(f"starting the JVM at {jvm} failed: {exc}") from exc
         self.options = options
         self._jstring = jpype.JString
+        if sharing:
+            _cds.refused(sharing, str(jpype.JClass("java.lang.System").getProperty("java.vm.info")))
 
     def jclass(self, name: str) -> Any:
         """A Java class by name, cached; unknown names raise :class:`JavaError` naming the classpath."""
@@ -166,7 +173,18 @@ class JPypeBridge(JavaBridge):
             "java_vendor": str(system.getProperty("java.vendor")),
             "classpath": list(self.options.classpath) if self.options else [],
             "round_trip_ok": echoed == sample,
+            "class_data_sharing": _cds.status(self.options.java_home, _whole_classpath(self.options))
+            if self.options else "JVM not started by bridge",
         }
+
+
+def _whole_classpath(options: JvmOptions) -> list[str]:
+    """The classpath the JVM gets: bridge's, then JPype's own jar, which JPype puts last (a folder when unknown)."""
+    import jpype
+
+    where = getattr(jpype, "__file__", None)
+    support = Path(where).resolve().parent.parent / "org.jpype.jar" if where else Path.cwd()
+    return [*options.classpath, str(support)]
 
 
 _KNOWN_PATHS = 64  # per memory and action: committed reads sent with each invoke at most
