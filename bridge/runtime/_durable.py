@@ -173,7 +173,10 @@ class CallLog:
         if error is None:
             try:
                 check_portable(value, "")
+                portable = True
             except ValueContractError:
+                portable = False
+            if not portable:
                 try:  # again, for the message: the path is spelled only when it is needed
                     check_portable(value, f"the result of durable call {call.fid}")
                 except ValueContractError as exc:

@@ -8,18 +8,61 @@ is made, survives the death of the process (not of the machine, like SQLite's WA
 and keeps the lock.
 
 The file's blocks are reserved when it is made (``posix_fallocate``), so a full disk is an ``OSError`` there
-and never a ``SIGBUS`` on a later copy into a page with no block behind it. A record is one line; the unused
-tail of the file is zero bytes. A process killed in the middle of a copy leaves a line that is not JSON (it
-runs into zero bytes or starts with them), which the reader skips: that record was not finished.
+and never a ``SIGBUS`` on a later copy into a page with no block behind it. That holds where a reserved block
+is overwritten in place (ext4, xfs, tmpfs and the like). A copy-on-write filesystem (btrfs, ZFS) needs a new
+block for every page written back, network and FUSE filesystems may refuse a shared mapping or report a
+failed write-back to nobody: there each record is a ``write`` instead (:class:`WrittenJournal`), as durable and
+slower. A record is one line; the unused tail of a mapped file is zero bytes. A process killed in the middle of
+a copy leaves a line that is not JSON (it runs into zero bytes or starts with them), which the reader skips:
+that record was not finished.
 """
 
 from __future__ import annotations
 
+import errno
 import mmap
 import os
 from pathlib import Path
 
 SIZE = 1 << 20  # bytes reserved per file; a group's records that need more go on in a new file
+# Filesystems where a shared mapping's blocks are not written in place, or whose write-back errors nobody sees.
+_UNMAPPABLE = ("btrfs", "zfs", "bcachefs", "nfs", "nfs4", "cifs", "smb3", "9p", "fuse", "ceph", "glusterfs")
+
+
+def open_journal(path: Path, need: int) -> JournalFile | WrittenJournal:
+    """A new journal file at ``path`` for at least ``need`` bytes: mapped where that is safe, else written."""
+    if _mappable(path.parent):
+        try:
+            return JournalFile(path, need)
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                raise
+            # a filesystem that refuses a shared mapping or its reservation (ENODEV, EOPNOTSUPP, ...)
+    return WrittenJournal(path)
+
+
+def _mappable(folder: Path) -> bool:
+    """Whether the filesystem holding ``folder`` keeps a mapped file's reserved blocks (see the module docstring)."""
+    kind = _filesystem(str(folder.resolve()))
+    return kind is not None and not kind.startswith(_UNMAPPABLE)
+
+
+def _filesystem(path: str) -> str | None:
+    """The type of the filesystem mounted deepest above ``path`` (``/proc/self/mountinfo``), None if unknown."""
+    best, kind = -1, None
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                fields = line.split()
+                if "-" not in fields:
+                    continue
+                mount = fields[4].replace("\\040", " ")
+                inside = path == mount or path.startswith(mount.rstrip("/") + "/")
+                if inside and len(mount) > best:
+                    best, kind = len(mount), fields[fields.index("-") + 1]
+    except OSError:
+        return None
+    return kind
 
 
 class JournalFile:
@@ -54,6 +97,27 @@ class JournalFile:
     def close(self) -> None:
         """Unmap the file; what was appended stays in it."""
         self._map.close()
+
+
+class WrittenJournal:
+    """A journal file appended to with ``write``: for filesystems where a shared mapping is not safe."""
+
+    __slots__ = ("path", "_fd")
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+
+    def room(self, n: int) -> bool:
+        return True
+
+    def append(self, line: bytes) -> None:
+        view = memoryview(line)
+        while view:  # a short write (a full disk) must not leave half a line for the next one to join
+            view = view[os.write(self._fd, view):]
+
+    def close(self) -> None:
+        os.close(self._fd)
 
 
 def read_lines(path: Path) -> list[bytes]:

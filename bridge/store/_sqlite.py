@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from bridge.errors import StateError
-from bridge.store._journal import JournalFile, read_lines
+from bridge.store._journal import JournalFile, WrittenJournal, open_journal, read_lines
 from bridge.store._sql import _DROP_CALLS, _UPSERT_CALL, SqlStore
 
 _HEADER = b"SQLite format 3\x00"
@@ -34,7 +34,10 @@ class SQLiteStore(SqlStore):
     def __init__(self, path: str | os.PathLike[str]) -> None:
         path = str(path)
         super().__init__(path)
+        # The files beside the state are named from its absolute path: an action may change the working folder.
+        self._path = path if path == ":memory:" else os.path.abspath(path)
         self._lock_fd: int | None = None
+        self._late_fds: list[int] = []  # descriptors of the database file closed only after the connection
         self._lock = threading.RLock()  # one connection, used by the scheduler and by call workers
         if path != ":memory:":
             _refuse_foreign(Path(path))
@@ -49,11 +52,11 @@ class SQLiteStore(SqlStore):
                 self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._create()
-            self._journal = None if path == ":memory:" else Path(path)
+            self._journal = None if path == ":memory:" else Path(self._path)
             self._journal_files: list[Path] = []  # journal files of records not yet in the database
             self._generations = itertools.count()
             self._line_numbers = itertools.count()
-            self._journal_file: JournalFile | None = None  # the open journal of the group being made
+            self._journal_file: JournalFile | WrittenJournal | None = None  # the open journal of the group being made
             self._checkpointer: _Checkpointer | None = None  # the runner's, started with its lock
             self._closed = False
         except sqlite3.DatabaseError as exc:
@@ -96,9 +99,10 @@ class SQLiteStore(SqlStore):
             journal = self._journal_file
             if journal is None or not journal.room(len(line)):
                 if journal is not None:
+                    self._journal_file = None  # closed: a failure to make the next one must not leave it in use
                     journal.close()
                 name = Path(f"{self._journal}-calls.{next(self._generations)}")
-                journal = self._journal_file = JournalFile(name, len(line))
+                journal = self._journal_file = open_journal(name, len(line))
                 self._journal_files.append(name)
             journal.append(line)
             self._pending.append((sql, params, False))
@@ -117,6 +121,9 @@ class SQLiteStore(SqlStore):
         for name in token:
             name.unlink(missing_ok=True)
         if self._checkpointer is not None:
+            if self._checkpointer.overdue():  # the thread's checkpoints never caught up: one here, between writes
+                with self._checkpointer.running, self._lock:  # after the thread's own, so this one can finish
+                    self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
             self._checkpointer.nudge()
 
     def _journal_lines(self) -> list[tuple[int, str, tuple[Any, ...]]]:
@@ -157,20 +164,24 @@ class SQLiteStore(SqlStore):
         """
         if self.url == ":memory:" or self._lock_fd is not None:
             return
-        fd = os.open(self.url, os.O_RDONLY)
+        fd = os.open(self._path, os.O_RDONLY)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
-            os.close(fd)
+            # Not closed before the database: closing any descriptor of the file drops this process's POSIX
+            # locks on it, SQLite's among them (then another process's close could take the WAL from under us).
+            self._late_fds.append(fd)
             if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
                 raise StateError(f"another bridge process is running actions on {self.url}; wait for it to end "
                                  "(bridge runs list reads the state meanwhile)") from None
             raise
         self._lock_fd = fd
         self._replay_journal()
-        self._checkpointer = _Checkpointer(self.url)
+        self._checkpointer = _Checkpointer(self._path)
         with self._lock:
             self._db.execute("PRAGMA wal_autocheckpoint = 0")  # the checkpointer's work from now on
+            # The writer cuts the WAL file back when it starts it over after a complete checkpoint.
+            self._db.execute(f"PRAGMA journal_size_limit = {_Checkpointer.WAL_BYTES}")
 
     def close(self) -> None:
         with self._buffer_lock:  # a late record from a call worker goes to the database, never to a closed file
@@ -184,10 +195,11 @@ class SQLiteStore(SqlStore):
         if self._checkpointer is not None:
             self._checkpointer.stop()
             self._checkpointer = None
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
         self._db.close()
+        # Only now: closing a descriptor of the database file drops every POSIX lock this process holds on it.
+        for fd in [*self._late_fds, *([self._lock_fd] if self._lock_fd is not None else [])]:
+            os.close(fd)
+        self._late_fds, self._lock_fd = [], None
 
 
 class _Checkpointer:
@@ -197,17 +209,20 @@ class _Checkpointer:
     ``synchronous=NORMAL`` that is where its fsyncs happen: about a third of a group commit's time here. The
     runner turns that off and this thread checkpoints (``PASSIVE``: it never holds up a writer) on its own
     connection after a group commit has grown the WAL past :attr:`WAL_BYTES`. SQLite releases the interpreter
-    lock while it works, so the copy and its fsyncs overlap the run. The WAL file is reused from its start once
-    a checkpoint has copied all of it, and cut back to :attr:`WAL_BYTES` when it grew beyond.
+    lock while it works, so the copy and its fsyncs overlap the run. Once a checkpoint has copied all of the
+    WAL, the writer starts it over from its beginning and cuts the file back to :attr:`WAL_BYTES` (its
+    ``journal_size_limit``); a checkpoint beside a busy writer may never copy all of it, so past :attr:`CAP`
+    times that size the writer runs one itself between two group commits.
     """
 
     WAL_BYTES = 4 << 20
+    CAP = 4  # times WAL_BYTES: past it, the writer checkpoints once itself (see ``overdue``)
 
     def __init__(self, path: str) -> None:
         self._wal = path + "-wal"
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
-        self._db.execute(f"PRAGMA journal_size_limit = {self.WAL_BYTES}")
         self._wake = threading.Event()
+        self.running = threading.Lock()  # held while a checkpoint runs, by this thread or by the writer
         self._stopping = False
         self._thread = threading.Thread(target=self._loop, name="bridge-checkpoint", daemon=True)
         self._thread.start()
@@ -215,6 +230,17 @@ class _Checkpointer:
     def nudge(self) -> None:
         """A group was committed: look at the WAL's size."""
         self._wake.set()
+
+    def overdue(self) -> bool:
+        """Whether the WAL grew past :attr:`CAP` times its size.
+
+        A checkpoint that runs beside the writer may never copy all of it, and only a complete one lets the
+        writer start the WAL over.
+        """
+        try:
+            return os.path.getsize(self._wal) > self.CAP * self.WAL_BYTES
+        except OSError:
+            return False
 
     def _loop(self) -> None:
         while True:
@@ -224,7 +250,8 @@ class _Checkpointer:
                 return
             try:
                 if os.path.getsize(self._wal) > self.WAL_BYTES:
-                    self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    with self.running:
+                        self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
             except (OSError, sqlite3.Error):  # the next nudge tries again; the last connection's close checkpoints
                 pass
 

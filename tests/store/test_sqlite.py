@@ -165,3 +165,59 @@ def test_a_full_disk_fails_the_action_whose_call_cannot_be_recorded_never_the_pr
     assert {e.key for e in report.errors} == {"a", "b"}
     assert all("No space left on device" in str(e.cause) for e in report.errors), report.errors
     assert not list(small_disk.glob("runs.db-calls.*"))  # no journal half made
+
+
+def test_a_journal_that_cannot_start_its_next_file_fails_each_record_with_why(small_disk: Path,
+                                                                               monkeypatch) -> None:
+    from bridge.store import CallRecord, _journal
+
+    monkeypatch.setattr(_journal, "SIZE", 160 << 10)  # two journal files fit beside the database, not three
+    store = open_store(small_disk / "runs.db")
+    store.batch(True)
+    errors = []
+    for i in range(40):
+        try:
+            store.record_call("k", i, 1, CallRecord(0, "m:f", "d", "done", "x" * (20 << 10)))
+        except OSError as exc:
+            errors.append(exc)
+    assert errors and all("No space left on device" in str(e) for e in errors), errors[:3]
+    # Every record that returned is in the journals, in order (a restart replays them when there is room).
+    kept = [params[1] for _, _, params in store._journal_lines()]  # noqa: SLF001
+    assert kept == list(range(40 - len(errors)))
+
+
+def test_where_a_shared_mapping_is_not_safe_records_are_written(tmp_path: Path, monkeypatch) -> None:
+    from bridge.store import CallRecord, _journal
+
+    monkeypatch.setattr(_journal, "_mappable", lambda folder: False)  # e.g. btrfs, NFS
+    store = open_store(tmp_path / "runs.db")
+    store.batch(True)
+    store.record_call("k", 0, 1, CallRecord(0, "m:f", "d0", "done", {"total": 3}))
+    [journal] = tmp_path.glob("runs.db-calls.*")
+    assert journal.read_bytes().endswith(b"\n") and b"\x00" not in journal.read_bytes()  # written, not mapped
+    store._closed = True  # noqa: SLF001
+    again = open_store(tmp_path / "runs.db")
+    again.lock_runner()
+    assert [(c.fid, c.result) for c in again.calls("k", 0, 1)] == [("m:f", {"total": 3})]
+    again.close()
+
+
+def test_the_runner_keeps_the_wal_bounded(tmp_path: Path, monkeypatch) -> None:
+    from bridge.store import _sqlite
+
+    limit = 128 << 10
+    monkeypatch.setattr(_sqlite._Checkpointer, "WAL_BYTES", limit)
+    wal, sizes = tmp_path / "runs.db-wal", []
+    flushed = _sqlite.SQLiteStore._flushed
+
+    def watched(self, token):
+        flushed(self, token)
+        sizes.append(wal.stat().st_size)
+
+    monkeypatch.setattr(_sqlite.SQLiteStore, "_flushed", watched)
+    with Runtime(Doubler, state=tmp_path / "runs.db") as rt:
+        assert rt.run([(f"k{i % 20}", i) for i in range(6000)]).ok
+    # ~40 group commits write several times the limit; the WAL is checkpointed and started over, never more
+    # than CAP times the limit plus the group being written
+    assert len(sizes) > 10 and max(sizes) <= _sqlite._Checkpointer.CAP * limit + (1 << 20), max(sizes)
+    assert not wal.exists()  # the last connection's close checkpointed it all
