@@ -8,12 +8,15 @@ behaviour, so a plan can mix the two on one event.
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
-from bridge import Event, MemoryObject, OutputEvent, ResourceType, RunnerContext, gather
+from bridge import RUN_AGAIN, Event, MemoryObject, OutputEvent, ResourceType, RunnerContext, gather
 from bridge.api import Tool, ToolMetadata
 
 MEET_SECONDS = 20.0  # how long a call waits at a rendezvous before it fails: a host that does not overlap fails
@@ -251,6 +254,66 @@ async def gather_three(event: Event, ctx: RunnerContext) -> None:
         return
     _append(ctx, "gather.tags", tag)
     ctx.send_event(OutputEvent(output={"results": results}))
+
+
+# -- crash and resume ------------------------------------------------------------------------------------------
+EFFECTS = "CONFORMANCE_EFFECTS"
+"""The environment variable naming the effects log: one line per side effect made (no log when unset)."""
+
+
+def effect(name: str, value: Any, seconds: float) -> Any:
+    """A durable call's body with a side effect: appends ``name`` (its durable id) to the effects log.
+
+    Then it takes ``seconds`` and returns ``value``. ``ConformanceActions.chargeTwice`` logs its calls the same
+    way, so a runner counts how often each call of either language really ran.
+    """
+    log = os.environ.get(EFFECTS)
+    if log:
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(name + "\n")
+    time.sleep(seconds)
+    return value
+
+
+def effect_made(name: str, value: Any) -> Any:
+    """The reconciler of :func:`effect` after a crash: ``value`` when ``name`` is in the log, else run it again."""
+    log = os.environ.get(EFFECTS)
+    made = bool(log) and os.path.exists(log) and name in Path(log).read_text(encoding="utf-8").split()
+    return value if made else RUN_AGAIN
+
+
+def _effect_call(ctx: RunnerContext, name: str, value: Any):
+    """:func:`effect` as a durable call with ``name`` as its id, reconciled, taking the config's ``seconds``."""
+    return ctx.durable_execute_async(effect, name, value, ctx.action_config.get("seconds", 0.0), durable_id=name,
+                                     reconciler=functools.partial(effect_made, name, value))
+
+
+async def charge(event: Event, ctx: RunnerContext) -> None:
+    """Input ``{"n"}``: the durable call ``py:<n>`` (:func:`effect`, reconciled) returns ``v = n * 3``.
+
+    Adds ``v`` to ``py.total``, appends ``n`` to ``py.seen`` and sends ``to_java`` ``{"n", "py": v}``
+    (``ConformanceActions.chargeTwice`` answers ``to_python``).
+    """
+    n = event.get("input")["n"]
+    v = await _effect_call(ctx, f"py:{n}", n * 3)
+    ctx.short_term_memory.set("py.total", (ctx.short_term_memory.get("py.total") or 0) + v)
+    _append(ctx, "py.seen", n)
+    ctx.send_event(Event(type="to_java", attributes={"n": n, "py": v}))
+
+
+def settle(event: Event, ctx: RunnerContext):
+    """On ``to_python`` ``{"n", "py", "ja", "jb"}``: a generator action; its durable call ``pz:<n>`` returns n * 1000.
+
+    The call is :func:`effect`, reconciled. Appends ``n`` to ``py.settled`` and outputs ``{"n", "py", "ja",
+    "jb", "pz", "py_total", "java_total"}``, the totals as memory holds them then.
+    """
+    n = event.get("n")
+    pz = yield _effect_call(ctx, f"pz:{n}", n * 1000)
+    _append(ctx, "py.settled", n)
+    memory = ctx.short_term_memory
+    ctx.send_event(OutputEvent(output={"n": n, "py": event.get("py"), "ja": event.get("ja"), "jb": event.get("jb"),
+                                       "pz": pz, "py_total": memory.get("py.total"),
+                                       "java_total": memory.get("java.total")}))
 
 
 # -- resources ------------------------------------------------------------------------------------------------

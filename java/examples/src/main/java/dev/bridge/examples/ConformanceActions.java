@@ -1,9 +1,15 @@
 package dev.bridge.examples;
 
+import dev.bridge.api.DurableCallable;
 import dev.bridge.api.Event;
 import dev.bridge.api.MemoryObject;
 import dev.bridge.api.OutputEvent;
 import dev.bridge.api.RunnerContext;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,6 +21,9 @@ import java.util.Map;
  * {@code python_actions/conformance.py}; {@link #mark} has a Python twin of the same behaviour there.
  */
 public final class ConformanceActions {
+    /** The environment variable naming the effects log of {@link #chargeTwice}'s calls (none when unset). */
+    public static final String EFFECTS = "CONFORMANCE_EFFECTS";
+
     private ConformanceActions() {
     }
 
@@ -104,6 +113,43 @@ public final class ConformanceActions {
             throw new IllegalStateException("java refused input " + input.get("n"));
         }
         ctx.sendEvent(new Event("to_python", new LinkedHashMap<>(event.getAttributes())));
+    }
+
+    /**
+     * On {@code to_java} {@code {"n", "py"}}: two durable calls with side effects, an async one {@code "ja:<n>"}
+     * returning {@code n * 10}, then a sync one {@code "jb:<n>"} returning {@code n * 100}; adds both to
+     * {@code java.total} and sends {@code to_python} {@code {"n", "py", "ja", "jb"}}. Each call appends its id
+     * as one line to the file {@code $CONFORMANCE_EFFECTS} names (no line when unset), then takes the action
+     * config's {@code seconds}; the lines are those of {@code python_actions.conformance.effect}, so a runner
+     * counts how often each call of either language really ran. The calls have no reconciler: one in flight
+     * when the process dies runs again.
+     */
+    public static void chargeTwice(Event event, RunnerContext ctx) throws Exception {
+        long n = ((Number) event.getAttr("n")).longValue();
+        long millis = Math.round((ctx.getActionConfigValue("seconds") instanceof Number s ? s.doubleValue() : 0)
+                * 1000);
+        long ja = ctx.durableExecuteAsync(DurableCallable.of("ja:" + n, Long.class,
+                () -> effect("ja:" + n, n * 10, millis)));
+        long jb = ctx.durableExecute(DurableCallable.of("jb:" + n, Long.class,
+                () -> effect("jb:" + n, n * 100, millis)));
+        MemoryObject memory = ctx.getShortTermMemory();
+        memory.set("java.total", (memory.get("java.total") instanceof Number t ? t.longValue() : 0) + ja + jb);
+        Map<String, Object> attributes = new LinkedHashMap<>();
+        attributes.put("n", n);
+        attributes.put("py", event.getAttr("py"));
+        attributes.put("ja", ja);
+        attributes.put("jb", jb);
+        ctx.sendEvent(new Event("to_python", attributes));
+    }
+
+    private static long effect(String id, long value, long millis) throws IOException, InterruptedException {
+        String log = System.getenv(EFFECTS);
+        if (log != null) {
+            Files.writeString(Path.of(log), id + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        }
+        Thread.sleep(millis);
+        return value;
     }
 
     private static long increment(MemoryObject memory, String path) {
