@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.conformance.crash import Crash, parse
 from tests.conformance.hosts import Run
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
@@ -37,6 +38,7 @@ class Scenario:
     about: str
     keys: list[ExpectedKey]
     pending: dict[str, str] = field(default_factory=dict)  # host -> why it does not conform yet
+    crash: Crash | None = None  # kill points and side effects of a crash-and-resume scenario (crash.py)
 
     @property
     def needs_java(self) -> bool:
@@ -63,7 +65,11 @@ def load(name: str) -> Scenario:
     pending = data.get("pending", {})
     if not isinstance(pending, dict) or not all(isinstance(v, str) and v for v in pending.values()):
         raise ValueError(f"{path}: 'pending' maps a host name to why it does not conform yet")
-    return Scenario(name, folder, data.get("about", ""), keys, pending)
+    crash = parse(data["crash"], path) if "crash" in data else None
+    if crash is not None and any(k.errors for k in keys):
+        raise ValueError(f"{path}: a crash scenario expects no errors (a failure a killed run reported is not in "
+                         "the report of the run that completes)")
+    return Scenario(name, folder, data.get("about", ""), keys, pending, crash)
 
 
 def names() -> list[str]:
@@ -78,10 +84,10 @@ def key_id(key: Any) -> str:
 
 def differences(scenario: Scenario, run: Run) -> list[str]:
     """Everything in which ``run`` differs from the scenario's expectations; empty when it conforms."""
-    found: list[str] = []
+    found: list[str] = list(run.findings)
     report = run.report
     if report is None:
-        return [f"the {run.host} host wrote no report (exit code {run.exit_code})"]
+        return [*found, f"the {run.host} host wrote no report (exit code {run.exit_code})"]
     if report.get("host") != run.host:
         found.append(f"the report names host {report.get('host')!r}, not {run.host!r}")
     failing = any(k.errors for k in scenario.keys)

@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,16 +45,30 @@ class Run:
     stderr: str
     outputs: list[tuple[Any, Any]]  # (key, output) in the order written
     report: dict[str, Any] | None  # None when the run wrote none
+    findings: list[str] = field(default_factory=list)  # what went wrong between runs (crash.py: kills, effects)
 
 
-def run_scenario(host: Host, folder: Path, work: Path) -> Run:
-    """Run the scenario in ``folder`` under ``host``, in ``work`` (the JVM writes any crash file there)."""
+def command(host: Host, folder: Path, work: Path, *extra: str) -> list[str]:
+    """The ``bridge run`` of the scenario in ``folder`` under ``host``, writing ``out.jsonl`` and ``report.json``."""
+    return [*BRIDGE, "run", str(folder / "plan.json"), "--input", str(folder / "input.jsonl"), "--output",
+            str(work / "out.jsonl"), "--report", str(work / "report.json"), *host.args, *extra]
+
+
+def environment(**extra: str) -> dict[str, str]:
+    """The environment of a run: this one, the project root on ``PYTHONPATH`` (the actions' modules), ``extra``."""
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    return {**os.environ, "PYTHONPATH": path, **extra}
+
+
+def run_scenario(host: Host, folder: Path, work: Path, *extra: str, env: dict[str, str] | None = None) -> Run:
+    """Run the scenario in ``folder`` under ``host``, in ``work`` (the JVM writes any crash file there).
+
+    ``extra`` are more ``bridge run`` arguments (``--state FILE``), ``env`` the environment (:func:`environment`).
+    """
     output, report = work / "out.jsonl", work / "report.json"
-    args = [*BRIDGE, "run", str(folder / "plan.json"), "--input", str(folder / "input.jsonl"), "--output",
-            str(output), "--report", str(report), *host.args]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
     try:
-        proc = subprocess.run(args, cwd=work, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+        proc = subprocess.run(command(host, folder, work, *extra), cwd=work, env=env or environment(),
+                              capture_output=True, text=True, timeout=RUN_TIMEOUT)
     except subprocess.TimeoutExpired as exc:
         return Run(host.name, -1, f"the run took longer than {RUN_TIMEOUT:g} s and was killed\n{exc.stderr or ''}",
                    [], None)

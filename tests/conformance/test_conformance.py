@@ -9,12 +9,14 @@ except under CI once its module exists (then it fails). README.md describes the 
 from __future__ import annotations
 
 import os
+from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from tests.conformance import compare
+from tests.conformance.crash import Crash, Kill, effect_findings, parse, run_crashing
 from tests.conformance.hosts import HOSTS, JARS, Host, Run, missing, must_run, run_scenario
 
 PARALLEL = 3  # runs at once: a run mostly waits on a JVM start or on its durable calls
@@ -41,7 +43,12 @@ class Runs:
             return
         work = self._work / f"{host.name}-{name}"
         work.mkdir(parents=True, exist_ok=True)
-        self._runs[(host.name, name)] = self._pool.submit(run_scenario, host, compare.SCENARIOS / name, work)
+        crash = compare.load(name).crash
+        if crash is not None:  # killed and restarted on a state until it completes
+            self._runs[(host.name, name)] = self._pool.submit(run_crashing, host, compare.SCENARIOS / name, crash,
+                                                              work)
+        else:
+            self._runs[(host.name, name)] = self._pool.submit(run_scenario, host, compare.SCENARIOS / name, work)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -121,6 +128,52 @@ def test_a_difference_names_the_key_the_place_and_both_values() -> None:
         "failing with 'TypeError: bad'",
     ]
     assert compare.value_differences(-0.0, 0.0, "x") == ["x: expected -0.0 (float), got 0.0 (float)"]
+
+
+def test_the_crash_checks_name_each_broken_promise_of_a_resumed_run() -> None:
+    crash = Crash((2, 3), frozenset({"py:1", "py:2"}), frozenset({"ja:1", "ja:2"}))
+    kills = [Kill({"py:1", "ja:1", "pure"}, Counter(["py:1", "ja:1"])),
+             Kill({"py:1", "ja:1"}, Counter(["py:1", "ja:1", "ja:2"]))]
+    made = Counter(["py:1", "ja:1", "ja:1", "ja:2", "ja:2", "stray"])
+    assert effect_findings(crash, kills, made) == [
+        "side effect 'py:2' was never made",
+        "side effect 'stray' was made but is not listed in crash.effects",
+        "call 'ja:1' was held as done at kill 1 (made 1 times by then) and was made again after it: 2 times in all",
+        "call 'ja:1' was held as done at kill 2 (made 1 times by then) and was made again after it: 2 times in all"]
+    # An unfinished call in flight at a kill may run again; a reconciled one may not, done or not.
+    assert effect_findings(crash, kills, made + Counter(["py:2", "py:2"]) - Counter(["stray", "ja:1"])) == [
+        "side effect 'py:2' was made 2 times, expected once (its call is reconciled)"]
+    assert effect_findings(crash, [Kill(set(), Counter())], Counter(["py:1", "py:2", "ja:1", "ja:2"])) == [
+        "no call with a side effect was held as done at any kill, so nothing showed that a finished call is not "
+        "made again (kill later)"]
+
+
+@pytest.mark.parametrize("section", [
+    {"kills": [], "effects": {"once": ["a"]}}, {"kills": [0], "effects": {"once": ["a"]}},
+    {"kills": [1.0], "effects": {"once": ["a"]}}, {"kills": [1], "effects": {}},
+    {"kills": [1], "effects": {"once": ["a"], "at_least_once": ["a"]}}, {"kills": [1], "effect": {"once": ["a"]}}])
+def test_a_malformed_crash_section_is_refused_naming_the_file(section: dict) -> None:
+    with pytest.raises(ValueError, match="expected.json: .*crash"):
+        parse(section, Path("expected.json"))
+
+
+def test_a_crash_scenario_kills_each_host_at_least_twice_mid_run() -> None:
+    crashing = [compare.load(name) for name in compare.names() if compare.load(name).crash is not None]
+    assert crashing, "no crash-and-resume scenario"
+    for scenario in crashing:  # run_crashing fails a run that ends before one of these kills
+        assert len(scenario.crash.kills) >= 2, scenario.name
+
+
+def test_a_crash_run_that_ends_before_its_kill_fails_saying_so(tmp_path: Path) -> None:
+    scenario = compare.load("crash_resume")
+    if not any(JARS.glob("bridge-runtime-*.jar")):
+        _unavailable(f"the Java build is missing: no bridge-runtime jar in {JARS} (run `make jars`)",
+                     os.environ.get("CI") == "true")
+    crash = Crash((1000,), scenario.crash.once, scenario.crash.at_least_once)
+    run = run_crashing(HOSTS["python"], scenario.folder, crash, tmp_path)
+    assert run.findings and run.findings[0].startswith("kill 1 of 1 never happened: run 1 ended (exit code 0) "
+                                                        "after 60 of the 1000 side effects"), run.findings
+    assert compare.differences(scenario, run)[0] == run.findings[0]
 
 
 def test_a_missing_java_host_fails_only_under_ci_once_its_module_exists(monkeypatch, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +31,10 @@ import org.junit.jupiter.api.TestFactory;
  * and {@code true} differ, so do {@code 0.0} and {@code -0.0}); object member order does not count. A scenario
  * {@code "pending"} under the java host must still differ: it is reported as aborted with the reason, and
  * fails once it conforms, until the entry is removed. The format is {@code tests/conformance/README.md}.
+ *
+ * <p>A scenario with a {@code "crash"} section runs here with a state but is not killed (killing the test's own
+ * JVM is not practical): its outputs and memory through a state store are checked; pytest's runner
+ * ({@code tests/conformance/crash.py}) kills and restarts both hosts on it.
  */
 class ConformanceTest {
     private static final Path SCENARIOS = BridgeHostTest.ROOT.resolve("tests/conformance/scenarios");
@@ -42,7 +47,8 @@ class ConformanceTest {
             folders = listed.filter(f -> Files.isRegularFile(f.resolve("expected.json"))).sorted().toList();
         }
         assertFalse(folders.isEmpty(), "no scenarios in " + SCENARIOS);
-        return folders.stream().map(f -> DynamicTest.dynamicTest("java-" + f.getFileName(), () -> check(f)));
+        return folders.stream().map(f -> DynamicTest.dynamicTest("java-" + f.getFileName()
+                + (crashes(f) ? " (with a state, not killed: pytest kills it)" : ""), () -> check(f)));
     }
 
     @Test
@@ -60,7 +66,7 @@ class ConformanceTest {
         JsonNode expected = Json.mapper().readTree(folder.resolve("expected.json").toFile());
         List<String> found;
         try {
-            found = differences(expected, run(folder));
+            found = differences(expected, expected.has("crash") ? runWithState(folder) : run(folder));
         } catch (RuntimeException e) {
             found = List.of("the run failed: " + e);
         }
@@ -78,7 +84,36 @@ class ConformanceTest {
                 + expected.path("about").asText() + "):\n  " + String.join("\n  ", differences));
     }
 
+    private static boolean crashes(Path folder) {
+        try {
+            return Json.mapper().readTree(folder.resolve("expected.json").toFile()).has("crash");
+        } catch (IOException e) {
+            return false;  // check() reports the unreadable file
+        }
+    }
+
+    /** A crash scenario's run, uncrashed, on a fresh SQLite state (removed afterwards). */
+    private static BridgeHost.Result runWithState(Path folder) throws IOException {
+        Path work = Files.createTempDirectory("conformance-state");
+        try {
+            Path state = work.resolve("state.db");
+            BridgeHost.Result result = run(folder, state.toString());
+            assertTrue(Files.isRegularFile(state), "the run made no state at " + state);
+            return result;
+        } finally {
+            try (Stream<Path> files = Files.walk(work)) {
+                for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
+    }
+
     private static BridgeHost.Result run(Path folder) throws IOException {
+        return run(folder, null);
+    }
+
+    private static BridgeHost.Result run(Path folder, String state) throws IOException {
         List<BridgeHost.Input> inputs = new ArrayList<>();
         for (String line : Files.readAllLines(folder.resolve("input.jsonl"))) {
             if (!line.isBlank()) {
@@ -86,8 +121,12 @@ class ConformanceTest {
                 inputs.add(new BridgeHost.Input(record.get("key"), record.get("input")));
             }
         }
-        try (BridgeHost host = BridgeHost.builder(folder.resolve("plan.json"))
-                .pythonPath(BridgeHostTest.ROOT.toString()).open()) {
+        BridgeHost.Builder builder = BridgeHost.builder(folder.resolve("plan.json"))
+                .pythonPath(BridgeHostTest.ROOT.toString());
+        if (state != null) {
+            builder.state(state);
+        }
+        try (BridgeHost host = builder.open()) {
             return host.run(inputs);
         }
     }
