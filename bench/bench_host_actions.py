@@ -1,8 +1,9 @@
 """Python actions of ``bench/bench_hosts.py``, imported by both hosts (the Java host embeds them through pemja).
 
-``hop`` is the action hop ``bench/bench_jvm.py`` times as a Java action (10 memory writes, 1 sent event).
-``fill_or_read`` gives a key a memory of ``-input`` entries (a negative input) or reads one of them and
-outputs it: the Java host's memory reads, for small and large memories.
+``hop`` is the action hop ``bench/bench_jvm.py`` times as a Java action (10 memory writes, 1 sent event);
+``noop`` times a start and ``wait_once`` a resume by ref. ``fill_or_read`` gives a key a memory of
+``-input`` entries (a negative input) or reads one of them and outputs it: the Java host's memory reads, for
+small and large memories.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ this module gives it the plan and the Python actions, and nothing crosses but ``
   validator), as JSON: each action's language and target, its event types, whether any trigger is an
   expression (then the host asks :meth:`ForeignHost.route`, the one trigger implementation), resources, config.
 - :meth:`ForeignHost.start` runs a Python action through the one :class:`ActionExecutor` for a key and an
-  event. The action's memory is a :class:`LazyMemoryStore`: the host sends a small memory whole with the
-  start, and a larger one is read from the host as the action reaches it (``memory.read``/``memory.fields``,
+  event. The host sends a small memory whole with the start (a plain :class:`MemoryStore` holds it); a larger
+  one is a :class:`LazyMemoryStore`, read from the host as the action reaches it (``memory.read``/``memory.fields``,
   calls into the host on the scheduler thread, see :mod:`bridge.runtime._foreign_memory`); the action's
   writes stay in the store, so Python's memory rules apply at each write exactly as under the Python host.
   What comes back is one JSON document per step: ``done`` with the memory updates (wire form) and the sent
@@ -51,6 +51,7 @@ from bridge.runtime._executor import ActionExecutor, ActionState, PythonActionKi
 from bridge.runtime._foreign_memory import LazyMemoryStore
 from bridge.runtime._foreign_resources import foreign_resource
 from bridge.runtime._functions import resolve_python_action
+from bridge.runtime._memory import SCOPES, MemoryStore
 from bridge.runtime._resources import ResourceRegistry
 from bridge.runtime._routing import Router
 from bridge.runtime._runtime import _timeout
@@ -102,7 +103,7 @@ class ForeignHost:
                 vet(fn, f"actions.{name}.exec.module")
                 self._executor.register(name, PythonActionKind(fn))
         self._pool = WorkerPool(workers)
-        self._runs: dict[str, tuple[HostRunnerContext, LazyMemoryStore]] = {}  # suspended runs by ref
+        self._runs: dict[str, tuple[HostRunnerContext, MemoryStore]] = {}  # suspended runs by ref
         self._calls: dict[tuple[str, str], tuple[PendingCall, Job | None]] = {}  # calls in flight
         self._outcomes: dict[tuple[str, str], CallResult] = {}  # finished calls the host has not resumed yet
         self._lock = threading.Lock()
@@ -173,9 +174,14 @@ class ForeignHost:
         action reaches it.
         """
         key = loads(key_json)
-        store = LazyMemoryStore(self._memory)
-        if memory_json:
-            store.load_whole(loads(memory_json))
+        store: MemoryStore
+        if memory_json:  # small enough to come whole: a plain store, no reads back (bench/README.md)
+            store = MemoryStore()
+            memory = loads(memory_json)
+            for scope in SCOPES:
+                store.load(scope, memory.get(scope))
+        else:
+            store = LazyMemoryStore(self._memory)
         store.begin()
         ctx = HostRunnerContext(key, store, self._resources, self._config, self.plan.actions[action].config,
                                 self._call_timeout)
@@ -231,7 +237,8 @@ class ForeignHost:
 
     def _continue(self, ref: str, call_id: str, result: CallResult) -> str:
         ctx, store = self._runs.pop(ref)
-        store.attach(self._memory)
+        if isinstance(store, LazyMemoryStore):
+            store.attach(self._memory)
         self._dispatched = []
         try:
             state = self._executor.resume(ref, (call_id, result))
@@ -239,9 +246,10 @@ class ForeignHost:
             state = ActionState("failed", error=exc, details=traceback.format_exc())
         return self._answer(state, ctx, store, None)
 
-    def _answer(self, state: ActionState, ctx: HostRunnerContext, store: LazyMemoryStore,
+    def _answer(self, state: ActionState, ctx: HostRunnerContext, store: MemoryStore,
                 event: Event | None) -> str:
-        store.detach()
+        if isinstance(store, LazyMemoryStore):
+            store.detach()
         if state.status == "suspended":
             assert state.ref is not None
             self._runs[state.ref] = (ctx, store)

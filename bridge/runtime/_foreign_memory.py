@@ -7,7 +7,9 @@ over a tree that starts empty and *partial*: when an operation reaches a name a 
 loaded, the store asks the host once for the committed state along the path (``source.read(memory, path)``,
 a call into Java that pemja makes on the scheduler thread, which is where actions run) and keeps what it
 learnt, an absence too, for the rest of the action. Writes stay here and go back as the step's update log,
-in the one crossing that ends the step, exactly as before.
+in the one crossing that ends the step, exactly as before. A small memory (``-Dbridge.host.eager_memory``
+entries, 64 by default) is still sent whole with the start, into a plain :class:`MemoryStore`: below that size
+one JSON document costs less than the calls back, as ``bench/bench_hosts.py`` measures.
 
 The host's answer to ``read(memory, path)`` is JSON describing the walk from the root: ``{"o": d}`` says the
 first ``d`` names of the path are objects, then ``"v": value`` (the next name holds a value), ``"a": 1`` (it
@@ -29,7 +31,7 @@ from typing import Any
 
 from bridge.api._values import loads
 from bridge.errors import ContextError, MemoryPathError
-from bridge.runtime._memory import _MISSING, SCOPES, MemoryStore, Scope, _Node, split_path
+from bridge.runtime._memory import _MISSING, MemoryStore, Scope, _Node, split_path
 
 
 class LazyMemoryStore(MemoryStore):
@@ -49,13 +51,6 @@ class LazyMemoryStore(MemoryStore):
         """A step of the action starts (on the host's scheduler thread): reads may go to the host."""
         self._source = source
         self._thread = threading.get_ident()
-
-    def load_whole(self, memory: dict[str, Any]) -> None:
-        """Take the key's whole memory (:meth:`MemoryStore.dump` form per scope): nothing is left to read."""
-        for scope in SCOPES:
-            self.load(scope, memory.get(scope))
-        self._sensory = self._sensory if self._sensory is not None else _Node()
-        self._partial.clear()
 
     def detach(self) -> None:
         """The step ended: what was loaded stays readable, nothing more is asked of the host."""
