@@ -49,11 +49,6 @@ def java_command(opts: Any) -> list[str]:
     return command
 
 
-def unsupported(opts: Any) -> str | None:
-    """Why the Java host cannot take these options yet, or None."""
-    return None
-
-
 def pemja_check(classpath: tuple[str, ...]) -> tuple[bool, str]:
     """Whether pemja's two halves (the PyPI package here, the jar on the classpath) are one version, and what to say."""
     from importlib.metadata import PackageNotFoundError, version
@@ -86,10 +81,6 @@ def _in_foreground() -> bool:
 
 def run_java_host(opts: Any) -> int:
     """Run the Java host on ``opts`` and return its exit code (2 when it cannot be started)."""
-    why = unsupported(opts)
-    if why is not None:
-        print(f"error: {why}", file=sys.stderr)
-        return 2
     try:
         command = java_command(opts)
     except BridgeError as exc:
