@@ -11,7 +11,9 @@ How it is made, without ever costing a run:
    this process closes the write end, however it ends (``os._exit``, a signal, ``kill -9``).
 2. The helper then builds the archive with the same JDK (``java -Xshare:dump``, a few seconds, in the
    background) from those classes and the archive's own, and renames it into place: a later start never
-   sees half an archive. When the archive holds every class the run loaded already, it does nothing.
+   sees half an archive. When the archive holds every class the run loaded already, it marks the archive
+   settled, and starts stop recording (~13 ms each) for a day; then one records again, in case runs of
+   another plan load other classes.
 3. Later starts map it (``-XX:SharedArchiveFile``, ``-Xshare:auto``).
 
 The archive's name is a digest of the JDK, every classpath entry (path, size, modification time) and the
@@ -35,11 +37,13 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ENV_CDS = "BRIDGE_CDS"
 ENV_CACHE = "BRIDGE_CACHE_DIR"
 FORMAT = 1  # part of every archive's name: a change in how archives are made makes new ones
+SETTLED_FOR = 86_400  # seconds starts do not record once a run found the archive complete; then one records
 # Flags with which the user or the plan already decides about class sharing: bridge then stays out.
 _SHARING_FLAGS = ("-Xshare", "-XX:SharedArchiveFile", "-XX:SharedClassListFile", "-XX:DumpLoadedClassList",
                   "-XX:ArchiveClassesAtExit", "-XX:+AutoCreateSharedArchive", "-XX:AOT")
@@ -112,7 +116,7 @@ def flags(java_home: str, classpath: list[str], jvm_args: list[str], jdk: tuple[
     try:
         archive = base.with_suffix(".jsa")
         use = [f"-XX:SharedArchiveFile={archive}", "-Xshare:auto"] if archive.is_file() else []
-        if base.with_suffix(".failed").exists():  # a build failed: no more tries for this JDK and classpath
+        if base.with_suffix(".failed").exists() or _settled(base):  # recording costs a start ~13 ms
             return [*use, *quiet] if use else []
         base.parent.mkdir(parents=True, exist_ok=True)
         recorded = base.parent / f"{key}.{os.getpid()}.classlist"
@@ -120,6 +124,14 @@ def flags(java_home: str, classpath: list[str], jvm_args: list[str], jdk: tuple[
     except OSError:
         return []  # a cache folder that cannot be written: start as without
     return [*use, f"-XX:DumpLoadedClassList={recorded}", *quiet]
+
+
+def _settled(base: Path) -> bool:
+    """A run found every class it loaded in the archive within the last day: no need to record now."""
+    try:
+        return time.time() - base.with_suffix(".settled").stat().st_mtime < SETTLED_FOR
+    except OSError:
+        return False
 
 
 def _leave_helper(java_home: str, classpath: list[str], recorded: Path, base: Path) -> None:

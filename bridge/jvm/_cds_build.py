@@ -6,7 +6,7 @@ pipe ``FD`` reaches its end (the run's process has ended, however it ended), the
 
 - reads the classes the run loaded (its ``-XX:DumpLoadedClassList`` file);
 - when an archive exists and was built from all of them already (``<name>.classes``; a few missing
-  classes do not count), stops;
+  classes do not count), marks it settled (``<name>.settled``) and stops;
 - else builds one (``java -Xshare:dump``) from the union of those and the archive's classes, so the
   archive grows to what the runs of this JDK and classpath load, whichever plan came first; renames it into
   place; writes ``<name>.failed`` with the JDK's message when the build fails; keeps the newest archives.
@@ -49,7 +49,10 @@ def build(java_home: str, classpath: list[str], recorded: str, base: str) -> Non
         if not recorded_path.is_file():
             return
         new = read_classes(recorded_path)
-        if not new or _covered(new, archive, known_path):
+        if not new:
+            return
+        if _covered(new, archive, known_path):
+            base_path.with_suffix(".settled").touch()  # starts stop recording for a while (see _cds.flags)
             return
         if not _take(lock):
             return
@@ -109,6 +112,7 @@ def _dump(java_home: str, classpath: list[str], classes: set[str], base: Path) -
     if ok:
         os.replace(listed, base.with_suffix(".classes"))
         os.replace(temp, base.with_suffix(".jsa"))
+        base.with_suffix(".settled").unlink(missing_ok=True)
     else:
         listed.unlink(missing_ok=True)
         temp.unlink(missing_ok=True)
@@ -119,7 +123,8 @@ def prune(where: Path) -> None:
     """Keep the newest :data:`KEEP` archives (with their lists), and nothing a dead run or helper left behind."""
     archives = sorted(where.glob("*.jsa"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in archives[KEEP:]:
-        old.with_suffix(".classes").unlink(missing_ok=True)
+        for suffix in (".classes", ".settled", ".failed"):
+            old.with_suffix(suffix).unlink(missing_ok=True)
         old.unlink(missing_ok=True)
     for leftover in [*where.glob("*.classlist"), *where.glob("*.tmp")]:
         if time.time() - leftover.stat().st_mtime > STALE:

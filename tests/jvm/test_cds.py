@@ -66,18 +66,21 @@ def test_the_archive_name_changes_with_any_classpath_jar(tmp_path: Path) -> None
 def test_a_build_makes_the_archive_once_and_grows_it_only_for_new_classes(cache: Path, tmp_path: Path) -> None:
     home, classpath = _jdk()
     cache.mkdir(parents=True)
-    base = cache / "k"
+    base = cache / _cds.archive_key(home, classpath)
     _cds_build.build(home, classpath, str(_record(home, classpath, tmp_path / "a.classlist")), str(base))
     archive = base.with_suffix(".jsa")
     assert archive.is_file() and base.with_suffix(".classes").is_file()
     assert not (tmp_path / "a.classlist").exists()
+    assert "-XX:DumpLoadedClassList" in " ".join(_cds.flags(home, classpath, [], (25,)))  # still recording
     built = archive.stat().st_mtime_ns
     _cds_build.build(home, classpath, str(_record(home, classpath, tmp_path / "b.classlist")), str(base))
-    assert archive.stat().st_mtime_ns == built  # the same classes: nothing to add
-    # A run of bridge's Java runtime loads hundreds more classes: the archive is built again with them.
+    assert archive.stat().st_mtime_ns == built  # the same classes: nothing to add; settled, starts stop recording
+    assert _cds.flags(home, classpath, [], (25,)) == [f"-XX:SharedArchiveFile={archive}", "-Xshare:auto",
+                                                      "-Xlog:cds*=off", "-Xlog:aot*=off"]
+    # A run that loads other classes (the launcher looking into one of bridge's): built again with them.
     more = _record(home, classpath, tmp_path / "c.classlist", "dev.bridge.runtime.PortableValues")
     _cds_build.build(home, classpath, str(more), str(base))
-    assert archive.stat().st_mtime_ns != built
+    assert archive.stat().st_mtime_ns != built and not base.with_suffix(".settled").exists()
     assert "dev/bridge/runtime/PortableValues" in _cds_build.read_classes(base.with_suffix(".classes"))
 
 
