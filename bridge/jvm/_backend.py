@@ -57,6 +57,9 @@ class JavaBridge(ABC):
     def create_resource(self, provider: Any, services: HostServices) -> Any:
         """Build a ``JavaResourceProvider``'s resource and wrap it in the Python resource interface."""
 
+    def prepare_resources(self, providers: list[Any]) -> None:  # noqa: B027 - optional, nothing by default
+        """Load the classes of the plan's Java resources ahead of their first use (see the runtime's ``JavaHost``)."""
+
     @abstractmethod
     def describe(self) -> dict[str, Any]:
         """Facts for ``bridge doctor``: JVM path, version, classpath, and a round-trip call's result."""

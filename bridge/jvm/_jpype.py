@@ -7,6 +7,7 @@ Java runtime's single ``bridge-wake`` platform thread calls to post a ref to the
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -134,6 +135,13 @@ class JPypeBridge(JavaBridge):
         java_obj = self.call(resources.create, d.target_clazz, dumps_str(d.arguments), self.host_access(services)[1],
                              context=where)
         return wrap_resource(self, provider, java_obj, where)
+
+    def prepare_resources(self, providers: list[Any]) -> None:
+        for provider in providers:
+            # JPype initializes the class it loads. A missing class or a failing initializer is reported by
+            # create_resource, with the classpath, when the plan uses the resource.
+            with contextlib.suppress(Exception):
+                self.jclass(provider.descriptor.target_clazz)
 
     def to_python(self, value: Any) -> Any:
         """A Java return value as a portable Python value."""

@@ -36,6 +36,16 @@ class JavaHost(Protocol):
         """Build a ``JavaResourceProvider``'s resource and wrap it in the Python resource interface."""
         ...
 
+    def prepare_resources(self, providers: list[Any]) -> None:
+        """Load and initialize the classes of the plan's ``JavaResourceProvider``s, building nothing.
+
+        The runtime calls it once, when it first reaches Java. A class may start slow work as it is
+        initialized (a model loading its weights on a thread of its own), which then overlaps the first
+        inputs' earlier actions. A class that cannot be loaded is left for :meth:`create_resource` to report.
+        Optional: a host without it is not asked.
+        """
+        ...
+
 
 _factory: Callable[[dict[str, Any]], JavaHost] | None = None
 

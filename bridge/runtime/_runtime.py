@@ -13,7 +13,7 @@ from bridge.api._memory import MemoryObject
 from bridge.errors import ActionError, PlanError, StateError
 from bridge.plan._allow import check_allowed, check_resolved, named_code
 from bridge.plan._load import load_plan
-from bridge.plan._models import AgentPlan, JavaFunction, PythonFunction
+from bridge.plan._models import AgentPlan, JavaFunction, JavaResourceProvider, PythonFunction
 from bridge.runtime._context import HostRunnerContext
 from bridge.runtime._durable import WAIT_FID
 from bridge.runtime._executor import ActionExecutor, PythonActionKind
@@ -99,6 +99,7 @@ class Runtime:
         self._named = {code.path: code for code in named_code(self.plan)}
         self._keep_action_log = keep_action_log
         self._java = java
+        self._java_prepared = False
         self._services: Any = None
         self._resources = ResourceRegistry(self.plan, java_factory=self._java_resource, vet=self._vet)
         self._config = self.plan.conf_data
@@ -144,6 +145,12 @@ class Runtime:
     def _java_bridge(self) -> JavaHost:
         if self._java is None:
             self._java = default_java(self._config)
+        if not self._java_prepared:  # once Java is reached: the plan's Java resources may start slow loads now
+            self._java_prepared = True
+            prepare = getattr(self._java, "prepare_resources", None)  # hosts written before it have none
+            if prepare is not None:
+                prepare([provider for providers in self.plan.resource_providers.values()
+                         for provider in providers.values() if isinstance(provider, JavaResourceProvider)])
         return self._java
 
     def _java_resource(self, provider: Any) -> Any:
