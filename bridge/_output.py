@@ -18,7 +18,6 @@ import errno
 import fcntl
 import glob
 import os
-import secrets
 import sys
 import threading
 from collections.abc import Callable
@@ -203,7 +202,7 @@ class OutputFile:
 
     def __init__(self, path: Path, *, durable: bool = False) -> None:
         self.path = path
-        self.temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}{_STATE_TAG if durable else ''}.tmp")
+        self.temp = path.with_name(f".{path.name}.{os.urandom(4).hex()}{_STATE_TAG if durable else ''}.tmp")
         try:
             self.fd = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except OSError as exc:

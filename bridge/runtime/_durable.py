@@ -18,7 +18,6 @@ own thread; the store is thread-safe.
 from __future__ import annotations
 
 import itertools
-import logging
 import sys
 import threading
 import weakref
@@ -33,8 +32,14 @@ from bridge.store import CallRecord, StateStore, digest
 WAIT_FID = "bridge.wait_for_input"
 
 
-_log = logging.getLogger("bridge.durable")
 _tokens = itertools.count(1)
+
+
+def _warn(message: str, *args: Any) -> None:
+    """Warn on the ``bridge.durable`` logger; logging is imported only for a warning (~3 ms of every start)."""
+    import logging
+
+    logging.getLogger("bridge.durable").warning(message, *args)
 
 
 _FIDS: dict[Any, str] = {}  # function -> its id: a plan calls the same few functions over and over
@@ -162,8 +167,8 @@ class CallLog:
             self.divergence = NonDeterminismError(message + "; the action's code or its inputs changed since the "
                                                   "recorded run (strict mode: nothing was replayed or run)")
             raise self.divergence
-        _log.warning("%s; the later records were dropped and the calls run anew (strict mode would fail the "
-                     "action)", message)
+        _warn("%s; the later records were dropped and the calls run anew (strict mode would fail the action)",
+              message)
         self._store.drop_calls(*self._where, index)
         for later in [i for i in self._records if i >= index]:
             del self._records[later]
@@ -224,9 +229,9 @@ class CallLog:
         self._store.record_call(*self._where, CallRecord(index, record["id"], "-", record["status"],
                                                          record.get("result")))
         if record.get("diverged"):  # the action dropped the records from this one on and ran anew
-            _log.warning("key %r, action '%s', durable call #%d: the re-run made call %s where another was recorded; "
-                         "the later records were dropped and the calls run anew (strict mode would fail the "
-                         "action)", self._key, self._action, index, record["id"])
+            _warn("key %r, action '%s', durable call #%d: the re-run made call %s where another was recorded; "
+                  "the later records were dropped and the calls run anew (strict mode would fail the action)",
+                  self._key, self._action, index, record["id"])
             self._store.drop_calls(*self._where, index + 1)
 
     @property
