@@ -35,11 +35,19 @@ from bridge.errors import (
     TriggerError,
     ValueContractError,
 )
-from bridge.jvm import register_default as _register_jvm
 from bridge.plan import AgentPlan, load_plan
 from bridge.runtime import ActionState, RunReport, Runtime
+from bridge.runtime import register_java as _register_java
 
-_register_jvm()  # the runtime reaches Java through the JPype backend unless given another (Runtime(java=...))
+
+def _jpype_backend(conf: dict) -> object:
+    """The JPype backend, imported when a plan first needs Java (a Python-only run never loads bridge.jvm)."""
+    from bridge.jvm import default_bridge
+
+    return default_bridge(conf)
+
+
+_register_java(_jpype_backend)  # the runtime reaches Java through JPype unless given another (Runtime(java=...))
 
 __all__ = [
     "ActionError",
