@@ -162,7 +162,9 @@ class _Session:
     def _make_sink(self, live: bool) -> OutputSink:
         if self.out_file is not None:
             return OutputSink(self.out_file.fd, str(self.opts.output), on_error=self._write_failed)
-        return OutputSink(sys.stdout.buffer, "standard output", flush_each=live, on_error=self._write_failed)
+        # Live input, or a person watching a terminal: each output line appears as soon as it is made.
+        flush_each = live or sys.stdout.isatty()
+        return OutputSink(sys.stdout.buffer, "standard output", flush_each=flush_each, on_error=self._write_failed)
 
     def _load(self) -> Any:
         from bridge.runtime import Runtime
