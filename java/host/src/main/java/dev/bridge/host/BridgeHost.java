@@ -428,7 +428,8 @@ public final class BridgeHost implements AutoCloseable {
 
     /**
      * Stops the run: no more inputs are taken, and those running may finish within {@code grace} seconds; then
-     * {@link #run} returns what finished. Safe from any thread (a signal handler's).
+     * {@link #run} returns what finished. The host stays stopped (a later run takes no input), as a process that
+     * got SIGTERM does. Safe from any thread (a signal handler's), before the run too.
      *
      * @param grace seconds the running inputs get
      */
