@@ -62,6 +62,7 @@ bench: install jars
 	$(BIN)/python bench/bench_plan.py
 	$(BIN)/python bench/bench_mixed.py
 	$(BIN)/python bench/bench_hosts.py
+	$(BIN)/python bench/bench_startup.py
 
 # 200 kill -9s of a durable run and its restarts (several minutes); the CI test does 20.
 bench-crash: install jars postgres

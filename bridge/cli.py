@@ -32,6 +32,9 @@ Java: the JVM starts when a plan first needs it.
   JAVA_HOME           the JDK to use (default: the newest found)
   BRIDGE_CLASSPATH    extra jars/folders for your Java actions and resources
   BRIDGE_JVM_OPTIONS  JVM flags, e.g. "-Xmx2g"
+  BRIDGE_CACHE_DIR    what bridge builds once for later runs: a class data
+                      sharing archive of the JVM, model copies (default
+                      ~/.cache/bridge); BRIDGE_CDS=off: no archive
 """
 
 
