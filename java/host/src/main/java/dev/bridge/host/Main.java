@@ -196,8 +196,9 @@ public final class Main {
             };
             // With a state, the input file is the run's source (by its real path, as bridge run names it): the
             // inputs earlier runs took are skipped, and --output starts with every output the state holds for it.
-            String source = state == null ? null : input.toRealPath().toString();
-            long taken = source == null ? 0 : host.takenBefore(source);
+            // Standard input is "<stdin>", as bridge run names it: a pipe has no positions, every line is new.
+            String source = state == null ? null : live ? "<stdin>" : input.toRealPath().toString();
+            long taken = source == null || live ? 0 : host.takenBefore(source);
             int earlier = source == null || temp == null ? 0 : host.earlierOutputs(source, writer);
             BridgeHost.Result result = host.run(lines, writer, source);
             signals.finished();
