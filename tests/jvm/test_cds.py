@@ -27,9 +27,12 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder / "cds"
 
 
-def _jdk() -> tuple[str, list[str]]:
-    from conftest import JARS
+# The jars the build copies for the JVM (tests/conftest.py's JARS; a function-level "from conftest import" would
+# find whichever conftest module was imported last).
+JARS = Path(__file__).resolve().parents[2] / "java" / "dist" / "target" / "jars"
 
+
+def _jdk() -> tuple[str, list[str]]:
     return str(find_java_home()), sorted(str(p) for p in JARS.glob("*.jar"))
 
 
