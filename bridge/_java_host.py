@@ -21,14 +21,21 @@ from typing import Any
 
 from bridge.errors import BridgeError
 from bridge.jvm import options_from_config
-from bridge.plan import load_plan
+from bridge.plan import check_allowed, load_plan
 
 MAIN = "dev.bridge.host.Main"
 
 
 def java_command(opts: Any) -> list[str]:
-    """The child's command line for ``bridge run`` options (a :class:`bridge._runner.RunOptions`)."""
-    jvm = options_from_config(load_plan(opts.plan).conf_data)
+    """The child's command line for ``bridge run`` options (a :class:`bridge._runner.RunOptions`).
+
+    The plan passes the same check as under ``--host python`` (:func:`bridge.plan.check_allowed`, with the same
+    allow list) before any of its settings reach the command: its ``bridge.jvm.*`` choose the JDK run here and
+    the flags it gets, so a plan refused by one host must not start a JVM under the other.
+    """
+    plan = load_plan(opts.plan)
+    check_allowed(plan, tuple(opts.allow) or None)
+    jvm = options_from_config(plan.conf_data)
     command = [str(Path(jvm.java_home) / "bin" / "java"), *jvm.jvm_args, "-cp", os.pathsep.join(jvm.classpath), MAIN,
                "run", str(opts.plan), "--input", str(opts.input), "--python", sys.executable,
                "--workers", str(opts.workers), "--max-steps", str(opts.max_steps),

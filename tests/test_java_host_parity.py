@@ -9,6 +9,7 @@ marker file, a line), never on timings.
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 from pathlib import Path
@@ -134,3 +135,44 @@ def test_a_second_run_on_an_output_another_run_writes_fails_with_exit_2(tmp_path
     assert first_code == 143, first_err
     assert output_values(out) == ["one", "two"]  # the first run's finished outputs, untouched by the second
     assert not Path(f"{out}.lock").exists()
+
+
+def _refused_by_both(tmp_path: Path, conf: dict, extra: list[str]) -> list[tuple[int, str]]:
+    """Run a plan with ``conf`` under both hosts; each host's exit code and last error line."""
+    results = []
+    for host in HOSTS:
+        plan = plan_file(tmp_path, {"count": (py("count"), ["_input_event"])}, name=f"plan-{host}.json")
+        spec = json.loads(plan.read_text())
+        plan.write_text(json.dumps({**spec, "config": {"conf_data": conf}}))
+        inputs = jsonl(tmp_path / f"in-{host}.jsonl", [{"key": "a", "input": 1}])
+        code, err = Child(tmp_path, [str(plan), "--input", str(inputs), "--no-progress", "--host", host,
+                                     *extra]).finish()
+        results.append((code, err))
+    return results
+
+
+def test_a_plan_s_code_running_jvm_flag_is_refused_by_both_hosts_before_any_jvm_starts(tmp_path: Path) -> None:
+    marker = tmp_path / "agent-ran"
+    agent = tmp_path / "agent.sh"  # what a plan would run through the flag, were it passed on
+    agent.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    agent.chmod(0o755)
+    (py_code, py_err), (java_code, java_err) = _refused_by_both(
+        tmp_path, {"bridge.jvm.options": [f"-XX:OnError={agent}", "-javaagent:/x.jar"]}, [])
+    assert py_code == java_code == 2, (py_err, java_err)
+    assert "a plan may not set it" in py_err
+    assert java_err == py_err
+    assert not marker.exists()
+
+
+def test_a_plan_s_java_home_under_an_allow_list_is_refused_by_both_hosts_and_never_run(tmp_path: Path) -> None:
+    marker = tmp_path / "fake-java-ran"
+    fake = tmp_path / "fake-jdk" / "bin" / "java"
+    fake.parent.mkdir(parents=True)
+    fake.write_text(f"#!/bin/sh\ntouch {marker}\nexit 0\n")
+    fake.chmod(0o755)
+    (py_code, py_err), (java_code, java_err) = _refused_by_both(
+        tmp_path, {"bridge.jvm.java_home": str(tmp_path / "fake-jdk")}, ["--allow", "cli_support"])
+    assert py_code == java_code == 2, (py_err, java_err)
+    assert "a plan run with an allow list may not choose it" in py_err
+    assert java_err == py_err
+    assert not marker.exists()
