@@ -59,3 +59,23 @@ def java_fn(cls: str, method: str) -> dict:
 def py_fn(module: str, qualname: str) -> dict:
     """A PythonFunction descriptor."""
     return {"func_type": "PythonFunction", "module": module, "qualname": qualname}
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001 - pytest's hook
+    """Which host ran which conformance scenario, and how it ended (``-q`` shows only dots otherwise)."""
+    results: dict[str, dict[str, str]] = {}
+    for outcome in ("passed", "failed", "skipped", "xfailed", "xpassed"):
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", "")
+            if "test_conformance.py::test_scenario[" not in nodeid or getattr(report, "when", "call") == "teardown":
+                continue
+            host, _, scenario = nodeid.split("[", 1)[1].rstrip("]").partition("-")
+            results.setdefault(scenario, {})[host] = outcome
+    if not results:
+        return
+    hosts = sorted({h for by_host in results.values() for h in by_host})
+    terminalreporter.section("conformance scenarios by host")
+    terminalreporter.write_line(f"{'scenario':<28}" + "".join(f"{h:<10}" for h in hosts))
+    for scenario in sorted(results):
+        terminalreporter.write_line(f"{scenario:<28}" + "".join(f"{results[scenario].get(h, '-'):<10}"
+                                                                for h in hosts))

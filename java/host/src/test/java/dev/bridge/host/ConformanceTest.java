@@ -48,7 +48,12 @@ class ConformanceTest {
         }
         assertFalse(folders.isEmpty(), "no scenarios in " + SCENARIOS);
         return folders.stream().map(f -> DynamicTest.dynamicTest("java-" + f.getFileName()
-                + (crashes(f) ? " (with a state, not killed: pytest kills it)" : ""), () -> check(f)));
+                + (crashes(f) ? " (with a state, not killed: pytest kills it)" : ""), () -> {
+                    check(f);
+                    // surefire's console names dynamic tests by number: say which host ran which scenario
+                    System.out.println("conformance: scenario " + f.getFileName() + " passed under the java host"
+                            + (crashes(f) ? " (with a state, not killed)" : ""));
+                }));
     }
 
     @Test
