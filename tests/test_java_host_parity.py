@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,23 @@ def test_a_plan_s_java_home_under_an_allow_list_is_refused_by_both_hosts_and_nev
     assert "a plan run with an allow list may not choose it" in py_err
     assert java_err == py_err
     assert not marker.exists()
+
+
+def test_python_actions_run_in_the_same_python_with_the_same_module_path_under_both_hosts(tmp_path: Path) -> None:
+    facts = {}
+    for host in HOSTS:
+        plan = plan_file(tmp_path, {"facts": (py("python_facts", "parity_actions"), ["_input_event"])},
+                         name=f"plan-{host}.json")
+        inputs = jsonl(tmp_path / f"in-{host}.jsonl", [{"key": "a", "input": 1}])
+        out = tmp_path / f"out-{host}.jsonl"
+        code, err = Child(tmp_path, [str(plan), "--input", str(inputs), "--output", str(out), "--no-progress",
+                                     "--host", host]).finish()
+        assert code == 0, err
+        facts[host] = output_values(out)[0]
+    python, java = facts["python"], facts["java"]
+    assert java["executable"] == python["executable"] == sys.executable
+    assert (java["prefix"], java["base_prefix"]) == (python["prefix"], python["base_prefix"])
+    # `python -m bridge.cli` puts the working directory first; the Java host puts no working directory at all.
+    assert python["path"][0] == str(tmp_path)
+    assert java["path"] == python["path"][1:]
+    assert "" not in java["path"] and str(tmp_path) not in java["path"]

@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -30,28 +29,38 @@ final class PythonSide implements AutoCloseable {
     }
 
     /**
-     * Starts the interpreter of {@code python} (a venv's python too), with its site-packages and
-     * {@code extraPaths} on {@code sys.path}, and checks that its pemja is the jar's version.
+     * Starts the interpreter of {@code python} (a venv's python too) as that Python itself would start: its
+     * {@code sys.path} (stdlib first, its site-packages, no global site-packages a venv excludes, no working
+     * directory), {@code sys.executable} and prefixes, asked of it in a child process under this environment
+     * ({@code PYTHONPATH} included), with {@code extraPaths} in front; and checks that its pemja is the jar's version.
+     *
+     * <p>Why: an embedded CPython derives its paths from the shared library it loaded (the base Python), so
+     * without this the plan's modules would be looked up where {@code bridge run --host python} would not look.
      */
     static PythonSide open(String python, List<String> extraPaths) {
         Facts facts = Facts.of(python);
         if (facts.pemja == null) {
             throw new BridgeException("the Python at " + python + " has no pemja package: install the same version as"
                     + " the pemja jar with `" + python + " -m pip install pemja==" + PEMJA_VERSION + "` (make install"
-                    + " does it for the project's .venv), or point BRIDGE_PYTHON at a Python that has it");
+                    + " does it for the project's .venv)" + NO_PEMJA_HINT);
         }
         if (!facts.pemja.equals(PEMJA_VERSION)) {
             throw new BridgeException("pemja's two halves differ: the jar on the classpath is " + PEMJA_VERSION
                     + ", the Python package of " + python + " is " + facts.pemja + "; install the jar's version with `"
                     + python + " -m pip install pemja==" + PEMJA_VERSION + "`");
         }
-        List<String> paths = new ArrayList<>(extraPaths);
-        paths.add(facts.sitePackages);
         PythonInterpreterConfig config = PythonInterpreterConfig.newBuilder().setPythonExec(python)
-                .addPythonPaths(paths.toArray(new String[0])).build();
+                .addPythonPaths(facts.sitePackages).build();
         PythonInterpreter interpreter = new PythonInterpreter(config);
-        // .pth files (an editable install of bridge) are read by site.addsitedir, not by a plain sys.path entry.
-        interpreter.exec("import site, sys\nsite.addsitedir(" + pyString(facts.sitePackages) + ")");
+        interpreter.set("_bridge_python_facts", facts.json);
+        interpreter.set("_bridge_extra_paths", String.join("\n", extraPaths));
+        // The target's own sys.path and prefixes; then its site dirs' .pth files (an editable install of bridge is
+        // an import hook a .pth line installs), which add no path the target did not already have.
+        interpreter.exec("import json as _j, site as _s, sys as _y\n_f = _j.loads(_bridge_python_facts)\n"
+                + "_p = [p for p in _bridge_extra_paths.split('\\n') if p] + [p for p in _f['path'] if p not in"
+                + " ('', '.')]\n_y.path[:] = _p\nfor _k in ('executable', 'prefix', 'exec_prefix', 'base_prefix',"
+                + " 'base_exec_prefix'):\n    setattr(_y, _k, _f[_k])\nfor _d in _f['site']:\n    _s.addsitedir(_d)\n"
+                + "_y.path[:] = _p\ndel _j, _s, _y, _f, _p, _k, _d");
         interpreter.exec("import bridge.runtime._foreign as _bridge_foreign\nimport bridge._foreign_cli as _bridge_cli");
         return new PythonSide(interpreter);
     }
@@ -127,10 +136,6 @@ final class PythonSide implements AutoCloseable {
         interpreter.close();
     }
 
-    private static String pyString(String text) {
-        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'";
-    }
-
     private static String jarVersion() {
         try (InputStream in = PythonInterpreter.class.getResourceAsStream(
                 "/META-INF/maven/com.alibaba/pemja/pom.properties")) {
@@ -144,15 +149,41 @@ final class PythonSide implements AutoCloseable {
         }
     }
 
-    /** What the Python to embed has: its site-packages and its pemja version (null: none). */
-    private record Facts(String sitePackages, String pemja) {
+    /**
+     * What {@code bridge run} says when the Python to embed lacks pemja: under {@code bridge run --host java} it
+     * is the Python bridge itself runs on ({@code --python}), elsewhere {@code BRIDGE_PYTHON} chooses it.
+     */
+    private static final String NO_PEMJA_HINT = "; under `bridge run --host java` it is the Python that runs bridge"
+            + " (run bridge from a Python that has pemja), with dev.bridge.host.Main --python PYTHON or BRIDGE_PYTHON"
+            + " chooses it";
+
+    /**
+     * What the Python to embed has: its first site-packages, its pemja version (null: none) and, as JSON, the
+     * {@code sys} facts the embedded interpreter takes over ({@code path}, {@code executable}, the prefixes,
+     * {@code site}: its site-packages folders).
+     */
+    private record Facts(String sitePackages, String pemja, String json) {
+        private static final String SCRIPT = String.join("\n",
+                "import json, site, sys, sysconfig",
+                "try:",
+                "    from importlib.metadata import version",
+                "    v = version('pemja')",
+                "except Exception:",
+                "    v = ''",
+                "path = sys.path[1:] if sys.path and sys.path[0] == '' else sys.path",  // -c puts '' (the cwd) first
+                "dirs = site.getsitepackages() + ([site.getusersitepackages()] if site.ENABLE_USER_SITE else [])",
+                "print(sysconfig.get_paths()['purelib'])",
+                "print(v)",
+                "print(json.dumps({'path': path, 'executable': sys.executable, 'prefix': sys.prefix,"
+                        + " 'exec_prefix': sys.exec_prefix, 'base_prefix': sys.base_prefix,"
+                        + " 'base_exec_prefix': sys.base_exec_prefix, 'site': [d for d in dirs if d in path]}))",
+                "");
+
         static Facts of(String python) {
-            String script = "import sysconfig\ntry:\n    from importlib.metadata import version\n    v = version('pemja')\n"
-                    + "except Exception:\n    v = ''\nprint(sysconfig.get_paths()['purelib'])\nprint(v)\n";
             Path out = null;
             try {
                 out = Files.createTempFile("bridge-python", ".txt");
-                Process process = new ProcessBuilder(python, "-c", script).redirectErrorStream(true)
+                Process process = new ProcessBuilder(python, "-c", SCRIPT).redirectErrorStream(true)
                         .redirectOutput(out.toFile()).start();
                 if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
                     process.destroyForcibly();
@@ -160,8 +191,14 @@ final class PythonSide implements AutoCloseable {
                             + Files.readString(out, StandardCharsets.UTF_8).strip());
                 }
                 List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);
-                return new Facts(lines.get(0).strip(), lines.size() > 1 && !lines.get(1).isBlank()
-                        ? lines.get(1).strip() : null);
+                int n = lines.size();
+                if (n < 3) {
+                    throw new BridgeException("the Python to embed (" + python + ") answered oddly: "
+                            + String.join("\n", lines));
+                }
+                // The last three lines are ours (a sitecustomize may print before them).
+                return new Facts(lines.get(n - 3).strip(), lines.get(n - 2).isBlank() ? null : lines.get(n - 2).strip(),
+                        lines.get(n - 1));
             } catch (IOException e) {
                 throw new BridgeException("cannot run the Python to embed (" + python + "): " + e.getMessage()
                         + "; set BRIDGE_PYTHON (or --python) to a Python 3.11+ that has bridge and pemja installed", e);
