@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 
 from bridge import OutputEvent
 
@@ -11,3 +12,18 @@ def python_facts(event, ctx):
     """Output which Python runs the action: its executable, prefixes and module search path."""
     ctx.send_event(OutputEvent(output={"executable": sys.executable, "prefix": sys.prefix,
                                        "base_prefix": sys.base_prefix, "path": sys.path}))
+
+
+def _nothing() -> None:
+    return None
+
+
+async def fail_after_call(event, ctx):
+    """Raise once a durable call has come back (the action was suspended and resumed in between)."""
+    await ctx.durable_execute_async(_nothing)
+    raise ValueError("failed after the call")
+
+
+async def outlast_the_timeout(event, ctx):
+    """A durable call that takes longer than ``--call-timeout``; its CallTimeoutError is not caught."""
+    await ctx.durable_execute_async(time.sleep, 20)

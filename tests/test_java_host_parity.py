@@ -197,3 +197,21 @@ def test_python_actions_run_in_the_same_python_with_the_same_module_path_under_b
     assert python["path"][0] == str(tmp_path)
     assert java["path"] == python["path"][1:]
     assert "" not in java["path"] and str(tmp_path) not in java["path"]
+
+
+@pytest.mark.parametrize(("qualname", "error"), [("fail_after_call", "ValueError: failed after the call"),
+                                                 ("outlast_the_timeout", "CallTimeoutError")])
+def test_a_failure_after_a_durable_call_names_the_event_type_under_both_hosts(tmp_path: Path, qualname: str,
+                                                                              error: str) -> None:
+    lines = {}
+    for host in HOSTS:
+        plan = plan_file(tmp_path, {"act": (py(qualname, "parity_actions"), ["_input_event"])},
+                         name=f"plan-{host}.json")
+        inputs = jsonl(tmp_path / f"in-{host}.jsonl", [{"key": "a", "input": 1}])
+        code, err = Child(tmp_path, [str(plan), "--input", str(inputs), "--no-progress", "--call-timeout", "0.5",
+                                     "--host", host]).finish()
+        assert code == 1, err
+        lines[host] = [line for line in err.splitlines() if "failed on event" in line]
+    assert lines["java"] == lines["python"]
+    assert len(lines["java"]) == 1 and "failed on event '_input_event'" in lines["java"][0], lines
+    assert error in lines["java"][0]

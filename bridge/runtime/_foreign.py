@@ -103,7 +103,8 @@ class ForeignHost:
                 vet(fn, f"actions.{name}.exec.module")
                 self._executor.register(name, PythonActionKind(fn))
         self._pool = WorkerPool(workers)
-        self._runs: dict[str, tuple[HostRunnerContext, MemoryStore]] = {}  # suspended runs by ref
+        # Suspended runs by ref, with the event they run on (a failure after the suspension names its type).
+        self._runs: dict[str, tuple[HostRunnerContext, MemoryStore, Event]] = {}
         self._calls: dict[tuple[str, str], tuple[PendingCall, Job | None]] = {}  # calls in flight
         self._outcomes: dict[tuple[str, str], CallResult] = {}  # finished calls the host has not resumed yet
         self._lock = threading.Lock()
@@ -236,7 +237,7 @@ class ForeignHost:
         self._executor.forget(ref)
 
     def _continue(self, ref: str, call_id: str, result: CallResult) -> str:
-        ctx, store = self._runs.pop(ref)
+        ctx, store, event = self._runs.pop(ref)
         if isinstance(store, LazyMemoryStore):
             store.attach(self._memory)
         self._dispatched = []
@@ -244,15 +245,14 @@ class ForeignHost:
             state = self._executor.resume(ref, (call_id, result))
         except Exception as exc:  # noqa: BLE001 - reported as the action's failure
             state = ActionState("failed", error=exc, details=traceback.format_exc())
-        return self._answer(state, ctx, store, None)
+        return self._answer(state, ctx, store, event)
 
-    def _answer(self, state: ActionState, ctx: HostRunnerContext, store: MemoryStore,
-                event: Event | None) -> str:
+    def _answer(self, state: ActionState, ctx: HostRunnerContext, store: MemoryStore, event: Event) -> str:
         if isinstance(store, LazyMemoryStore):
             store.detach()
         if state.status == "suspended":
             assert state.ref is not None
-            self._runs[state.ref] = (ctx, store)
+            self._runs[state.ref] = (ctx, store, event)
             calls = [{"id": c.call_id, "timeout": None if c.timeout in (None, math.inf) else c.timeout}
                      for c in self._dispatched]
             answer: dict[str, Any] = {"status": "suspended", "ref": state.ref, "calls": calls}
@@ -271,9 +271,8 @@ class ForeignHost:
                                                             state.details)})
 
     @staticmethod
-    def _error(key: Any, action: str, event: Event | None, error: BaseException, details: str) -> dict[str, Any]:
-        event_type = event.type if event is not None else "?"
-        line = str(ActionError(key=key, action=action, event_type=event_type, cause=error, details=details))
+    def _error(key: Any, action: str, event: Event, error: BaseException, details: str) -> dict[str, Any]:
+        line = str(ActionError(key=key, action=action, event_type=event.type, cause=error, details=details))
         return {"error": _error_text(type(error).__name__, str(error)), "line": line, "details": details}
 
     def failure(self, key_json: str, action: str, event_type: str, error_json: str) -> str:
