@@ -7,10 +7,13 @@ import dev.bridge.runtime.Json;
 import dev.bridge.runtime.MemoryTree;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Runs a plan under the Java host from Java code and tests:
@@ -26,6 +29,11 @@ import java.util.Map;
  * <p>Java owns the scheduler, memory and run state; Java actions run natively; Python actions run in the
  * embedded CPython (pemja) through the one Python action executor. One host per process: CPython is embedded
  * once. Memory is kept across {@link #run} calls for the life of the host.
+ *
+ * <p>The embedded CPython may only be entered from the thread that opened the host (pemja's interpreter belongs
+ * to it; another thread in it crashes the JVM): {@link #run}, {@link #takenBefore}, {@link #earlierOutputs},
+ * {@link #heldLines}, {@link #shortTermMemory} and {@link #close} throw a {@link BridgeException} on any other
+ * thread. Only {@link #requestStop} and {@link #stopped} may be called from anywhere.
  */
 public final class BridgeHost implements AutoCloseable {
     /** One input: its key (a JSON value: String, Number, Boolean or null) and its payload (a portable value). */
@@ -166,6 +174,7 @@ public final class BridgeHost implements AutoCloseable {
     private final PythonSide python;
     private final Scheduler scheduler;
     private final int window;
+    private final Thread owner = Thread.currentThread();
 
     /** Returns a builder for a plan file (JSON or YAML). */
     public static Builder builder(Path plan) {
@@ -222,6 +231,19 @@ public final class BridgeHost implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             side.close();
             throw e;
+        } catch (Exception e) {  // pemja's PythonException: a checked exception that pemja throws unchecked
+            side.close();
+            throw new BridgeException(e.getMessage(), e);
+        }
+    }
+
+    /** Refuses a call that would enter the embedded Python (or read the scheduler's state) from another thread. */
+    private void onOwner(String method) {
+        if (Thread.currentThread() != owner) {
+            throw new BridgeException("BridgeHost." + method + " was called on thread '" + Thread.currentThread()
+                    .getName() + "', but this host belongs to thread '" + owner.getName() + "', which opened it: "
+                    + "the embedded Python may only be entered from that thread (call it there, e.g. hand the "
+                    + "work to that thread; only requestStop and stopped are safe from any thread)");
         }
     }
 
@@ -311,7 +333,8 @@ public final class BridgeHost implements AutoCloseable {
      * @param source where the inputs come from, or null (nothing skipped)
      */
     public Result run(Iterator<Input> inputs, Listener listener, String source) {
-        List<String> touched = new ArrayList<>();
+        onOwner("run");
+        Set<String> touched = new LinkedHashSet<>();
         if (scheduler.state != null) {
             scheduler.state.source = source;
             // A live source (standard input) has no positions to skip by: every line is new.
@@ -363,16 +386,15 @@ public final class BridgeHost implements AutoCloseable {
         } finally {
             scheduler.endState();
         }
-        List<KeyReport> reports = new ArrayList<>();
+        Map<String, List<Failure>> failuresByKey = new HashMap<>();
+        for (Failure failure : failures) {
+            failuresByKey.computeIfAbsent(Scheduler.write(failure.key()), k -> new ArrayList<>()).add(failure);
+        }
+        List<KeyReport> reports = new ArrayList<>(touched.size());
         for (String keyJson : touched) {
             Scheduler.KeyRun ks = scheduler.key(keyJson);
-            List<Failure> keyFailures = new ArrayList<>();
-            for (Failure failure : failures) {
-                if (Scheduler.write(failure.key()).equals(keyJson)) {
-                    keyFailures.add(failure);
-                }
-            }
-            reports.add(new KeyReport(ks.key, ks.memory.plain("short_term"), keyFailures));
+            reports.add(new KeyReport(ks.key, ks.memory.plain("short_term"),
+                    failuresByKey.getOrDefault(keyJson, List.of())));
         }
         return new Result(outputs, failures, done[0], reports);
     }
@@ -447,20 +469,19 @@ public final class BridgeHost implements AutoCloseable {
     }
 
     /** {@code {key, keyJson, input}} of an input; the key is noted in {@code touched} (the keys a run reports). */
-    private static Object[] item(Input input, List<String> touched) {
+    private static Object[] item(Input input, Set<String> touched) {
         Object key = Json.mapper().convertValue(input.key(), Object.class);
         if (key instanceof Map || key instanceof List) {
             throw new BridgeException("a key is a string, a number, true/false or null, got " + key);
         }
         String keyJson = Scheduler.write(key);
-        if (!touched.contains(keyJson)) {
-            touched.add(keyJson);
-        }
+        touched.add(keyJson);
         return new Object[] {key, keyJson, input.input()};
     }
 
     /** With a state: how many inputs of {@code source} earlier runs took (a run skips them). */
     public long takenBefore(String source) {
+        onOwner("takenBefore");
         return scheduler.state == null ? 0 : scheduler.state.sourceCount(source);
     }
 
@@ -469,11 +490,13 @@ public final class BridgeHost implements AutoCloseable {
      * they were committed (what {@code --output} is rebuilt from); returns how many.
      */
     public int earlierOutputs(String source, Listener listener) {
+        onOwner("earlierOutputs");
         return scheduler.state == null ? 0 : scheduler.state.earlierOutputs(source, listener::output);
     }
 
     /** With a state: the lines about keys it holds (waiting for input, in error) and the commands that move them. */
     public List<String> heldLines(Path plan) {
+        onOwner("heldLines");
         if (scheduler.state == null) {
             return List.of();
         }
@@ -483,12 +506,14 @@ public final class BridgeHost implements AutoCloseable {
 
     /** Returns a key's short-term memory as plain nested maps (empty for an unknown key). */
     public Map<String, Object> shortTermMemory(Object key) {
+        onOwner("shortTermMemory");
         Scheduler.KeyRun ks = scheduler.key(Scheduler.write(Json.mapper().convertValue(key, Object.class)));
         return ks == null ? Map.of() : ks.memory.plain("short_term");
     }
 
     @Override
     public void close() {
+        onOwner("close");
         try {
             if (scheduler.state != null) {
                 scheduler.state.close();

@@ -65,4 +65,29 @@ class BridgeHostTest {
         assertEquals(expected, actual);
         assertEquals(2, ((Map<?, ?>) demo.shortTermMemory("ada").get("stats")).get("reviewed"));
     }
+
+    @Test
+    void shouldRefuseToEnterPythonFromAnotherThreadThanTheHostsSayingWhatToDo() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+        List<Runnable> calls = List.of(() -> demo.heldLines(Path.of("plan.yaml")), () -> demo.takenBefore("in.jsonl"),
+                () -> demo.earlierOutputs("in.jsonl", new BridgeHost.Listener() { }), () -> demo.shortTermMemory("ada"),
+                () -> demo.run(List.of()), demo::close);
+        for (Runnable call : calls) {
+            thrown.set(null);
+            Thread other = new Thread(() -> {
+                try {
+                    call.run();
+                } catch (Throwable t) {
+                    thrown.set(t);
+                }
+            }, "not-the-host");
+            other.start();
+            other.join();
+            Throwable error = thrown.get();
+            assertTrue(error instanceof dev.bridge.api.BridgeException, () -> "got " + error);
+            assertTrue(error.getMessage().contains("called on thread 'not-the-host'"), error.getMessage());
+            assertTrue(error.getMessage().contains("may only be entered from that thread"), error.getMessage());
+        }
+        assertEquals(Map.of(), demo.shortTermMemory("nobody"));  // still usable on its own thread
+    }
 }
