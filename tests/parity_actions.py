@@ -27,3 +27,16 @@ async def fail_after_call(event, ctx):
 async def outlast_the_timeout(event, ctx):
     """A durable call that takes longer than ``--call-timeout``; its CallTimeoutError is not caught."""
     await ctx.durable_execute_async(time.sleep, 20)
+
+
+def _read_memory(ctx) -> object:
+    return ctx.short_term_memory.get("n0")
+
+
+async def read_memory_in_call(event, ctx):
+    """``fill``: write ``count`` entries; else read memory from the durable call's worker thread (refused)."""
+    if event.input.get("fill"):
+        for i in range(event.input["fill"]):
+            ctx.short_term_memory.set(f"n{i}", i)
+        return
+    ctx.send_event(OutputEvent(output=await ctx.durable_execute_async(_read_memory, ctx)))

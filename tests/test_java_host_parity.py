@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from cli_support import Child, jsonl, output_values, plan_file, py
 
+from bridge import OutputEvent
+
 pytestmark = pytest.mark.usefixtures("java_built")
 
 HOSTS = ["python", "java"]
@@ -215,3 +217,85 @@ def test_a_failure_after_a_durable_call_names_the_event_type_under_both_hosts(tm
     assert lines["java"] == lines["python"]
     assert len(lines["java"]) == 1 and "failed on event '_input_event'" in lines["java"][0], lines
     assert error in lines["java"][0]
+
+
+def interrupted(event, ctx):
+    """Raise KeyboardInterrupt from the plan's code on input "stop" (it ends the run), else output the input."""
+    if event.input == "stop":
+        raise KeyboardInterrupt("pressed in an action")
+    ctx.send_event(OutputEvent(output=event.input))
+
+
+def awkward_values(event, ctx):
+    """Output floats whose shortest form Jackson writes otherwise, and strings beyond ASCII and with escapes."""
+    ctx.send_event(OutputEvent(output={
+        "floats": [1e16, 123456789.125, 5e-324, 1.5e-7, 1e-5, 0.0001234, 1.0, -0.0, 0.1, 2e-3, 1e22, 1e15,
+                   9999999999999998.0, 1.7976931348623157e308, 1.2345678901234568e17, 100.0, 2.0 ** 0.5],
+        "ints": [0, -1, 2 ** 63 - 1, -(2 ** 63)],
+        "text": "\U0001F680 ключ \u2028\x7f\x00\x1f\b\t\n\f\r\"\\/ é", "input": event.input}))
+
+
+@pytest.mark.parametrize("host", HOSTS)
+def test_keyboard_interrupt_raised_by_an_action_ends_the_run_with_exit_2_and_the_same_error_line(
+        tmp_path: Path, host: str) -> None:
+    inputs = jsonl(tmp_path / f"in-{host}.jsonl", [{"key": "a", "input": "one"}, {"key": "a", "input": "stop"}])
+    plan = plan_file(tmp_path, {"act": (py("interrupted", "test_java_host_parity"), ["_input_event"])},
+                     name=f"plan-{host}.json")
+    child = Child(tmp_path, [str(plan), "--input", str(inputs), "--output", str(tmp_path / f"out-{host}.jsonl"),
+                             "--no-progress", "--host", host])
+    code, err = child.finish()
+    assert child.no_crash_report()
+    assert code == 2, err
+    first = next(line for line in err.splitlines() if line.startswith("error:"))
+    assert first == ("error: the run was ended by KeyboardInterrupt: pressed in an action raised in the plan's code "
+                     "(raise an ordinary exception to fail one event instead):"), err
+    assert "Exception in thread" not in err
+
+
+def _both_outputs(tmp_path: Path, plan: Path, inputs: Path) -> dict[str, bytes]:
+    written = {}
+    for host in HOSTS:
+        out = tmp_path / f"out-{host}.jsonl"
+        child = Child(tmp_path, [str(plan), "--input", str(inputs), "--output", str(out), "--no-progress",
+                                 "--host", host])
+        code, err = child.finish()
+        assert code == 0, err
+        written[host] = out.read_bytes()
+    return written
+
+
+def test_both_hosts_write_the_same_output_bytes_for_awkward_floats_and_strings(tmp_path: Path) -> None:
+    plan = plan_file(tmp_path, {"act": (py("awkward_values", "test_java_host_parity"), ["_input_event"])})
+    inputs = jsonl(tmp_path / "in.jsonl", [{"key": "k \U0001F511", "input": 1.5e-7}, {"key": 7, "input": "x"}])
+    written = _both_outputs(tmp_path, plan, inputs)
+    assert b"1e+16,123456789.125,5e-324,1.5e-7" in written["python"]  # what the Java host must match
+    assert "\U0001F680".encode() in written["python"]
+    assert written["java"] == written["python"]
+
+
+def test_both_hosts_write_the_same_output_bytes_for_the_portable_values_scenario(tmp_path: Path) -> None:
+    scenario = Path(__file__).resolve().parent / "conformance" / "scenarios" / "portable_values"
+    written = _both_outputs(tmp_path, scenario / "plan.json", scenario / "input.jsonl")
+    assert written["python"]
+    assert written["java"] == written["python"]
+
+
+@pytest.mark.parametrize("entries", [1, 200])  # the Java host hands small memories whole, large ones as asked
+def test_memory_read_from_a_durable_call_s_thread_is_refused_alike_under_both_hosts(tmp_path: Path,
+                                                                                   entries: int) -> None:
+    lines = {}
+    for host in HOSTS:
+        plan = plan_file(tmp_path, {"act": (py("read_memory_in_call", "parity_actions"), ["_input_event"])},
+                         name=f"plan-{host}.json")
+        inputs = jsonl(tmp_path / f"in-{host}.jsonl", [{"key": "a", "input": {"fill": entries}},
+                                                         {"key": "a", "input": {"read": True}}])
+        out = tmp_path / f"out-{host}.jsonl"
+        code, err = Child(tmp_path, [str(plan), "--input", str(inputs), "--output", str(out), "--no-progress",
+                                     "--host", host]).finish()
+        assert code == 1, err
+        assert output_values(out) == []
+        lines[host] = [line for line in err.splitlines() if "failed on event" in line]
+    assert lines["java"] == lines["python"]
+    assert len(lines["java"]) == 1, lines
+    assert "ContextError: memory was read from another thread" in lines["java"][0]
+    assert "read it in the action and pass the value to the call" in lines["java"][0]

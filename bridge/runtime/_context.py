@@ -22,7 +22,7 @@ from bridge.api._resources import ResourceType
 from bridge.api._values import check_portable
 from bridge.errors import ContextError, ValueContractError
 from bridge.runtime._durable import WAIT_FID, CallLog, reconcile
-from bridge.runtime._memory import MemoryStore, MemoryView
+from bridge.runtime._memory import READ_FROM_ANOTHER_THREAD, MemoryStore, MemoryView
 
 _call_ids = itertools.count(1)
 
@@ -57,6 +57,11 @@ class HostRunnerContext(RunnerContext):
                                "and send_event belong to the action, not to the functions it calls; return "
                                "the value from the call and write it in the action")
 
+    def check_reader(self) -> None:
+        """Refuse a memory read from a thread other than the one running the action (one rule for every host)."""
+        if threading.get_ident() != self._thread:
+            raise ContextError(READ_FROM_ANOTHER_THREAD)
+
     def close(self) -> None:
         """The action ended: later uses of this context raise :class:`ContextError`."""
         self._closed = True
@@ -82,10 +87,12 @@ class HostRunnerContext(RunnerContext):
 
     @property
     def sensory_memory(self) -> MemoryObject:
+        self.check_reader()
         return MemoryView(self._store, "sensory", "", self)
 
     @property
     def short_term_memory(self) -> MemoryObject:
+        self.check_reader()
         return MemoryView(self._store, "short_term", "", self)
 
     @property

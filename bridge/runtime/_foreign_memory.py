@@ -31,7 +31,7 @@ from typing import Any
 
 from bridge.api._values import loads
 from bridge.errors import ContextError, MemoryPathError
-from bridge.runtime._memory import _MISSING, MemoryStore, Scope, _Node, split_path
+from bridge.runtime._memory import _MISSING, READ_FROM_ANOTHER_THREAD, MemoryStore, Scope, _Node, split_path
 
 
 class LazyMemoryStore(MemoryStore):
@@ -171,10 +171,9 @@ class LazyMemoryStore(MemoryStore):
                     self._load_all(memory, f"{path}.{name}" if path else name)
 
     def _ask(self, method: str, memory: str, path: str) -> Any:
+        if threading.get_ident() != self._thread:  # first: a worker reads while the step is detached
+            raise ContextError(READ_FROM_ANOTHER_THREAD)
         if self._source is None:
             raise ContextError("this action's step has ended: its memory is read while the action runs (a "
                                "MemoryObject kept after the action cannot load more of the key's memory)")
-        if threading.get_ident() != self._thread:
-            raise ContextError("memory was read from another thread (a durable call's worker?): memory belongs "
-                               "to the action; read it in the action and pass the value to the call")
         return loads(str(getattr(self._source, method)(memory, path)))

@@ -320,11 +320,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# Both hosts refuse a memory read off the action's thread with this (the context's guard, and a foreign host's
+# lazy store before it would ask the host): worker threads never touch memory.
+READ_FROM_ANOTHER_THREAD = ("memory was read from another thread (a durable call's worker?): memory belongs to the "
+                            "action, not to the functions it calls; read it in the action and pass the value to "
+                            "the call, and return values from the call and use them in the action")
+
+
 class MemoryView(MemoryObject):
     """A :class:`MemoryObject` over one object node of a store; paths are relative to ``prefix``.
 
-    ``guard`` (the running action's context) is called before every write, so a write from a worker thread
-    or after the action ended fails with a clear error instead of racing the scheduler.
+    ``guard`` (the running action's context) is called before every write (``check_owner``: a write from a worker
+    thread or after the action ended fails with a clear error instead of racing the scheduler) and every read
+    (``check_reader``: a read from another thread fails, whichever host runs the action and however large the
+    key's memory is).
     """
 
     __slots__ = ("_store", "_memory", "_prefix", "_guard")
@@ -342,6 +351,8 @@ class MemoryView(MemoryObject):
         return f"{self._prefix}.{path}"
 
     def get(self, path: str, default: Any = None) -> Any:
+        if self._guard is not None:
+            self._guard.check_reader()
         full = self._abs(path)
         found, raw = self._store.lookup(self._memory, full)
         if not found:
@@ -365,9 +376,13 @@ class MemoryView(MemoryObject):
         return MemoryView(self._store, self._memory, full, self._guard)
 
     def is_exist(self, path: str) -> bool:
+        if self._guard is not None:
+            self._guard.check_reader()
         return self._store.lookup(self._memory, self._abs(path))[0]
 
     def get_field_names(self) -> list[str]:
+        if self._guard is not None:
+            self._guard.check_reader()
         return self._store.field_names(self._memory, self._prefix)
 
     def get_fields(self) -> dict[str, Any]:
