@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 import time
+from typing import Any
 
-from bridge import Event, OutputEvent, RunnerContext
+from bridge import Event, OutputEvent, ResourceType, RunnerContext
 
 
 def first(event: Event, ctx: RunnerContext) -> None:
@@ -59,3 +60,18 @@ def fails(event: Event, ctx: RunnerContext) -> None:
         ctx.send_event(Event(type=event.input, attributes={}))
         return
     ctx.send_event(OutputEvent(output=event.input))
+
+
+def _scale(tool: Any, value: int) -> Any:
+    """Calls a Java tool (on the Python worker thread that runs this durable call)."""
+    return tool.call(value=value)
+
+
+async def scales_in_a_durable_call(event: Event, ctx: RunnerContext) -> None:
+    """Calls the Java tools ``scale`` and ``scale_twice`` in durable calls; logs the input per key; emits both."""
+    n = event.input
+    once = await ctx.durable_execute_async(_scale, ctx.get_resource("scale", ResourceType.TOOL), n)
+    twice = await ctx.durable_execute_async(_scale, ctx.get_resource("scale_twice", ResourceType.TOOL), n)
+    log = ctx.short_term_memory.get("log", [])
+    ctx.short_term_memory.set("log", [*log, n])
+    ctx.send_event(OutputEvent(output={"n": n, "once": once, "twice": twice}))

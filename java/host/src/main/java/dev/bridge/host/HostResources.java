@@ -5,6 +5,7 @@ import dev.bridge.api.BridgeException;
 import dev.bridge.api.ChatModel;
 import dev.bridge.api.EmbeddingModel;
 import dev.bridge.api.VectorStore;
+import dev.bridge.runtime.HostAccess;
 import dev.bridge.runtime.JavaResources;
 import dev.bridge.runtime.JavaTool;
 import dev.bridge.runtime.Json;
@@ -12,21 +13,49 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The plan's Java resources, built once on first use and shared by Java actions (the objects themselves) and
  * Python actions (JSON calls through {@link #info} and {@link #call}, made by {@code
- * bridge/runtime/_foreign_resources.py} on the scheduler thread, inside a Python action's step); and the plan's
- * Python resources lent to Java actions ({@link #lend}: {@link PythonResourceHandle}).
+ * bridge/runtime/_foreign_resources.py}); and the plan's Python resources lent to Java actions ({@link #lend}:
+ * {@link PythonResourceHandle}).
+ *
+ * <p>Thread-safe: a Python action calls Java resources inside its durable calls, that is on the Python worker
+ * threads, while Java actions use them on the scheduler thread. Each resource is built once, under a lock of its
+ * own (a build that looks up another resource, such as a chat model setup its connection, takes that one's lock
+ * too, so resources that look each other up in a circle are refused rather than built for ever).
  */
 public final class HostResources {
     private final Map<String, Map<String, Map<String, Object>>> providers;
     private final Map<String, List<String>> pythonResources;
     private final PythonSide python;
-    private final Map<String, Object> built = new HashMap<>();
+    private final Map<String, Object> built = new ConcurrentHashMap<>();
+    private final Map<String, Object> buildLocks = new ConcurrentHashMap<>();
+    /** The resources the current thread is building (a lookup of one of them is a circle). */
+    private final ThreadLocal<Set<String>> building = ThreadLocal.withInitial(HashSet::new);
+    /** What a resource being built sees of the host: the plan's other resources, as a Java action does. */
+    private final HostAccess lookup = new HostAccess() {
+        @Override
+        public Object getResource(String name, String type) {
+            return lend(name, type);
+        }
+
+        @Override
+        public String readMemory(String memory, String path) {
+            throw new BridgeException("a resource being built has no memory to read");
+        }
+
+        @Override
+        public void wake(String ref) {
+            throw new BridgeException("a resource being built cannot suspend");
+        }
+    };
 
     HostResources(Map<String, Map<String, Map<String, Object>>> providers, Map<String, List<String>> pythonResources,
             PythonSide python) {
@@ -66,16 +95,29 @@ public final class HostResources {
             return null;
         }
         String where = "resource_providers." + type + "." + name;
-        Object instance;
-        try {
-            instance = JavaResources.create((String) provider.get("clazz"),
-                    Json.mapper().writeValueAsString(provider.getOrDefault("arguments", Map.of())));
-        } catch (JsonProcessingException e) {
-            throw new BridgeException(where + ": cannot write its arguments as JSON: " + e.getOriginalMessage(), e);
+        synchronized (buildLocks.computeIfAbsent(key, k -> new Object())) {
+            resource = built.get(key);  // another thread may have built it while this one waited
+            if (resource != null) {
+                return resource;
+            }
+            Set<String> mine = building.get();
+            if (!mine.add(key)) {
+                throw new BridgeException(where + ": its build looks itself up, through " + mine
+                        + " (resources that look each other up in a circle cannot be built)");
+            }
+            try {
+                Object instance = JavaResources.create((String) provider.get("clazz"),
+                        Json.mapper().writeValueAsString(provider.getOrDefault("arguments", Map.of())), lookup);
+                resource = "tool".equals(type) ? pickTool(where, name, provider, instance) : instance;
+            } catch (JsonProcessingException e) {
+                throw new BridgeException(where + ": cannot write its arguments as JSON: " + e.getOriginalMessage(),
+                        e);
+            } finally {
+                mine.remove(key);
+            }
+            built.put(key, resource);
+            return resource;
         }
-        resource = "tool".equals(type) ? pickTool(where, name, provider, instance) : instance;
-        built.put(key, resource);
-        return resource;
     }
 
     private static JavaTool pickTool(String where, String name, Map<String, Object> provider, Object instance) {

@@ -115,4 +115,35 @@ class PlansTest {
             }
         }
     }
+
+    @Test
+    void shouldLetPythonDurableCallsUseJavaToolsOnWorkerThreadsKeepingEachKeysOrder() {
+        int events = 2_000;
+        int keys = 20;
+        try (BridgeHost host = BridgeHostTest.builder("java_tools.yaml").workers(8).open()) {
+            List<BridgeHost.Input> inputs = new ArrayList<>();
+            for (int n = 0; n < events; n++) {
+                inputs.add(new BridgeHost.Input("k" + (n % keys), n));
+            }
+            BridgeHost.Result result = host.run(inputs);
+            assertTrue(result.ok(), () -> "failures: " + result.failures().subList(0, 1));
+            assertEquals(events, result.outputs().size());
+            Map<Object, List<Object>> byKey = new LinkedHashMap<>();
+            for (BridgeHost.Output output : result.outputs()) {
+                Map<?, ?> out = (Map<?, ?>) output.output();
+                long n = ((Number) out.get("n")).longValue();
+                assertEquals(n * 1000, ((Number) out.get("once")).longValue(), out::toString);
+                assertEquals(n * 1_000_000, ((Number) out.get("twice")).longValue(), out::toString);
+                byKey.computeIfAbsent(output.key(), k -> new ArrayList<>()).add(out.get("n"));
+            }
+            for (int k = 0; k < keys; k++) {
+                List<Object> expected = new ArrayList<>();
+                for (int n = k; n < events; n += keys) {
+                    expected.add(n);
+                }
+                assertEquals(expected, byKey.get("k" + k), "outputs of k" + k);
+                assertEquals(expected, host.shortTermMemory("k" + k).get("log"), "memory log of k" + k);
+            }
+        }
+    }
 }

@@ -35,6 +35,46 @@ class ResourcesTest {
         }
     }
 
+    @Test
+    void shouldBuildAJavaResourceThatLooksUpAnotherOneOfThePlan() {
+        try (BridgeHost host = BridgeHostTest.open("java_tools.yaml")) {
+            BridgeHost.Result result = host.run(List.of(new BridgeHost.Input("a", 3)));
+            assertTrue(result.ok(), () -> "failures: " + result.failures());
+            assertEquals(List.of(new BridgeHost.Output("a", Map.of("n", 3, "once", 3000, "twice", 3_000_000))),
+                    result.outputs());
+        }
+    }
+
+    @Test
+    void shouldBuildEachJavaResourceOnceWhenThreadsAskForItAtOnce() throws Exception {
+        HostResources resources = new HostResources(Map.of("tool", Map.of("scale",
+                Map.of("clazz", CountedTools.class.getName(), "arguments", Map.of())),
+                "chat_model", Map.of("twice", Map.of("clazz", LookingUpTools.class.getName(),
+                        "arguments", Map.of("uses", "scale")))), Map.of(), null);
+        int before = CountedTools.BUILT.get();
+        int threads = 8;
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<Object>> got = new java.util.ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                boolean viaLookup = i % 2 == 0;  // half build it through another resource's lookup
+                got.add(pool.submit(() -> {
+                    start.await();
+                    return viaLookup ? resources.get("twice", "chat_model") : resources.get("scale", "tool");
+                }));
+            }
+            java.util.Set<Object> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            for (java.util.concurrent.Future<Object> future : got) {
+                distinct.add(future.get(10, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            assertEquals(2, distinct.size(), distinct::toString);  // one scale tool, one resource that uses it
+            assertEquals(before + 1, CountedTools.BUILT.get(), "builds of the scale tool");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private static List<BridgeHost.Output> of(BridgeHost.Result result, String type) {
         return result.outputs().stream().filter(o -> type.equals(((Map<?, ?>) o.output()).get("type"))).toList();
     }
