@@ -1,6 +1,5 @@
 package dev.bridge.host;
 
-import dev.bridge.runtime.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -229,7 +228,7 @@ public final class Main {
             }
             err.println(signals.code() != null ? "stopped by " + signals.name() + ": " + summary : summary);
             if (report != null) {
-                Files.write(report, Json.mapper().writeValueAsBytes(report(result)));
+                Files.write(report, reportBytes(result));
             }
             if (signals.code() != null) {
                 return signals.code();
@@ -241,8 +240,18 @@ public final class Main {
         } catch (IOException e) {
             err.println("error: " + e.getMessage());
             return 2;
-        } catch (RuntimeException e) {  // e.g. the state store failed (Python's error, through pemja)
-            err.println("error: " + e.getMessage());
+        } catch (Exception e) {  // e.g. the state store failed, or an action raised KeyboardInterrupt: Python's
+            // error, through pemja (its PythonException is a checked exception that pemja throws unchecked)
+            err.println(errorLine(e));
+            RunOutput sink = written.get();  // the outputs so far are still put in place, as bridge run does
+            if (sink != null && ending.compareAndSet(false, true)) {
+                try {
+                    sink.commit();
+                    temp = null;
+                } catch (IOException ignored) {
+                    // the temp file is removed below; the error above is the run's
+                }
+            }
             return 2;
         } finally {
             if (temp != null) {
@@ -255,6 +264,25 @@ public final class Main {
             unlock(host, locked.get());
             host.close();
         }
+    }
+
+    /** Python's exception classes that are not {@code Exception}s: raised by the plan's code, they end the run. */
+    private static final java.util.regex.Pattern ENDS_THE_RUN = java.util.regex.Pattern.compile(
+            "<class '(KeyboardInterrupt|SystemExit|GeneratorExit|BaseExceptionGroup)'>: ?(.*)",
+            java.util.regex.Pattern.DOTALL);
+
+    /**
+     * The error line of a run that an exception ended, worded as {@code bridge run} words it: pemja gives Python's
+     * exception as {@code <class 'KeyboardInterrupt'>: message}.
+     */
+    static String errorLine(Exception e) {
+        String message = String.valueOf(e.getMessage());
+        java.util.regex.Matcher ended = ENDS_THE_RUN.matcher(message);
+        if (ended.matches()) {
+            return "error: the run was ended by " + ended.group(1) + ": " + ended.group(2) + " raised in the plan's "
+                    + "code (raise an ordinary exception to fail one event instead):";
+        }
+        return "error: " + message;
     }
 
     private static void waitForHalt() {
@@ -324,6 +352,14 @@ public final class Main {
         return Files.createFile(folder.resolve(prefix + tag + ".state.tmp"));
     }
 
+    /** The {@code --report} file's bytes, written as the Python host writes its report (a line of JSON). */
+    static byte[] reportBytes(BridgeHost.Result result) {
+        byte[] json = PortableJson.bytes(report(result));
+        byte[] line = java.util.Arrays.copyOf(json, json.length + 1);
+        line[json.length] = '\n';
+        return line;
+    }
+
     /** The {@code --report} document: {@code {"host": "java", "keys": [{key, short_term_memory, status, errors}]}}. */
     static Map<String, Object> report(BridgeHost.Result result) {
         List<Object> keys = new ArrayList<>();
@@ -334,7 +370,10 @@ public final class Main {
             entry.put("status", key.status());
             List<Object> errors = new ArrayList<>();
             for (BridgeHost.Failure failure : key.failures()) {
-                errors.add(Map.of("action", failure.action(), "error", failure.error()));
+                Map<String, Object> error = new LinkedHashMap<>();
+                error.put("action", failure.action());
+                error.put("error", failure.error());
+                errors.add(error);
             }
             entry.put("errors", errors);
             keys.add(entry);

@@ -1,6 +1,5 @@
 package dev.bridge.host;
 
-import dev.bridge.runtime.Json;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -43,7 +42,7 @@ final class RunOutput {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("key", key);
         line.put("output", value);
-        out.write(Json.mapper().writeValueAsBytes(line));
+        out.write(PortableJson.bytes(line));  // the Python host's bytes (orjson's floats and strings)
         out.write('\n');
         written++;
         if (flushEach) {
