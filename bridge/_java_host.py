@@ -16,6 +16,8 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +38,10 @@ def java_command(opts: Any) -> list[str]:
     plan = load_plan(opts.plan)
     check_allowed(plan, tuple(opts.allow) or None)
     jvm = options_from_config(plan.conf_data)
-    command = [str(Path(jvm.java_home) / "bin" / "java"), *jvm.jvm_args, "-cp", os.pathsep.join(jvm.classpath), MAIN,
-               "run", str(opts.plan), "--input", str(opts.input), "--python", sys.executable,
+    missing = host_missing(jvm.classpath)
+    if missing is not None:
+        raise BridgeError(missing)
+    command = [*_host_prefix(jvm), "run", str(opts.plan), "--input", str(opts.input), "--python", sys.executable,
                "--workers", str(opts.workers), "--max-steps", str(opts.max_steps),
                "--on-bad-input", opts.on_bad_input,
                "--grace", repr(float(opts.grace))]
@@ -54,6 +58,57 @@ def java_command(opts: Any) -> list[str]:
         command += ["--strict"] if opts.strict else []
         command += ["--force"] if opts.force else []
     return command
+
+
+def _host_prefix(jvm: Any) -> list[str]:
+    """``java <flags> -cp <classpath> dev.bridge.host.Main`` for JVM options (bridge.jvm.options_from_config)."""
+    return [str(Path(jvm.java_home) / "bin" / "java"), *jvm.jvm_args, "-cp", os.pathsep.join(jvm.classpath), MAIN]
+
+
+def host_missing(classpath: tuple[str, ...] | list[str]) -> str | None:
+    """What to say when no classpath entry holds ``dev.bridge.host.Main`` (None: one does).
+
+    Looked up here, in the jars' listings, so ``bridge run --host java`` says what to do instead of the JVM's
+    "Could not find or load main class".
+    """
+    entry = MAIN.replace(".", "/") + ".class"
+    for path in map(Path, classpath):
+        if path.is_dir() and (path / entry).is_file():
+            return None
+        if path.is_file():
+            try:
+                with zipfile.ZipFile(path) as jar:
+                    jar.getinfo(entry)
+                return None
+            except (KeyError, OSError, zipfile.BadZipFile):
+                continue
+    return (f"the Java host ({MAIN}) is not on the classpath ({len(classpath)} entries, none holds it): build it "
+            "with `make jars` (it is java/dist/target/jars/bridge-host-*.jar), or add that jar to BRIDGE_CLASSPATH")
+
+
+def host_check(conf: dict[str, Any], timeout: float = 120.0) -> tuple[bool, str]:
+    """Whether the Java host starts with this Python: it runs an empty plan over no input (about a second)."""
+    jvm = options_from_config(conf)
+    missing = host_missing(jvm.classpath)
+    if missing is not None:
+        return False, missing
+    with tempfile.TemporaryDirectory(prefix="bridge-doctor-") as folder:
+        plan, empty = Path(folder) / "plan.json", Path(folder) / "empty.jsonl"
+        plan.write_text('{"agent_name": "doctor", "actions": {}}')
+        empty.write_text("")
+        try:
+            done = subprocess.run([*_host_prefix(jvm), "run", str(plan), "--input", str(empty),  # noqa: S603
+                                   "--python", sys.executable], capture_output=True, text=True, timeout=timeout,
+                                  cwd=folder, check=False)
+        except subprocess.TimeoutExpired:
+            return False, (f"the Java host did not end an empty run within {timeout:g} s; run `bridge run --host java` "
+                           "on a small plan to see where it stops")
+        except OSError as exc:
+            return False, f"cannot start {jvm.java_home}/bin/java: {exc.strerror or exc}; set JAVA_HOME to a JDK 17+"
+    if done.returncode != 0:
+        said = (done.stderr.strip() or done.stdout.strip() or f"exit {done.returncode}").splitlines()[-1]
+        return False, f"the Java host does not start with {sys.executable}: {said}"
+    return True, f"starts with {sys.executable} (an empty run, exit 0)"
 
 
 def pemja_check(classpath: tuple[str, ...]) -> tuple[bool, str]:
@@ -73,7 +128,7 @@ def pemja_check(classpath: tuple[str, ...]) -> tuple[bool, str]:
     if python_half != jar_half:
         return False, (f"python {python_half}, jar {jar_half}: the two halves differ; install the jar's version with "
                        f"`{sys.executable} -m pip install pemja=={jar_half}`")
-    return True, f"{python_half} (python and jar; --host java can run)"
+    return True, f"{python_half} (python and jar are one version)"
 
 
 def _in_foreground() -> bool:

@@ -283,11 +283,13 @@ def doctor(plan_path: Path | None) -> None:
     verdict = "ok" if facts["round_trip_ok"] else "FAILED: values changed on the way through Java"
     click.echo(f"round trip  {verdict}")
     click.echo(f"cds archive {facts['class_data_sharing']}")
-    from bridge._java_host import pemja_check
+    from bridge._java_host import host_check, pemja_check
 
     pemja_ok, pemja_text = pemja_check(tuple(facts["classpath"]))
     click.echo(f"pemja       {pemja_text}")
-    sys.exit(0 if facts["round_trip_ok"] and pemja_ok else 1)
+    host_ok, host_text = host_check(conf) if pemja_ok else (False, "not tried: pemja cannot run (see above)")
+    click.echo(f"java host   {'ok: ' if host_ok else 'FAILED: '}{host_text}")
+    sys.exit(0 if facts["round_trip_ok"] and pemja_ok and host_ok else 1)
 
 
 main.add_command(runs)

@@ -100,10 +100,41 @@ def test_doctor_names_pemjas_two_halves_and_how_to_match_them() -> None:
 
     installed = version("pemja")
     same = pemja_check((f"/jars/pemja-{installed}.jar",))
-    assert same == (True, f"{installed} (python and jar; --host java can run)")
+    assert same == (True, f"{installed} (python and jar are one version)")
     ok, text = pemja_check(("/jars/pemja-0.5.5.jar",))
     assert not ok
     assert f"python {installed}, jar 0.5.5: the two halves differ" in text
     assert "pip install pemja==0.5.5" in text
     ok, text = pemja_check(("/jars/bridge-runtime.jar",))
     assert not ok and "the jar (run `make jars`) is missing" in text
+
+
+def test_doctor_starts_the_java_host_with_this_python() -> None:
+    from bridge._java_host import host_check
+
+    ok, text = host_check({})
+    assert ok, text
+    assert text == f"starts with {sys.executable} (an empty run, exit 0)"
+
+
+def test_a_missing_host_jar_is_an_error_that_says_how_to_build_it(tmp_path: Path, java_built: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    jars = tmp_path / "jars"
+    jars.mkdir()
+    for jar in java_built.glob("*.jar"):
+        if not jar.name.startswith("bridge-host-"):
+            (jars / jar.name).symlink_to(jar)
+    plan = tmp_path / "plan.json"
+    plan.write_text('{"agent_name": "t", "actions": {}}')
+    (tmp_path / "in.jsonl").write_text("")
+    env = {**os.environ, "BRIDGE_JARS_DIR": str(jars)}
+    done = subprocess.run([sys.executable, "-m", "bridge.cli", "run", str(plan), "--input", str(tmp_path / "in.jsonl"),
+                           "--no-progress", "--host", "java"], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 2, done.stderr
+    assert "error: the Java host (dev.bridge.host.Main) is not on the classpath" in done.stderr
+    assert "make jars" in done.stderr and "Could not find or load main class" not in done.stderr
+    from bridge._java_host import host_check
+
+    monkeypatch.setenv("BRIDGE_JARS_DIR", str(jars))
+    ok, text = host_check({})
+    assert not ok and "is not on the classpath" in text
