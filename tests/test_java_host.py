@@ -138,3 +138,21 @@ def test_a_missing_host_jar_is_an_error_that_says_how_to_build_it(tmp_path: Path
     monkeypatch.setenv("BRIDGE_JARS_DIR", str(jars))
     ok, text = host_check({})
     assert not ok and "is not on the classpath" in text
+
+
+def test_a_python_without_pemja_is_named_with_advice_that_fits_how_the_host_was_started(tmp_path: Path) -> None:
+    from bridge._java_host import _host_prefix
+    from bridge.jvm import options_from_config
+
+    base = Path(sys.base_prefix) / "bin" / "python3"
+    if subprocess.run([str(base), "-c", "import pemja"], capture_output=True).returncode == 0:
+        pytest.skip(f"{base} has pemja: no Python without it to embed")
+    plan = tmp_path / "plan.json"
+    plan.write_text('{"agent_name": "t", "actions": {}}')
+    (tmp_path / "in.jsonl").write_text("")
+    done = subprocess.run([*_host_prefix(options_from_config({})), "run", str(plan), "--input",
+                           str(tmp_path / "in.jsonl"), "--python", str(base)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode != 0
+    assert f"the Python at {base} has no pemja package" in done.stderr
+    assert "`bridge run --host java` embeds the Python bridge runs on, so install pemja there" in done.stderr

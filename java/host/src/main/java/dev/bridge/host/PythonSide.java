@@ -153,9 +153,9 @@ final class PythonSide implements AutoCloseable {
      * What {@code bridge run} says when the Python to embed lacks pemja: under {@code bridge run --host java} it
      * is the Python bridge itself runs on ({@code --python}), elsewhere {@code BRIDGE_PYTHON} chooses it.
      */
-    private static final String NO_PEMJA_HINT = "; under `bridge run --host java` it is the Python that runs bridge"
-            + " (run bridge from a Python that has pemja), with dev.bridge.host.Main --python PYTHON or BRIDGE_PYTHON"
-            + " chooses it";
+    private static final String NO_PEMJA_HINT = "; `bridge run --host java` embeds the Python bridge runs on, so"
+            + " install pemja there (or run bridge from a Python that has it); dev.bridge.host.Main run on its own"
+            + " embeds --python PYTHON, else BRIDGE_PYTHON, else python3";
 
     /**
      * What the Python to embed has: its first site-packages, its pemja version (null: none) and, as JSON, the
