@@ -254,7 +254,7 @@ def validate(plan: Path, fmt: str, allow: tuple[str, ...], resolve: bool) -> Non
 @click.option("--plan", "plan_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Use this plan's JVM settings (bridge.jvm.classpath, bridge.jvm.options, bridge.jvm.java_home).")
 def doctor(plan_path: Path | None) -> None:
-    """Check the machine: Python, JPype, the JDK, the classpath, one round-trip call, pemja, and that --host java starts.
+    """Check the machine: Python, JPype, the JDK, the classpath, a round-trip call, pemja, and --host java starting.
 
     The JDK is JAVA_HOME if set, else the newest under /usr/lib/jvm and the other
     usual places. Extra jars come from BRIDGE_CLASSPATH; JVM flags from
