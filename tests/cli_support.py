@@ -157,3 +157,16 @@ def _pump(stream: IO[bytes], lines: queue.Queue[bytes]) -> None:
 def output_values(path: Path) -> list[Any]:
     """The ``output`` of each line of an output file."""
     return [json.loads(line)["output"] for line in path.read_text().splitlines()]
+
+
+def mounted_tmpfs(folder: Path, size: str):  # noqa: ANN201 - a generator for pytest fixtures
+    """Mount a tmpfs of ``size`` (``64k``, ``512k``) on ``folder`` for a test (needs root; skipped otherwise)."""
+    import pytest
+
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small filesystem needs root")
+    folder.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)]).returncode:
+        pytest.skip("no permission to mount a small tmpfs")
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], check=True)

@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_support import mounted_tmpfs
 from click.testing import CliRunner
 
 from bridge.cli import main
@@ -189,17 +190,7 @@ def test_a_read_only_output_folder_is_a_clear_error(tmp_path: Path, read_only_di
 @pytest.fixture
 def tiny_disk(tmp_path: Path):
     """A 64 KiB filesystem to fill up (needs root to mount; skipped otherwise)."""
-    import os
-    import subprocess
-
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tiny filesystem needs root")
-    folder = tmp_path / "tiny"
-    folder.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)]).returncode:
-        pytest.skip("no permission to mount a tiny tmpfs")
-    yield folder
-    subprocess.run(["umount", "-l", str(folder)], check=True)
+    yield from mounted_tmpfs(tmp_path / "tiny", "64k")
 
 
 def test_a_full_disk_keeps_the_whole_lines_written_and_the_old_file(tmp_path: Path, tiny_disk: Path) -> None:

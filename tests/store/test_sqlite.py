@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from cli_support import mounted_tmpfs
 
 from bridge import Agent, InputEvent, OutputEvent, Runtime, action
 from bridge.errors import StateError
@@ -145,17 +146,7 @@ class Doubler(Agent):
 @pytest.fixture
 def small_disk(tmp_path: Path):
     """A 512 KiB filesystem: room for a state's database, not for a call journal's reserved megabyte."""
-    import os
-    import subprocess
-
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small filesystem needs root")
-    folder = tmp_path / "small"
-    folder.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(folder)]).returncode:
-        pytest.skip("no permission to mount a small tmpfs")
-    yield folder
-    subprocess.run(["umount", "-l", str(folder)], check=True)
+    yield from mounted_tmpfs(tmp_path / "small", "512k")
 
 
 def test_a_full_disk_fails_the_action_whose_call_cannot_be_recorded_never_the_process(small_disk: Path) -> None:
