@@ -503,7 +503,8 @@ final class Scheduler {
             return;
         } else if ("waiting".equals(status)) {
             fail(ks, todo, describe(new BridgeException("Java action '" + todo.action + "' waits for outside input"
-                    + " (waitForInput), which needs a state store; the Java host keeps none yet")));
+                    + " (waitForInput), which needs a state store to keep the waiting run: run with --state FILE"
+                    + " (from Java: BridgeHost.builder(plan).state(\"runs.db\"))")));
         } else {
             fail(ks, todo, write(result.get("error")));
         }
