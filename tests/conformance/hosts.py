@@ -7,21 +7,16 @@ are then compared with the scenario's expectations by :mod:`tests.conformance.co
 
 from __future__ import annotations
 
-import functools
-import json
 import os
-import subprocess
-import sys
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bridge.testing import BRIDGE, java_host_missing, run_cli
+
 ROOT = Path(__file__).resolve().parents[2]
 JARS = ROOT / "java" / "dist" / "target" / "jars"
 JAVA_HOST_MODULE = ROOT / "java" / "host"
-JAVA_HOST_MAIN = "dev/bridge/host/Main.class"
-BRIDGE = [sys.executable, "-m", "bridge.cli"]
 RUN_TIMEOUT = 120.0  # seconds; a scenario takes about one; this only guards against a hang
 
 
@@ -65,58 +60,16 @@ def run_scenario(host: Host, folder: Path, work: Path, *extra: str, env: dict[st
 
     ``extra`` are more ``bridge run`` arguments (``--state FILE``), ``env`` the environment (:func:`environment`).
     """
-    output, report = work / "out.jsonl", work / "report.json"
-    try:
-        proc = subprocess.run(command(host, folder, work, *extra), cwd=work, env=env or environment(),
-                              capture_output=True, text=True, timeout=RUN_TIMEOUT)
-    except subprocess.TimeoutExpired as exc:
-        return Run(host.name, -1, f"the run took longer than {RUN_TIMEOUT:g} s and was killed\n{exc.stderr or ''}",
-                   [], None)
-    outputs = []
-    if output.exists():
-        for line in output.read_text(encoding="utf-8").splitlines():
-            record = json.loads(line)
-            outputs.append((record["key"], record["output"]))
-    loaded = json.loads(report.read_text(encoding="utf-8")) if report.exists() else None
-    return Run(host.name, proc.returncode, proc.stderr, outputs, loaded)
+    run = run_cli(folder / "plan.json", folder / "input.jsonl", work, *host.args, *extra, env=env or environment(),
+                  timeout=RUN_TIMEOUT, portable=False)
+    return Run(host.name, run.exit_code, run.stderr, run.outputs, run.report)
 
 
 def missing(host: Host) -> str | None:
-    """Why ``host`` cannot run here, or None when it can."""
-    if host.name == "java" and not _java_host_built():
-        return ("the Java host is not built yet: dev.bridge.host.Main is on no entry of `bridge classpath` "
-                f"(the module {JAVA_HOST_MODULE.relative_to(ROOT)} builds it: `make jars`)")
-    return None
+    """Why ``host`` cannot run here, or None when it can (the pytest plugin's check of the Java host)."""
+    return java_host_missing() if host.name == "java" else None
 
 
 def must_run(host: Host) -> bool:
     """Whether a missing ``host`` fails the suite instead of skipping it: under CI, once its module exists."""
     return os.environ.get("CI") == "true" and (host.name == "python" or JAVA_HOST_MODULE.is_dir())
-
-
-@functools.cache
-def _java_host_built() -> bool:
-    return any(_holds(entry, JAVA_HOST_MAIN) for entry in _classpath())
-
-
-def _classpath() -> list[Path]:
-    """The entries ``bridge classpath`` prints; before that command exists, the jars ``make jars`` copies."""
-    try:
-        proc = subprocess.run([*BRIDGE, "classpath"], capture_output=True, text=True, timeout=60, cwd=ROOT)
-    except (OSError, subprocess.TimeoutExpired):
-        proc = None
-    if proc is not None and proc.returncode == 0 and proc.stdout.strip():
-        return [Path(p) for p in proc.stdout.strip().split(os.pathsep) if p]
-    return sorted(JARS.glob("*.jar"))
-
-
-def _holds(entry: Path, member: str) -> bool:
-    if entry.is_dir():
-        return (entry / member).is_file()
-    if entry.suffix == ".jar" and entry.is_file():
-        try:
-            with zipfile.ZipFile(entry) as jar:
-                return member in jar.namelist()
-        except zipfile.BadZipFile:
-            return False
-    return False
