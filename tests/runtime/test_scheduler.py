@@ -205,14 +205,20 @@ class MemoryAgent(Agent):
         ctx.short_term_memory.set("seen", ctx.sensory_memory.is_exist("scratch"))
 
 
-def test_short_term_memory_is_kept_per_key_and_sensory_memory_is_cleared_after_each_input() -> None:
+@pytest.mark.bridge_hosts  # the bridge_run fixture: bridge/testing.py (under --bridge-host python,java, both)
+def test_short_term_memory_is_kept_per_key_and_sensory_memory_is_cleared_after_each_input(bridge_run) -> None:
+    result = bridge_run(MemoryAgent, [("a", "x"), ("a", "y"), ("b", "z")])
+    result.assert_no_errors()
+    result.assert_outputs({"a": [{"visits": 1, "scratch": "x", "scratch_seen_before": None},
+                                 {"visits": 2, "scratch": "y", "scratch_seen_before": True}],
+                           "b": [{"visits": 1, "scratch": "z", "scratch_seen_before": None}]})
+    result.assert_memory({"a": {"visits": 2, "last": {"input": "y"}, "seen": True},
+                          "b": {"visits": 1, "last": {"input": "z"}, "seen": True}}, only=True)
+
+
+def test_the_action_log_holds_each_action_s_memory_updates_in_order_and_its_sent_events() -> None:
     with Runtime(MemoryAgent, keep_action_log=True) as rt:
         report = rt.run([("a", "x"), ("a", "y"), ("b", "z")])
-        assert rt.short_term_memory("a").get("visits") == 2
-        assert rt.short_term_memory("a").get("last").get("input") == "y"
-    outputs = [o for k, o in report.outputs if k == "a"]
-    assert outputs == [{"visits": 1, "scratch": "x", "scratch_seen_before": None},
-                       {"visits": 2, "scratch": "y", "scratch_seen_before": True}]
     first = report.actions[0]
     assert (first.key, first.action) == ("a", "remember")
     assert [(u.memory, u.op, u.path, u.value) for u in first.updates] == [
