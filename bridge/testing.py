@@ -224,7 +224,8 @@ def run_cli(plan: Path, inputs: Path, work: Path, *extra: str, env: dict[str, st
 
 
 def _environment() -> dict[str, str]:
-    path = os.pathsep.join(p for p in [*sys.path, os.environ.get("PYTHONPATH", "")] if p)
+    # absolute: the child runs in another folder, where '' and '.' (this process's working folder) differ
+    path = os.pathsep.join(dict.fromkeys(os.path.abspath(p) for p in sys.path))
     return {**os.environ, "PYTHONPATH": path}
 
 

@@ -48,11 +48,17 @@ def test_bridge_run_gives_outputs_memory_and_errors_per_key_under_each_host(brid
     assert result.errors["eve"] == [{"action": "handle", "error": "ValueError: n must not be negative, got -1"}]
 
 
-def test_bridge_run_shows_the_events_each_key_sent_and_its_durable_calls(bridge_run, tmp_path: Path) -> None:
-    result = bridge_run(Tally, INPUTS[:3], state=tmp_path / "runs.db")
+def test_bridge_run_shows_the_events_each_key_s_actions_sent(bridge_run) -> None:
+    result = bridge_run(Tally, INPUTS[:3])
     result.assert_sent({"ada": ["_output_event", "_output_event"], "bob": ["_output_event"]})
     assert [event.output for event in result.sent["bob"]] == [{"twice": 10, "total": 5}]
+
+
+@pytest.mark.bridge_hosts
+def test_bridge_run_with_a_state_shows_each_key_s_durable_calls_under_each_host(bridge_run, tmp_path: Path) -> None:
+    result = bridge_run(Tally, INPUTS[:3], state=tmp_path / "runs.db")
     assert [(call["status"], call["result"]) for call in result.calls["ada"]] == [("done", 2), ("done", 4)]
+    assert [(call["status"], call["result"]) for call in result.calls["bob"]] == [("done", 10)]
     assert result.calls["ada"][0]["fid"].endswith("double")
 
 
