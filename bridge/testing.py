@@ -45,7 +45,7 @@ BRIDGE = (sys.executable, "-m", "bridge.cli")
 RUN_TIMEOUT = 120.0  # seconds a ``bridge run`` child may take; only guards against a hang
 JAVA_HOST_MAIN = "dev/bridge/host/Main.class"
 
-__all__ = ["HOSTS", "BridgeResult", "CliRun", "java_host_missing", "run_cli", "run_plan"]
+__all__ = ["BridgeResult", "CliRun", "HOSTS", "java_host_missing", "run_cli", "run_plan"]
 
 
 # -- one run -----------------------------------------------------------------------------------------------
@@ -55,7 +55,7 @@ class BridgeResult:
 
     ``errors`` are ``{"action", "error": "<type>: <message>"}`` (the form of ``bridge run --report``, alike
     under every host). ``sent`` is None under a host that does not expose them (Java), ``calls`` None without
-    a state.
+    a state. Keys are dict keys here, so ``1``, ``1.0`` and ``True`` (three keys to a run) share one entry.
     """
 
     host: str
@@ -119,7 +119,8 @@ def run_plan(plan: str | os.PathLike[str] | AgentPlan | type, inputs: Iterable[t
              **runtime_options: Any) -> BridgeResult:
     """Run ``plan`` over ``(key, input)`` pairs under ``host``; ``runtime_options`` go to :class:`~bridge.Runtime`.
 
-    Under the Java host ``work`` is the folder of the child's files (a temporary one when None).
+    Under the Java host ``work`` is the folder of the child's files (a temporary one when None); the test is
+    skipped when that host is not built.
     """
     pairs = list(inputs)
     if host == "python":
