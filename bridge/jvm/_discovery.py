@@ -1,4 +1,4 @@
-"""Finding a JDK and the classpath: the project's built jars, plan config and ``BRIDGE_CLASSPATH``."""
+"""Finding a JDK and the classpath: the project's jars (the wheel's or a clone's), plan config, ``BRIDGE_CLASSPATH``."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from bridge.plan._allow import CONF_JAVA_HOME, CONF_JVM_OPTIONS, ENV_JVM_OPTIONS
 JDK_ROOTS = ("/usr/lib/jvm", "/usr/java", "/opt/java", "/opt", "/Library/Java/JavaVirtualMachines")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 JARS_DIR = PROJECT_ROOT / "java" / "dist" / "target" / "jars"
+# Where an installed wheel carries the same jars (setup.py copies them there): no clone, no Maven needed.
+PACKAGE_JARS_DIR = Path(__file__).resolve().parents[1] / "_jars"
 CONF_CLASSPATH = "bridge.jvm.classpath"
 CONF_OPTIONS = CONF_JVM_OPTIONS  # named in bridge.plan._allow, which refuses some of their values (the trust boundary)
 # Native libraries (JPype's own, onnxruntime) are loaded from unnamed modules; JDK 22+ warns without this.
@@ -135,13 +137,27 @@ def _string_list(conf: dict[str, Any] | None, key: str, one_string: str, example
 
 def classpath(conf: dict[str, Any] | None = None) -> tuple[str, ...]:
     """The built jars of this project, then plan-config entries, then ``BRIDGE_CLASSPATH``."""
-    jars_dir = Path(os.environ.get("BRIDGE_JARS_DIR", JARS_DIR))
+    jars_dir = jars_folder()
     entries = [str(p) for p in sorted(jars_dir.glob("*.jar"))] if jars_dir.is_dir() else []
     entries += _split_path(_plan_classpath(conf)) + _split_path(os.environ.get("BRIDGE_CLASSPATH"))
     if not any("bridge-runtime" in Path(e).name for e in entries):
-        raise JvmError(f"the bridge Java runtime jar is not built (looked in {jars_dir}): run `make jars` "
-                       "(mvn -DskipTests package) in the project, or add its jars to BRIDGE_CLASSPATH")
+        looked = os.environ.get("BRIDGE_JARS_DIR") or f"{PACKAGE_JARS_DIR} and {JARS_DIR}"
+        raise JvmError(f"the bridge Java runtime jar is not built (looked in {looked}): run `make jars` "
+                       "(mvn -DskipTests package) in the project, install the wheel `make wheel` builds, "
+                       "or add its jars to BRIDGE_CLASSPATH")
     return tuple(dict.fromkeys(entries))
+
+
+def jars_folder() -> Path:
+    """The folder of the project's jars: ``BRIDGE_JARS_DIR``, else the installed wheel's, else the clone's build.
+
+    An installed wheel has only its ``bridge/_jars`` (the clone's path does not exist there); an editable
+    install from a clone has only java/dist/target/jars, which ``make jars`` keeps fresh.
+    """
+    configured = os.environ.get("BRIDGE_JARS_DIR")
+    if configured:
+        return Path(configured)
+    return PACKAGE_JARS_DIR if PACKAGE_JARS_DIR.is_dir() else JARS_DIR
 
 
 def _plan_classpath(conf: dict[str, Any] | None) -> list[str] | str | None:

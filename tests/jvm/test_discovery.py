@@ -84,6 +84,24 @@ def test_the_classpath_adds_plan_config_and_environment_entries(monkeypatch, tmp
     assert entries == (str(tmp_path / "bridge-runtime-0.1.jar"), "/plan/c.jar", "/opt/a.jar", "/opt/b.jar")
 
 
+def test_an_installed_wheels_jars_come_before_a_clones_build_and_the_variable_before_both(monkeypatch,
+                                                                                          tmp_path: Path) -> None:
+    wheel_jars, clone_jars, chosen = (tmp_path / name for name in ("wheel", "clone", "chosen"))
+    for folder in (wheel_jars, clone_jars, chosen):
+        folder.mkdir()
+        (folder / f"bridge-runtime-{folder.name}.jar").write_bytes(b"")
+    monkeypatch.setattr(_discovery, "PACKAGE_JARS_DIR", wheel_jars)
+    monkeypatch.setattr(_discovery, "JARS_DIR", clone_jars)
+    monkeypatch.delenv("BRIDGE_CLASSPATH", raising=False)
+    monkeypatch.delenv("BRIDGE_JARS_DIR", raising=False)
+    assert _discovery.classpath({}) == (str(wheel_jars / "bridge-runtime-wheel.jar"),)
+    (wheel_jars / "bridge-runtime-wheel.jar").unlink()
+    wheel_jars.rmdir()
+    assert _discovery.classpath({}) == (str(clone_jars / "bridge-runtime-clone.jar"),)
+    monkeypatch.setenv("BRIDGE_JARS_DIR", str(chosen))
+    assert _discovery.classpath({}) == (str(chosen / "bridge-runtime-chosen.jar"),)
+
+
 @pytest.mark.parametrize(("conf", "field", "expected"), [
     ({"bridge.jvm.options": 2048}, "bridge.jvm.options", "must be a list of strings or one string"),
     ({"bridge.jvm.options": ["-Xmx1g", 512]}, "bridge.jvm.options", "item [1] is int 512"),
