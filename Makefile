@@ -6,7 +6,8 @@ BIN    := $(VENV)/bin
 MVN    := mvn -B -ntp
 JARS   := java/dist/target/jars
 
-.PHONY: demo agent-demo agent-demo-openai test install postgres jars test-java test-python bench bench-crash lint clean
+.PHONY: demo agent-demo agent-demo-openai test install postgres jars wheel test-java test-python bench bench-crash lint \
+        clean
 
 demo: install jars
 	$(BIN)/bridge run examples/demo/plan.yaml --input examples/demo/orders.jsonl
@@ -45,6 +46,11 @@ postgres:
 jars:
 	$(MVN) -q -DskipTests package
 
+# A wheel that carries those jars: python -m build makes the sdist (Java sources included), then the wheel from it,
+# whose setup.py runs the Maven build. dist/bridge_agents-*.whl installs into any venv with a JDK: no clone, no Maven.
+wheel: install
+	$(BIN)/python -m build --outdir dist
+
 # JUnit tests, then the jars the Python tests put on the JVM's classpath.
 test-java:
 	$(MVN) verify
@@ -72,4 +78,4 @@ lint: install
 	$(BIN)/ruff check bridge python_actions tests bench
 
 clean:
-	rm -rf $(VENV) java/*/target target .pytest_cache
+	rm -rf $(VENV) java/*/target target .pytest_cache build dist
