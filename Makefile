@@ -55,8 +55,9 @@ wheel: install
 test-java:
 	$(MVN) verify
 
+# Tests marked bridge_hosts (the pytest plugin, bridge/testing.py) run under both hosts.
 test-python: install postgres
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --bridge-host python,java
 
 # BASELINE=/path/to/another/checkout (with its jars built) compares bench_effects against it in the same run.
 bench: install jars
