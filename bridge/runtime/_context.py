@@ -87,13 +87,11 @@ class HostRunnerContext(RunnerContext):
 
     @property
     def sensory_memory(self) -> MemoryObject:
-        self.check_reader()
-        return MemoryView(self._store, "sensory", "", self)
+        return MemoryView(self._store, "sensory", "", self)  # its reads and writes check the thread
 
     @property
     def short_term_memory(self) -> MemoryObject:
-        self.check_reader()
-        return MemoryView(self._store, "short_term", "", self)
+        return MemoryView(self._store, "short_term", "", self)  # its reads and writes check the thread
 
     @property
     def store(self) -> MemoryStore:
