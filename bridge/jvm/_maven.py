@@ -1,0 +1,169 @@
+"""Java dependencies by Maven coordinates: resolved by Maven itself, their classpath cached for later starts.
+
+A plan's ``bridge.jvm.maven`` (a list, or one string) and ``BRIDGE_MAVEN`` (separated by commas or spaces) name
+coordinates, ``group:artifact:version`` (or ``group:artifact:packaging[:classifier]:version``). The JVM's
+classpath gets their jars and those of their runtime dependencies, after the project's own jars.
+
+Why Maven itself rather than a resolver of our own: dependency mediation, BOMs, parent poms, mirrors, proxies and
+credentials in ``~/.m2/settings.xml`` are all Maven's rules; anything else gets some of them wrong. A small pom
+that depends on the coordinates goes to ``mvn dependency:build-classpath``: offline first (the local repository
+usually has everything, and a start should not wait on the network), then online (Maven Central and whatever the
+user's settings add) for what is missing.
+
+The classpath is cached in ``<cache>/maven/<digest of the sorted coordinates>.json`` (the cache folder of
+bridge.jvm._cds: ``BRIDGE_CACHE_DIR``, else ``~/.cache/bridge``), so later starts need neither Maven nor the
+network; a cached classpath whose jar has gone (a cleaned local repository) is resolved again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from bridge.errors import JvmError
+from bridge.jvm._cds import cache_dir
+
+ENV_MAVEN = "BRIDGE_MAVEN"
+CONF_MAVEN = "bridge.jvm.maven"
+# The version the project's own build uses (pom.xml), so the local repository of anyone who built bridge has it.
+DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
+CENTRAL = "central (https://repo.maven.apache.org/maven2)"
+TIMEOUT = 600.0  # seconds one Maven run may take online: a first resolution may download many jars
+FORMAT = 1  # part of every cache file's name: a change in what the cache holds makes new ones
+_PART = r"[A-Za-z0-9_.\-]+"
+_COORDINATE = re.compile(rf"{_PART}(:{_PART}){{2,4}}")
+# Maven's lines naming an artifact it could not get, and where it looked (resolver wording since Maven 3.0).
+_MISSING = re.compile(r"(?:Could not find artifact|Failure to find|Could not transfer artifact) (\S+)"
+                      r"(?: (?:in|from/to) ([^\n]+?\)))?")
+
+
+def parse_coordinates(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    """The coordinates of a setting (a string split on commas and spaces, or a list), checked for their form.
+
+    A malformed one is a ``ValueError`` saying the form; the caller names the setting.
+    """
+    if not value:
+        return ()
+    items = re.split(r"[,\s]+", value) if isinstance(value, str) else list(value)
+    coordinates = tuple(dict.fromkeys(item.strip() for item in items if item.strip()))
+    bad = [c for c in coordinates if not _COORDINATE.fullmatch(c)]
+    if bad:
+        raise ValueError(f"{bad[0]!r} is not a Maven coordinate: write group:artifact:version, e.g. "
+                         "com.fasterxml.jackson.core:jackson-databind:2.17.2 (or group:artifact:packaging:version, "
+                         "group:artifact:packaging:classifier:version)")
+    return coordinates
+
+
+def resolve(coordinates: Sequence[str], where: str) -> tuple[str, ...]:
+    """The jars of ``coordinates`` and their runtime dependencies: from the cache, else from Maven.
+
+    ``where`` says who asked (``BRIDGE_MAVEN``, the plan's setting), for the errors.
+    """
+    if not coordinates:
+        return ()
+    cached = cache_file(coordinates)
+    jars = _read_cache(cached)
+    if jars is not None:
+        return jars
+    jars = _run_maven(sorted(coordinates), where)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=cached.parent, suffix=".tmp", delete=False) as out:
+        json.dump({"coordinates": sorted(coordinates), "classpath": list(jars)}, out)
+    os.replace(out.name, cached)  # a concurrent start never reads half a file
+    return jars
+
+
+def cache_file(coordinates: Sequence[str]) -> Path:
+    """Where the classpath of these coordinates is cached (the order they are given in does not matter)."""
+    digest = hashlib.sha256(json.dumps([FORMAT, sorted(set(coordinates))]).encode()).hexdigest()[:20]
+    return cache_dir() / "maven" / f"{digest}.json"
+
+
+def _read_cache(path: Path) -> tuple[str, ...] | None:
+    try:
+        jars = json.loads(path.read_text())["classpath"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(jars, list) or not all(isinstance(j, str) and os.path.exists(j) for j in jars):
+        return None  # a jar removed from the local repository since: resolve again
+    return tuple(jars)
+
+
+def _pom(coordinates: Sequence[str]) -> str:
+    deps = []
+    for coordinate in coordinates:
+        parts = coordinate.split(":")
+        group, artifact, version = parts[0], parts[1], parts[-1]
+        extra = ""
+        if len(parts) >= 4:
+            extra += f"<type>{escape(parts[2])}</type>"
+        if len(parts) == 5:
+            extra += f"<classifier>{escape(parts[3])}</classifier>"
+        deps.append(f"<dependency><groupId>{escape(group)}</groupId><artifactId>{escape(artifact)}</artifactId>"
+                    f"<version>{escape(version)}</version>{extra}</dependency>")
+    return ("<project xmlns=\"http://maven.apache.org/POM/4.0.0\"><modelVersion>4.0.0</modelVersion>"
+            "<groupId>bridge.resolve</groupId><artifactId>classpath</artifactId><version>0</version>"
+            f"<packaging>pom</packaging><dependencies>{''.join(deps)}</dependencies></project>\n")
+
+
+def maven_command(where: str) -> str:
+    """The ``mvn`` to run (``MVN`` names another), or an error saying what to install."""
+    mvn = shutil.which(os.environ.get("MVN", "mvn"))
+    if mvn is None:
+        raise JvmError(f"{where} lists Maven coordinates and resolving them needs Maven, which is not on PATH: "
+                       "install Maven 3.9+ (Debian/Ubuntu: apt-get install maven; macOS: brew install maven) or set "
+                       "MVN to its mvn, or put the jars on BRIDGE_CLASSPATH instead")
+    return mvn
+
+
+def _run_maven(coordinates: Sequence[str], where: str) -> tuple[str, ...]:
+    mvn = maven_command(where)
+    with tempfile.TemporaryDirectory(prefix="bridge-maven-") as work:
+        pom, out = Path(work) / "pom.xml", Path(work) / "classpath.txt"
+        pom.write_text(_pom(coordinates))
+        command = [mvn, "-B", "-ntp", "-f", str(pom), f"{DEPENDENCY_PLUGIN}:build-classpath",
+                   f"-Dmdep.outputFile={out}", "-Dmdep.includeScope=runtime"]
+        logs = []
+        for mode in (["-o"], []):  # the local repository alone, then with the remote ones
+            try:
+                done = subprocess.run([*command[:1], *mode, *command[1:]], capture_output=True, text=True,
+                                      timeout=TIMEOUT, check=False, stdin=subprocess.DEVNULL)
+            except subprocess.TimeoutExpired:
+                raise JvmError(f"{where}: Maven took over {TIMEOUT:.0f} s resolving {', '.join(coordinates)} "
+                               f"(`{' '.join(command)}`): check the network and the repositories in "
+                               "~/.m2/settings.xml") from None
+            if done.returncode == 0 and out.is_file():
+                return tuple(e for e in out.read_text().strip().split(os.pathsep) if e)
+            logs.append(done.stdout + done.stderr)
+    raise JvmError(_failure(coordinates, where, logs[-1]))
+
+
+def _failure(coordinates: Sequence[str], where: str, log: str) -> str:
+    """Which coordinates Maven could not resolve and the repositories it tried, from its output."""
+    missing = {}
+    for artifact, repository in _MISSING.findall(log):
+        missing.setdefault(artifact.rstrip(":,"), repository.strip())
+    local = Path.home() / ".m2" / "repository"
+    tried = [f"the local repository ({local}, unless ~/.m2/settings.xml names another)"]
+    tried += sorted({r for r in missing.values() if r} or {CENTRAL})
+    if missing:
+        named = []
+        for artifact in missing:
+            group, name = artifact.split(":")[:2]
+            asked = [c for c in coordinates if c.split(":")[:2] == [group, name]]
+            named.append(asked[0] if asked else f"{artifact} (a dependency of {', '.join(coordinates)})")
+        what = f"could not resolve {', '.join(named)}"
+    else:
+        errors = [line.removeprefix("[ERROR] ") for line in log.splitlines() if line.startswith("[ERROR]")]
+        what = (f"could not resolve {', '.join(coordinates)}: Maven said: "
+                + (" ".join(errors[:3]) or log.strip()[-500:] or "nothing"))
+    return (f"{where}: {what} (tried {'; '.join(tried)}): check the group, artifact and version (the artifact's "
+            "page on Maven Central names them), or add the repository that has it to ~/.m2/settings.xml")

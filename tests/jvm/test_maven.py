@@ -1,0 +1,148 @@
+"""Java dependencies by Maven coordinates: resolved by Maven from the local repository (then Maven Central), cached.
+
+The coordinates are the project's own (``dev.bridge:bridge-examples``), which the Java build installs into the
+local repository (``make test`` runs ``mvn install``; the fixture installs them when they are missing), so the
+resolution runs offline; only the unknown coordinate asks Maven Central, which has no such artifact.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bridge.errors import JvmError, PlanError
+from bridge.jvm import _discovery, _maven
+from bridge.testing import run_cli
+
+ROOT = Path(__file__).resolve().parents[2]
+VERSION = re.search(r"<version>([^<]+)</version>", (ROOT / "pom.xml").read_text()).group(1)
+EXAMPLES = f"dev.bridge:bridge-examples:{VERSION}"
+LOCAL_REPO = Path.home() / ".m2" / "repository"
+
+
+def _needs(message: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def installed() -> str:
+    """The examples module's coordinates, installed in the local repository (by ``mvn install`` when missing)."""
+    if shutil.which("mvn") is None:
+        _needs("Maven (mvn) is not on PATH: resolving coordinates runs it")
+    jar = LOCAL_REPO / "dev/bridge/bridge-examples" / VERSION / f"bridge-examples-{VERSION}.jar"
+    if not jar.is_file():
+        done = subprocess.run(["mvn", "-B", "-ntp", "-q", "-o", "-DskipTests", "install", "-pl", "java/examples",
+                               "-am"], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+        assert done.returncode == 0, f"mvn install failed:\n{done.stdout}\n{done.stderr}"
+    return EXAMPLES
+
+
+@pytest.fixture(scope="module")
+def resolved(installed: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tuple[str, ...]]:
+    """One resolution of the examples' coordinates into a cache folder of its own: (that folder, the jars)."""
+    cache = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BRIDGE_CACHE_DIR", str(cache))
+        return cache, _maven.resolve([installed], "test")
+
+
+@pytest.fixture
+def cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.setenv("BRIDGE_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def _names(jars: tuple[str, ...]) -> set[str]:
+    return {re.sub(r"-\d[\w.\-]*\.jar$", "", Path(j).name) for j in jars}
+
+
+def test_coordinates_bring_their_jar_and_its_runtime_dependencies_from_the_local_repository(resolved) -> None:
+    _, jars = resolved
+    assert all(Path(j).is_file() and Path(j).is_relative_to(LOCAL_REPO) for j in jars), jars
+    # bridge-examples itself, what it depends on (bridge-runtime, bridge-api) and what those depend on (Jackson)
+    assert {"bridge-examples", "bridge-runtime", "bridge-api", "jackson-databind", "jackson-core"} <= _names(jars)
+    assert not {"junit-jupiter", "junit-jupiter-api"} & _names(jars)  # test scope is not the runtime's
+
+
+def test_a_later_start_reads_the_cached_classpath_without_maven_whatever_the_order(resolved, monkeypatch) -> None:
+    cache, jars = resolved
+    monkeypatch.setenv("BRIDGE_CACHE_DIR", str(cache))
+    monkeypatch.setenv("MVN", "/nonexistent/mvn")
+    assert _maven.resolve([EXAMPLES], "test") == jars
+    other_order = [f"dev.bridge:bridge-api:{VERSION}", EXAMPLES]
+    assert _maven.cache_file(other_order) == _maven.cache_file(list(reversed(other_order)))
+    assert json.loads(_maven.cache_file([EXAMPLES]).read_text())["coordinates"] == [EXAMPLES]
+
+
+def test_a_cached_classpath_whose_jar_is_gone_is_resolved_again(installed, cache: Path) -> None:
+    stale = _maven.cache_file([installed])
+    stale.parent.mkdir(parents=True)
+    stale.write_text(json.dumps({"coordinates": [installed], "classpath": ["/gone/bridge-examples.jar"]}))
+    jars = _maven.resolve([installed], "test")
+    assert "/gone/bridge-examples.jar" not in jars and "bridge-examples" in _names(jars)
+    assert json.loads(stale.read_text())["classpath"] == list(jars)
+
+
+def test_an_unknown_coordinate_is_named_with_the_repositories_tried(installed, cache: Path, monkeypatch) -> None:
+    monkeypatch.setenv("BRIDGE_MAVEN", f"dev.bridge:no-such-artifact:{VERSION}-nope, {installed}")
+    with pytest.raises(JvmError) as info:
+        _discovery.maven_classpath({})
+    message = str(info.value)
+    assert message.startswith(f"BRIDGE_MAVEN: could not resolve dev.bridge:no-such-artifact:{VERSION}-nope (tried ")
+    assert installed not in message.split("(tried")[0]  # the good one is not blamed
+    assert "the local repository (" in message and "central (https://repo.maven.apache.org/maven2)" in message
+    assert not list(cache.glob("maven/*.json"))  # nothing cached for a failed resolution
+
+
+def test_without_maven_the_error_says_what_to_install(cache: Path, monkeypatch) -> None:
+    monkeypatch.setenv("MVN", "/nonexistent/mvn")
+    with pytest.raises(JvmError, match=r"the plan's bridge.jvm.maven lists Maven coordinates .* install Maven 3.9\+"):
+        _discovery.maven_classpath({"bridge.jvm.maven": [EXAMPLES]})
+
+
+@pytest.mark.parametrize("value", ["dev.bridge:bridge-examples", ["dev.bridge bridge-examples 1.0"], "a:b:c:d:e:f"])
+def test_a_malformed_coordinate_in_the_plan_names_the_field_and_the_form(value) -> None:
+    with pytest.raises(PlanError, match="is not a Maven coordinate: write group:artifact:version") as info:
+        _discovery.check_config({"bridge.jvm.maven": value})
+    assert info.value.path == "config.conf_data.bridge.jvm.maven"
+
+
+def test_a_malformed_coordinate_in_the_variable_names_the_variable(monkeypatch) -> None:
+    monkeypatch.setenv("BRIDGE_MAVEN", "dev.bridge:bridge-examples:1.0;org.x:y:2")
+    with pytest.raises(JvmError, match=r"BRIDGE_MAVEN: 'dev.bridge:bridge-examples:1.0;org.x:y:2' is not a Maven"):
+        _discovery.maven_classpath({})
+
+
+def test_coordinates_split_on_commas_and_spaces_and_keep_their_order_once() -> None:
+    assert _maven.parse_coordinates("a:b:1, c:d:jar:2\n e:f:jar:tests:3 a:b:1") == (
+        "a:b:1", "c:d:jar:2", "e:f:jar:tests:3")
+
+
+def test_a_plan_runs_a_java_action_whose_jars_come_only_from_maven_coordinates(installed, tmp_path: Path) -> None:
+    """No project jars at all (an empty jars folder): the runtime, the API and the action all come from Maven."""
+    empty = tmp_path / "no-jars"
+    empty.mkdir()
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({
+        "agent_name": "maven_check",
+        "actions": {"review": {"name": "review", "trigger_conditions": ["_input_event"], "exec": {
+            "func_type": "JavaFunction", "qualname": "dev.bridge.examples.OrderActions", "method_name": "reviewOrder",
+            "parameter_types": ["dev.bridge.api.Event", "dev.bridge.api.RunnerContext"]}}},
+        "config": {"conf_data": {"bridge.jvm.maven": [installed]}}}))
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_text(json.dumps({"key": "ada", "input": {"order_id": "ORD-1001"}}) + "\n")
+    env = {**os.environ, "BRIDGE_JARS_DIR": str(empty), "BRIDGE_CACHE_DIR": str(tmp_path / "cache"),
+           "BRIDGE_CDS": "off"}
+    env.pop("BRIDGE_CLASSPATH", None)
+    run = run_cli(plan, inputs, tmp_path, env=env)
+    assert run.exit_code == 0, run.stderr
+    memory = run.report["keys"][0]["short_term_memory"]
+    assert memory["orders"]["ORD-1001"]["decision"] == "approve"
