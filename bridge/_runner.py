@@ -56,6 +56,7 @@ class RunOptions:
     strict: bool = False
     force: bool = False
     report: Path | None = None  # --report: each key's final memory and failures as JSON (bridge._report)
+    jvm: str | None = None  # --jvm: jpype or py4j (None: the plan's bridge.jvm, else jpype)
 
     @property
     def source(self) -> str | None:
@@ -171,7 +172,7 @@ class _Session:
 
         runtime = Runtime(self.opts.plan, workers=self.opts.workers, max_steps=self.opts.max_steps,
                           call_timeout=self.opts.call_timeout, allow=tuple(self.opts.allow) or None,
-                          state=self.opts.state, strict=self.opts.strict, force=self.opts.force)
+                          state=self.opts.state, strict=self.opts.strict, force=self.opts.force, jvm=self.opts.jvm)
         if self.opts.state is not None:
             try:
                 self._take_up(runtime)

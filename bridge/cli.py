@@ -18,6 +18,7 @@ Examples:
   bridge run plan.json --input in.jsonl --output out.jsonl --workers 16
   bridge run plan.yaml --input in.jsonl --output out.jsonl --state runs.db
   bridge run plan.yaml --input in.jsonl --output out.jsonl --host java
+  bridge run plan.yaml --input in.jsonl --output out.jsonl --jvm py4j
   bridge runs list --state runs.db --status waiting
   bridge validate plan.yaml
   bridge doctor
@@ -142,11 +143,16 @@ the actions that differ) unless --force.
 @click.option("--host", type=click.Choice(["python", "java"]), default="python", show_default=True,
               help="Which runtime owns the run: python (this process, Java through JPype) or java (a JVM child "
                    "process owns scheduling and memory, Python actions run in it through pemja).")
+@click.option("--jvm", type=click.Choice(["jpype", "py4j"]), default=None,
+              help="How the python host reaches Java: jpype (the JVM inside this process; the default, or the "
+                   "plan's bridge.jvm) or py4j (the JVM in a child process over loopback with an auth token, for a "
+                   "process that cannot load a JVM; slower per call, same results; the child exits with this "
+                   "process).")
 @click.pass_context
 def run(ctx: click.Context, plan: Path, input_path: Path, output_path: Path | None, workers: int, grace: float,
         on_bad_input: str, max_steps: int, call_timeout: float | None, allow: tuple[str, ...],
         progress: bool | None, state: str | None, strict: bool, force: bool, report_path: Path | None,
-        host: str) -> None:
+        host: str, jvm: str | None) -> None:
     """Run PLAN over the inputs and write one line per output.
 
     Each key's inputs run in order; keys run interleaved. Keys are exact JSON
@@ -158,8 +164,10 @@ def run(ctx: click.Context, plan: Path, input_path: Path, output_path: Path | No
         raise click.UsageError("--strict and --force apply to a durable run: add --state FILE|URL")
     opts = RunOptions(plan=plan, input=input_path, output=output_path, workers=workers, grace=grace,
                       on_bad_input=on_bad_input, max_steps=max_steps, call_timeout=call_timeout, allow=allow,
-                      progress=progress, state=state, strict=strict, force=force, report=report_path)
+                      progress=progress, state=state, strict=strict, force=force, report=report_path, jvm=jvm)
     if host == "java":
+        if jvm is not None:
+            raise click.UsageError("--jvm applies to --host python (under --host java the JVM owns the run)")
         from bridge._java_host import run_java_host
 
         sys.exit(run_java_host(opts))

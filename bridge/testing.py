@@ -1,4 +1,4 @@
-"""bridge's pytest plugin: run a plan in a test, under the Python host or the Java host, and assert per key.
+"""bridge's pytest plugin: run a plan in a test, under the Python host (JPype or py4j) or the Java host.
 
 Installed with the package (the ``pytest11`` entry point), so a project that depends on bridge has it in its
 own suite without a ``conftest.py``::
@@ -13,8 +13,9 @@ own suite without a ``conftest.py``::
 :class:`BridgeResult`: outputs, final short-term memory, errors per key; the events each key's actions sent
 (Python host); the durable calls each key recorded (when ``state`` names a state file).
 
-A test marked ``@pytest.mark.bridge_hosts`` runs once per host that ``--bridge-host python,java`` names
-(default: python); ``@pytest.mark.bridge_hosts("python")`` limits it to those hosts. Under the Java host the
+A test marked ``@pytest.mark.bridge_hosts`` runs once per host that ``--bridge-host python,java,py4j`` names
+(default: python); ``@pytest.mark.bridge_hosts("python")`` limits it to those hosts. ``py4j`` is the Python
+host with its JVM in a child process (``Runtime(jvm="py4j")``), in this process. Under the Java host the
 plan runs as users run it, ``bridge run --host java`` in a child process; when the Java host is not built the
 test is skipped, saying how to build it.
 """
@@ -40,7 +41,7 @@ from bridge._report import KeysSeen, build_report
 from bridge.api._values import dumps, loads
 from bridge.store import kid_of, open_store
 
-HOSTS = ("python", "java")
+HOSTS = ("python", "java", "py4j")
 BRIDGE = (sys.executable, "-m", "bridge.cli")
 RUN_TIMEOUT = 120.0  # seconds a ``bridge run`` child may take; only guards against a hang
 JAVA_HOST_MAIN = "dev/bridge/host/Main.class"
@@ -123,8 +124,10 @@ def run_plan(plan: str | os.PathLike[str] | AgentPlan | type, inputs: Iterable[t
     skipped when that host is not built.
     """
     pairs = list(inputs)
-    if host == "python":
-        return _run_in_process(plan, pairs, state, runtime_options)
+    if host in ("python", "py4j"):
+        if host == "py4j":
+            runtime_options = {**runtime_options, "jvm": "py4j"}
+        return _run_in_process(plan, pairs, state, runtime_options, host)
     if host != "java":
         raise ValueError(f"host is one of {', '.join(HOSTS)}, got {host!r}")
     if runtime_options:
@@ -136,7 +139,8 @@ def run_plan(plan: str | os.PathLike[str] | AgentPlan | type, inputs: Iterable[t
         return _run_java(plan, pairs, state, Path(folder))
 
 
-def _run_in_process(plan: Any, pairs: list[tuple[Any, Any]], state: Any, options: dict[str, Any]) -> BridgeResult:
+def _run_in_process(plan: Any, pairs: list[tuple[Any, Any]], state: Any, options: dict[str, Any],
+                    host: str = "python") -> BridgeResult:
     options.setdefault("keep_action_log", True)
     with Runtime(plan, state=state, **options) as runtime:
         seen = KeysSeen(pairs)
@@ -145,7 +149,7 @@ def _run_in_process(plan: Any, pairs: list[tuple[Any, Any]], state: Any, options
     sent: dict[Any, list[Event]] = {key: [] for key in seen.keys.values()}
     for record in run.actions:
         sent.setdefault(record.key, []).extend(record.sent)
-    result = _result("python", run.outputs, report)
+    result = _result(host, run.outputs, report)
     result.sent = sent if options["keep_action_log"] else None
     result.calls = _calls(state, result.memory) if state is not None else None
     return result

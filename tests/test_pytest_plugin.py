@@ -127,17 +127,18 @@ def test_a_users_suite_gets_the_fixture_and_a_per_key_failure_without_a_conftest
 
 def test_bridge_host_runs_a_marked_test_once_per_host_the_marker_allows(pytester) -> None:
     pytester.makepyfile(test_users=PLUGIN_SUITE)
-    result = pytester.runpytest("--bridge-host", "python,java", "--collect-only", "-q")
+    result = pytester.runpytest("--bridge-host", "python,java,py4j", "--collect-only", "-q")
     result.stdout.fnmatch_lines(["test_users.py::test_echo[[]python[]]", "test_users.py::test_echo[[]java[]]",
+                                 "test_users.py::test_echo[[]py4j[]]",
                                  "test_users.py::test_only_python[[]python[]]", "test_users.py::test_unmarked",
-                                 "test_users.py::test_wrong", "5 tests collected*"])
+                                 "test_users.py::test_wrong", "6 tests collected*"])
 
 
 def test_an_unknown_bridge_host_is_a_usage_error_naming_the_hosts(pytester) -> None:
     pytester.makepyfile(test_users=PLUGIN_SUITE)
     result = pytester.runpytest("--bridge-host", "python,ruby")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--bridge-host takes hosts among python, java separated by commas, "
+    result.stderr.fnmatch_lines(["*--bridge-host takes hosts among python, java, py4j separated by commas, "
                                  "got 'python,ruby'*"])
 
 

@@ -1,26 +1,40 @@
-"""The only package that knows a JVM exists: the backend interface, the JPype backend, discovery."""
+"""The only package that knows a JVM exists: the backend interface, the JPype and py4j backends, discovery."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from bridge.errors import JvmError
 from bridge.jvm._backend import JavaBridge, JvmOptions
 from bridge.jvm._discovery import classpath, find_java_home, options_from_config
 from bridge.runtime import HostServices, register_java
 
-_DEFAULT: JavaBridge | None = None
+#: The ways to reach Java: ``Runtime(jvm=...)``, ``bridge run --jvm``, or a plan's ``bridge.jvm`` setting.
+JVM_MODES = ("jpype", "py4j")
+_BRIDGES: dict[str, JavaBridge] = {}
 
 
 def default_bridge(conf: dict[str, Any] | None = None) -> JavaBridge:
-    """The process's JPype bridge, started (once) with options from ``conf`` and the environment."""
-    global _DEFAULT
-    if _DEFAULT is None:
-        from bridge.jvm._jpype import JPypeBridge
+    """The process's bridge for ``conf``'s ``bridge.jvm`` (JPype when unset), started once with ``conf``'s options.
 
-        _DEFAULT = JPypeBridge()
-    _DEFAULT.ensure_started(options_from_config(conf))
-    return _DEFAULT
+    ``jpype`` embeds the JVM in this process; ``py4j`` runs it in a child process reached over loopback.
+    """
+    mode = (conf or {}).get("bridge.jvm") or "jpype"
+    bridge = _BRIDGES.get(mode)
+    if bridge is None:
+        if mode == "jpype":
+            from bridge.jvm._jpype import JPypeBridge
 
+            bridge = JPypeBridge()
+        elif mode == "py4j":
+            from bridge.jvm._py4j import Py4JBridge
+
+            bridge = Py4JBridge()
+        else:
+            raise JvmError(f"unknown JVM mode {mode!r} (bridge.jvm): use one of {', '.join(JVM_MODES)}")
+        _BRIDGES[mode] = bridge
+    bridge.ensure_started(options_from_config(conf))
+    return bridge
 
 
 
@@ -34,5 +48,5 @@ def register_default() -> None:
 
 register_default()
 
-__all__ = ["HostServices", "JavaBridge", "JvmOptions", "classpath", "default_bridge", "find_java_home",
+__all__ = ["JVM_MODES", "HostServices", "JavaBridge", "JvmOptions", "classpath", "default_bridge", "find_java_home",
            "options_from_config"]

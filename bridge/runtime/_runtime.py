@@ -83,16 +83,22 @@ class Runtime:
     with :class:`~bridge.errors.StepLimitError` instead of running forever); ``call_timeout`` is the default
     timeout in seconds of durable calls (when not given: the plan's ``bridge.call_timeout``, else 300 s;
     ``math.inf`` for no limit); ``window`` bounds how many read inputs may be unfinished at once.
+
+    ``jvm`` picks how Java is reached when ``java`` is not given: ``"jpype"`` (the JVM in this process) or
+    ``"py4j"`` (the JVM in a child process over loopback, for a process that cannot load one); when not given,
+    the plan's ``bridge.jvm``, else JPype. Results are the same either way.
     """
 
     def __init__(self, plan: AgentPlan | str | os.PathLike[str] | type, *, workers: int = 8, window: int = 4096,
                  max_steps: int = 10_000, call_timeout: float | None = None, keep_action_log: bool = False,
-                 java: JavaHost | None = None,
+                 java: JavaHost | None = None, jvm: str | None = None,
                  allow: Sequence[str] | None = None, state: str | os.PathLike[str] | StateStore | None = None,
                  strict: bool = False, force: bool = False) -> None:
         for name, value, low in (("workers", workers, 1), ("window", window, 1), ("max_steps", max_steps, 1)):
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise ValueError(f"Runtime({name}=...) must be an integer of at least {low}, got {value!r}")
+        if jvm not in (None, "jpype", "py4j"):
+            raise ValueError(f"Runtime(jvm=...) must be 'jpype' or 'py4j', got {jvm!r}")
         self.plan = _as_plan(plan)
         check_allowed(self.plan, allow)  # before anything the plan names is imported or instantiated
         self._allow = allow
@@ -103,6 +109,7 @@ class Runtime:
         self._services: Any = None
         self._resources = ResourceRegistry(self.plan, java_factory=self._java_resource, vet=self._vet)
         self._config = self.plan.conf_data
+        self._jvm = jvm
         self._window = window
         self._call_timeout = _timeout(call_timeout if call_timeout is not None
                                       else self._config.get("bridge.call_timeout"))
@@ -144,7 +151,7 @@ class Runtime:
 
     def _java_bridge(self) -> JavaHost:
         if self._java is None:
-            self._java = default_java(self._config)
+            self._java = default_java(self._config if self._jvm is None else {**self._config, "bridge.jvm": self._jvm})
         if not self._java_prepared:  # once Java is reached: the plan's Java resources may start slow loads now
             self._java_prepared = True
             prepare = getattr(self._java, "prepare_resources", None)  # hosts written before it have none

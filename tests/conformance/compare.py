@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conformance.crash import Crash, parse
-from tests.conformance.hosts import Run
+from tests.conformance.hosts import HOSTS, Run
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 SHOWN = 12  # differences listed per key before the rest are counted
@@ -88,8 +88,9 @@ def differences(scenario: Scenario, run: Run) -> list[str]:
     report = run.report
     if report is None:
         return [*found, f"the {run.host} host wrote no report (exit code {run.exit_code})"]
-    if report.get("host") != run.host:
-        found.append(f"the report names host {report.get('host')!r}, not {run.host!r}")
+    runtime = HOSTS[run.host].runtime if run.host in HOSTS else run.host
+    if report.get("host") != runtime:
+        found.append(f"the report names host {report.get('host')!r}, not {runtime!r}")
     failing = any(k.errors for k in scenario.keys)
     if run.exit_code != (1 if failing else 0):
         found.append(f"exit code {run.exit_code}, expected {1 if failing else 0} "

@@ -1,7 +1,8 @@
 """The hosts a conformance scenario runs under, and one run of a scenario under a host.
 
 Every host is driven the same way, through the command line users have: ``bridge run PLAN --input IN --output
-OUT --report REPORT`` in a child process (``--host java`` for the Java host). The run's outputs and report
+OUT --report REPORT`` in a child process (``--host java`` for the Java host, ``--jvm py4j`` for the Python host
+with its JVM in a child process through py4j). The run's outputs and report
 are then compared with the scenario's expectations by :mod:`tests.conformance.compare`.
 """
 
@@ -22,13 +23,16 @@ RUN_TIMEOUT = 120.0  # seconds; a scenario takes about one; this only guards aga
 
 @dataclass(frozen=True)
 class Host:
-    """A host: its name (as in ``--host``) and the ``bridge run`` arguments that select it."""
+    """A host: its name (a test id's first part), the ``bridge run`` arguments that select it, and the runtime
+    that owns the run (what its report's ``host`` names)."""
 
     name: str
     args: tuple[str, ...]
+    runtime: str = "python"
 
 
-HOSTS = {"python": Host("python", ()), "java": Host("java", ("--host", "java"))}
+HOSTS = {"python": Host("python", ()), "java": Host("java", ("--host", "java"), "java"),
+         "py4j": Host("py4j", ("--jvm", "py4j"))}
 
 
 @dataclass
@@ -67,9 +71,13 @@ def run_scenario(host: Host, folder: Path, work: Path, *extra: str, env: dict[st
 
 def missing(host: Host) -> str | None:
     """Why ``host`` cannot run here, or None when it can (the pytest plugin's check of the Java host)."""
+    if host.name == "py4j":
+        import importlib.util
+
+        return None if importlib.util.find_spec("py4j") else "py4j is not installed (make install)"
     return java_host_missing() if host.name == "java" else None
 
 
 def must_run(host: Host) -> bool:
     """Whether a missing ``host`` fails the suite instead of skipping it: under CI, once its module exists."""
-    return os.environ.get("CI") == "true" and (host.name == "python" or JAVA_HOST_MODULE.is_dir())
+    return os.environ.get("CI") == "true" and (host.name in ("python", "py4j") or JAVA_HOST_MODULE.is_dir())

@@ -1,0 +1,273 @@
+"""The py4j mode: the same plans, with the JVM in a child process reached through py4j (``Runtime(jvm="py4j")``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, java_fn, java_plan, py_fn
+
+from bridge import Event, JavaError, JvmError, OutputEvent, Runtime
+from bridge.api import Tool, ToolMetadata
+from bridge.jvm import default_bridge
+from bridge.testing import run_plan
+
+pytestmark = pytest.mark.usefixtures("java_built")
+HERE = "test_py4j"
+CROSSING = "dev.bridge.examples.CrossingActions"
+ORDERS = "dev.bridge.examples.OrderActions"
+DURABLE = "dev.bridge.examples.DurableActions"
+DEMO = ROOT / "examples" / "demo"
+
+
+def py4j_bridge():
+    """The process's py4j bridge (the one ``Runtime(jvm="py4j")`` uses), started."""
+    return default_bridge({"bridge.jvm": "py4j"})
+
+
+def _demo_inputs() -> list[tuple[object, object]]:
+    lines = (DEMO / "orders.jsonl").read_text(encoding="utf-8").splitlines()
+    return [(row["key"], row["input"]) for row in map(json.loads, lines)]
+
+
+def _run(plan, inputs, jvm: str):
+    """Outputs, final short-term memory and errors per key (the pytest plugin's result) under one JVM mode."""
+    result = run_plan(plan, inputs, host="python" if jvm == "jpype" else "py4j")
+    return result.outputs, result.memory, result.errors
+
+
+def route(event, ctx):
+    if event.input == "fail":
+        ctx.send_event(Event(type="must_fail"))
+    else:
+        ctx.send_event(OutputEvent(output=event.input))
+
+
+def test_the_demo_plan_gives_the_same_outputs_and_memory_under_jpype_and_py4j() -> None:
+    plan = str(DEMO / "plan.yaml")
+    jpype_run = _run(plan, _demo_inputs(), "jpype")
+    py4j_run = _run(plan, _demo_inputs(), "py4j")
+    assert py4j_run == jpype_run
+    outputs, _, errors = py4j_run
+    assert sum(map(len, outputs.values())) == len(_demo_inputs()) and not errors
+    assert {o["decision"] for out in outputs.values() for o in out} >= {"approve", "hold", "reject"}
+
+
+def test_a_java_exception_fails_its_key_the_same_way_under_both_and_other_keys_go_on() -> None:
+    plan = java_plan({"route": (py_fn(HERE, "route"), ["_input_event"]),
+                      "fail": (java_fn(ORDERS, "fail"), ["must_fail"])})
+    inputs = [("bad", "fail"), ("good", "fine")]
+    assert _run(plan, inputs, "py4j") == _run(plan, inputs, "jpype")
+    with Runtime(plan, jvm="py4j") as rt:
+        report = rt.run(inputs)
+    (error,) = report.errors
+    assert (error.key, error.action) == ("bad", "fail")
+    assert isinstance(error.cause, JavaError)
+    assert error.cause.java_class == "java.lang.IllegalStateException"
+    assert "at dev.bridge.examples.OrderActions.fail(OrderActions.java" in error.cause.stack
+
+
+class ThreadNoting(Tool):
+    """A Python tool for a Java action that notes the thread each call runs on."""
+
+    metadata = ToolMetadata("noting", "Greets and notes its thread.", {
+        "type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]})
+    threads: list[str] = []
+
+    def __init__(self, greeting: str = "Hi") -> None:
+        self.greeting = greeting
+
+    def call(self, name: str) -> str:
+        ThreadNoting.threads.append(threading.current_thread().name)
+        return f"{self.greeting}, {name}!"
+
+
+def answer(event, ctx):
+    ctx.send_event(OutputEvent(output=dict(event.attributes)))
+
+
+def test_a_java_action_calls_a_python_resource_back_on_the_thread_that_called_java() -> None:
+    resources = {"tool": {"greeter": {
+        "name": "greeter", "type": "tool", "__resource_provider_type__": "PythonResourceProvider",
+        "descriptor": {"target_module": HERE, "target_clazz": "ThreadNoting", "arguments": {"greeting": "Hello"}}}}}
+    plan = java_plan({"ask": (java_fn(CROSSING, "askPythonTool"), ["_input_event"]),
+                      "answer": (py_fn(HERE, "answer"), ["greeted"])}, resources)
+    ThreadNoting.threads.clear()
+    with Runtime(plan, jvm="py4j") as rt:
+        report = rt.run([("k", "Ada"), ("j", "Grace")])
+    assert sorted(report.outputs) == [("j", {"json": '"Hello, Grace!"'}), ("k", {"json": '"Hello, Ada!"'})]
+    # py4j's pinned threads: the callback ran on the scheduler thread that was waiting for Java, not on a
+    # thread of py4j's server (the scheduler thread owns memory; JPype behaves the same way).
+    assert len(ThreadNoting.threads) == 2
+    assert not any(t.startswith("Thread-") for t in ThreadNoting.threads), ThreadNoting.threads
+
+
+def test_durable_calls_of_a_java_action_run_and_wake_the_host_under_py4j(tmp_path: Path) -> None:
+    plan = java_plan({"counted": (java_fn(DURABLE, "counted"), ["_input_event"])})
+    inputs = [("a", {"n": 1, "work": str(tmp_path)}), ("b", {"n": 2, "work": str(tmp_path)})]
+    outputs, memory, errors = _run(plan, inputs, "py4j")
+    assert not errors
+    assert outputs == {"a": [{"n": 1, "a": 10, "b": 10, "total": 10}], "b": [{"n": 2, "a": 20, "b": 20, "total": 20}]}
+    assert memory == {"a": {"jtotal": 10}, "b": {"jtotal": 20}}
+    assert sorted((tmp_path / "effects.log").read_text().split()) == ["ja:1", "ja:2", "jb:1", "jb:2"]
+
+
+_finished: list[object] = []
+
+
+def note_done(event, ctx):
+    _finished.append(event.get("value"))
+    ctx.send_event(OutputEvent(output=ctx.short_term_memory.get("out")))
+
+
+def _kill_own_jvm_when_two_keys_are_done() -> None:
+    deadline = time.monotonic() + 60
+    while len(_finished) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    bridge = py4j_bridge()
+    os.kill(bridge.pid, signal.SIGKILL)
+    bridge.process.wait(timeout=30)
+
+
+async def kill_the_jvm_when_others_are_done(event, ctx):
+    """Other keys copy through Java; ``boom`` waits (off the scheduler) until two finished, kills the JVM, goes on."""
+    ctx.short_term_memory.set("in", event.input)
+    if event.input == "boom":
+        await ctx.durable_execute_async(_kill_own_jvm_when_two_keys_are_done)
+    ctx.send_event(Event(type="to_java", attributes={"from": "in", "to": "out"}))
+
+
+def test_a_child_jvm_killed_mid_run_fails_the_events_in_flight_naming_key_and_action_and_keeps_finished_work() -> None:
+    script = f"""
+import json, sys
+sys.path[:0] = [{str(Path(__file__).parent)!r}, {str(Path(__file__).parent.parent)!r}]
+from bridge import Runtime
+import test_py4j
+with Runtime(test_py4j._kill_plan(), jvm="py4j") as rt:
+    report = rt.run([("a", 1), ("b", 2), ("boom", "boom")])
+print(json.dumps({{"outputs": report.outputs,
+                  "errors": [[e.key, e.action, str(e)] for e in report.errors]}}))
+"""
+    # In a child process: the JVM killed is that process's own py4j JVM, not this test session's.
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180, cwd=ROOT,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert sorted(result["outputs"]) == [["a", 1], ["b", 2]]
+    ((key, action, message),) = result["errors"]
+    assert (key, action) == ("boom", "java_copies")
+    assert "py4j JVM" in message and "killed by signal 9" in message, message
+
+
+def _kill_plan():
+    return java_plan({"start": (py_fn(HERE, "kill_the_jvm_when_others_are_done"), ["_input_event"]),
+                      "java_copies": (java_fn(CROSSING, "copyMemory"), ["to_java"]),
+                      "done": (py_fn(HERE, "note_done"), ["copied"])})
+
+
+def test_a_child_jvm_dying_during_a_java_durable_call_fails_that_event_instead_of_leaving_it_waiting(
+        tmp_path: Path) -> None:
+    (tmp_path / "kill-ja-2").touch()  # DurableActions' call ja for n=2 kills its own JVM (SIGKILL)
+    script = f"""
+import json, sys
+sys.path[:0] = [{str(Path(__file__).parent)!r}, {str(Path(__file__).parent.parent)!r}]
+from conftest import java_fn, java_plan
+from bridge import Runtime
+plan = java_plan({{"counted": (java_fn({DURABLE!r}, "counted"), ["_input_event"])}})
+with Runtime(plan, jvm="py4j") as rt:
+    first = rt.run([("a", {{"n": 1, "work": {str(tmp_path)!r}}})])
+    second = rt.run([("b", {{"n": 2, "work": {str(tmp_path)!r}}})])
+print(json.dumps({{"outputs": first.outputs + second.outputs,
+                  "errors": [[e.key, e.action, str(e)] for e in first.errors + second.errors]}}))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180, cwd=ROOT,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["outputs"] == [["a", {"n": 1, "a": 10, "b": 10, "total": 10}]]
+    ((key, action, message),) = result["errors"]
+    assert (key, action) == ("b", "counted")
+    assert "py4j JVM" in message and "killed by signal 9" in message, message
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_kill_9_of_the_host_leaves_no_jvm_behind() -> None:
+    script = f"""
+import sys, time
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from bridge import Runtime
+from bridge.jvm import default_bridge
+from bridge.testing import run_plan
+with Runtime({str(DEMO / "plan.yaml")!r}, jvm="py4j") as rt:
+    rt.run([("ada", {{"order_id": "ORD-1001", "message": "hi"}})])
+    print(default_bridge({{"bridge.jvm": "py4j"}}).pid, flush=True)
+    time.sleep(120)
+"""
+    host = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert host.stdout is not None
+        jvm_pid = int(host.stdout.readline())
+        with open(f"/proc/{jvm_pid}/cmdline", "rb") as cmdline:
+            assert b"dev.bridge.runtime.py4j.Py4JGateway" in cmdline.read()
+        host.send_signal(signal.SIGKILL)
+        host.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while _alive(jvm_pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(jvm_pid), f"the py4j JVM (pid {jvm_pid}) outlived its host's kill -9"
+    finally:
+        host.kill()
+        host.wait()
+
+
+def test_the_child_listens_on_loopback_only_and_refuses_a_client_without_the_token() -> None:
+    from py4j.clientserver import ClientServer, JavaParameters, PythonParameters
+
+    bridge = py4j_bridge()
+    port = bridge.gateway.java_parameters.port
+    listening = [row[1].split(":")[0] for table in ("tcp", "tcp6")
+                 for row in (line.split() for line in Path(f"/proc/net/{table}").read_text().splitlines()[1:])
+                 if row[3] == "0A" and int(row[1].split(":")[1], 16) == port]
+    # 127.0.0.1 (a Java socket on a dual-stack machine shows it as ::ffff:127.0.0.1); never a wildcard address
+    assert listening and set(listening) <= {"0100007F", "0000000000000000FFFF00000100007F"}, listening
+    stranger = ClientServer(JavaParameters(port=port, auth_token="not-the-token"),
+                            PythonParameters(port=0, eager_load=False))
+    try:
+        with pytest.raises(Exception, match="(?i)auth"):
+            stranger.jvm.java.lang.System.getProperty("user.home")
+    finally:
+        stranger.shutdown()
+
+
+def test_an_unknown_jvm_mode_is_refused_naming_the_choices() -> None:
+    plan = java_plan({"fail": (java_fn(ORDERS, "fail"), ["_input_event"])})
+    with pytest.raises(ValueError, match="'jpype' or 'py4j'"):
+        Runtime(plan, jvm="rmi")
+    with pytest.raises(JvmError, match="jpype, py4j"):
+        default_bridge({"bridge.jvm": "rmi"})
+
+
+def test_bridge_run_with_jvm_py4j_writes_what_the_jpype_run_writes(tmp_path: Path) -> None:
+    outs = {}
+    for jvm in ("jpype", "py4j"):
+        done = subprocess.run([sys.executable, "-m", "bridge.cli", "run", str(DEMO / "plan.yaml"), "--input",
+                               str(DEMO / "orders.jsonl"), "--output", str(tmp_path / f"{jvm}.jsonl"), "--report",
+                               str(tmp_path / f"{jvm}.json"), "--jvm", jvm], capture_output=True, text=True,
+                              timeout=180, cwd=ROOT, check=False)
+        assert done.returncode == 0, done.stderr
+        outs[jvm] = ((tmp_path / f"{jvm}.jsonl").read_bytes(), (tmp_path / f"{jvm}.json").read_bytes())
+    assert outs["py4j"] == outs["jpype"]
