@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 MVN    := mvn -B -ntp
 JARS   := java/dist/target/jars
 
-.PHONY: demo agent-demo agent-demo-openai test install postgres jars wheel test-java test-python bench bench-crash lint \
+.PHONY: demo agent-demo agent-demo-openai test install postgres jars wheel test-java test-python bench bench-crash lint flink-venv \
         clean
 
 demo: install jars
@@ -29,6 +29,18 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	JAVA_HOME="$${JAVA_HOME:-$$(dirname "$$(dirname "$$(readlink -f "$$(command -v javac)")")")}" \
 	  $(BIN)/pip install -q -e '.[dev,java-host]'
+	touch $@
+
+# bridge with the flink extra, in a venv of its own: PyFlink pins pemja 0.5.7, the java-host extra 0.6.0. The Flink
+# tests (tests/flink) start their jobs from here; .venv's pytest drives them.
+FLINK_VENV := .venv-flink
+flink-venv: $(FLINK_VENV)/.installed
+
+$(FLINK_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(FLINK_VENV)
+	$(FLINK_VENV)/bin/pip install -q --upgrade pip
+	JAVA_HOME="$${JAVA_HOME:-$$(dirname "$$(dirname "$$(readlink -f "$$(command -v javac)")")")}" \
+	  $(FLINK_VENV)/bin/pip install -q -e '.[flink]'
 	touch $@
 
 # PostgreSQL's server programs, for the tests of the PostgreSQL state store: the test session starts a server of
@@ -57,7 +69,7 @@ test-java:
 	$(MVN) install
 
 # Tests marked bridge_hosts (the pytest plugin, bridge/testing.py) run under both hosts.
-test-python: install postgres
+test-python: install postgres flink-venv
 	$(BIN)/python -m pytest --bridge-host python,java
 
 # BASELINE=/path/to/another/checkout (with its jars built) compares bench_effects against it in the same run.
@@ -80,4 +92,4 @@ lint: install
 	$(BIN)/ruff check bridge python_actions tests bench
 
 clean:
-	rm -rf $(VENV) java/*/target target .pytest_cache build dist
+	rm -rf $(VENV) $(FLINK_VENV) java/*/target target .pytest_cache build dist

@@ -11,6 +11,7 @@ import click
 
 from bridge._runs import runs
 from bridge.errors import BridgeError
+from bridge.flink._cli import flink
 
 _EPILOG = """\b
 Examples:
@@ -305,6 +306,7 @@ def doctor(plan_path: Path | None) -> None:
 
 
 main.add_command(runs)
+main.add_command(flink)
 
 
 def _fail(exc: BaseException) -> None:

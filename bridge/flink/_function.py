@@ -1,0 +1,120 @@
+"""The keyed function a Flink job runs a plan with: bridge's Python host inside PyFlink's Python worker.
+
+Process mode only: the function runs in the Python worker Flink starts beside each TaskManager slot, where
+the plan's Java actions get their own JPype JVM (started with ``-Xrs``, so SIGTERM reaches the worker's
+Python and Flink's own shutdown, never JPype's signal thread). Thread mode (CPython inside the TaskManager
+through pemja) crashes with JPype and is not offered.
+
+Each key's short-term memory and its input count live in Flink keyed state as JSON text (never pickle), so a
+checkpoint holds them and a restore hands them back; the host's memory for the key is replaced from that
+state before each input and written back after it, in the same call that emits the input's outputs, so a
+checkpoint barrier sees either the whole input (state and outputs) or none of it.
+
+Elements are staged lines ``<key JSON>`` TAB ``<input line>`` (see :func:`stage_line`): the key's JSON text is
+Flink's key, so ``1``, ``1.0`` and ``true`` stay three keys as they do under ``bridge run``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+from typing import Any
+
+from pyflink.common import Types
+from pyflink.datastream import KeyedProcessFunction, OutputTag, RuntimeContext
+from pyflink.datastream.state import ValueStateDescriptor
+
+from bridge.api._values import dumps, loads
+from bridge.plan import AgentPlan
+
+#: Failed events and the other problems a job reports: one JSON object per line (see :func:`error_record`).
+ERRORS = OutputTag("bridge-errors", Types.STRING())
+
+
+def stage_line(key: Any, input_value: Any) -> str:
+    """The element a job keys and runs: the key's exact JSON text, a tab, then the input line's JSON."""
+    return dumps(key).decode() + "\t" + dumps({"key": key, "input": input_value}).decode()
+
+
+def key_of_staged(line: str) -> str:
+    """Flink's key of a staged line: the key's JSON text (JSON escapes tabs, so the first tab ends it)."""
+    return line.split("\t", 1)[0]
+
+
+def error_record(error: Any) -> str:
+    """One failed event as a line of the errors stream: ``{"error": ..., "details": ...}``."""
+    return dumps({"error": str(error), "details": getattr(error, "details", "") or ""}).decode()
+
+
+class PlanFunction(KeyedProcessFunction):
+    """Runs each staged input through one :class:`~bridge.runtime.Runtime` per worker, built in ``open()``.
+
+    The function object is pickled into the job, so it carries only the plan as JSON and plain options; the
+    runtime (and its JVM) exists only in the worker.
+    """
+
+    def __init__(self, plan: AgentPlan, options: dict[str, Any] | None = None) -> None:
+        self._plan_json = plan.to_json(indent=None)
+        self._options = dict(options or {})
+        self._runtime: Any = None
+        self._memory: Any = None
+        self._seq: Any = None
+
+    def open(self, runtime_context: RuntimeContext) -> None:  # noqa: D102 - Flink's lifecycle
+        from bridge.runtime import Runtime
+
+        plan = AgentPlan.from_data(loads(self._plan_json))
+        self._runtime = Runtime(plan, **self._options)
+        self._memory = runtime_context.get_state(ValueStateDescriptor("bridge.short_term_memory", Types.STRING()))
+        self._seq = runtime_context.get_state(ValueStateDescriptor("bridge.inputs", Types.LONG()))
+        _leave_without_waiting_for_java()
+
+    def process_element(self, value: str, ctx: KeyedProcessFunction.Context) -> Any:  # noqa: D102
+        record = loads(value.split("\t", 1)[1])
+        key = record["key"]
+        runtime = self._runtime
+        store = runtime._scheduler.store_for(key)  # the host's memory of this key, replaced from Flink's state
+        saved = self._memory.value()
+        store.load("short_term", loads(saved) if saved else None)
+        report = runtime.run(((key, record["input"]),))
+        dumped = store.dump("short_term")
+        self._memory.update(None if dumped is None else dumps(dumped).decode())
+        self._seq.update((self._seq.value() or 0) + 1)
+        for out_key, output in report.outputs:
+            yield dumps({"key": out_key, "output": output}).decode()
+        for error in report.errors:
+            yield ERRORS, error_record(error)
+
+    def close(self) -> None:  # noqa: D102
+        if self._runtime is not None:
+            with contextlib.suppress(Exception):
+                self._runtime.close()
+            self._runtime = None
+
+
+_LEAVE_REGISTERED = False
+
+
+def _leave_without_waiting_for_java() -> None:
+    """Let the worker process end when Flink is done with it, whatever threads a Java action left behind.
+
+    JPype's exit hook shuts the JVM down and waits for its non-daemon threads, so a worker whose plan left
+    one running (a pool, a model loader) never exits and the job's process waits for it (the hang after the
+    last output). This hook, registered after the JVM's, runs first at interpreter exit and ends the process
+    once Python's own streams are flushed; Flink has taken every result by then.
+    """
+    global _LEAVE_REGISTERED
+    if _LEAVE_REGISTERED:
+        return
+    _LEAVE_REGISTERED = True
+
+    def leave() -> None:
+        import sys
+
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(0)
+
+    atexit.register(leave)

@@ -1,0 +1,148 @@
+"""``bridge flink run`` on a local MiniCluster: the same outputs, error lines and exit codes as ``bridge run``.
+
+PyFlink pins pemja 0.5.7 while the dev venv has the java-host's 0.6.0, so the jobs run from the Flink venv
+(``make flink-venv``: .venv-flink) in child processes; these tests compare them with ``bridge run`` from this
+venv. Each job costs a JVM gateway, a MiniCluster and a Python worker per slot (~30 s on 2 cores).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = ROOT / "tests" / "conformance" / "scenarios"
+FLINK_PYTHON = ROOT / ".venv-flink" / "bin" / "python"
+HANG_GUARD = 300.0
+
+pytestmark = pytest.mark.skipif(not FLINK_PYTHON.exists() and os.environ.get("CI") != "true",
+                                reason="no .venv-flink (make flink-venv); CI makes it and runs these")
+
+
+def _env() -> dict[str, str]:
+    tests = str(ROOT / "tests")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (tests, os.environ.get("PYTHONPATH")) if p)}
+
+
+def bridge(python: Path | str, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(python), "-m", "bridge.cli", *args], cwd=cwd, env=_env(), capture_output=True,
+                          text=True, timeout=HANG_GUARD, check=False)
+
+
+def per_key(path: Path) -> dict[str, list[Any]]:
+    found: dict[str, list[Any]] = defaultdict(list)
+    for line in path.read_text().splitlines():
+        record = json.loads(line)
+        found[json.dumps(record["key"])].append(record["output"])
+    return dict(found)
+
+
+def problem_lines(stderr: str) -> list[str]:
+    return sorted(line for line in stderr.splitlines() if line.startswith(("error:", "skipped:")))
+
+
+def test_a_mixed_plan_gives_the_same_outputs_per_key_as_bridge_run_on_two_slots(tmp_path: Path) -> None:
+    scenario = SCENARIOS / "mixed_memory"  # Python -> Java -> Python on each key's memory, across inputs
+    plan, inputs = scenario / "plan.json", scenario / "input.jsonl"
+    local = bridge(sys.executable, ["run", str(plan), "-i", str(inputs), "-o", str(tmp_path / "local.jsonl")], tmp_path)
+    assert local.returncode == 0, local.stderr
+    job = bridge(FLINK_PYTHON, ["flink", "run", str(plan), "-i", str(inputs), "-o", str(tmp_path / "flink.jsonl"),
+                                "--parallelism", "2"], tmp_path)
+    assert job.returncode == 0, job.stderr
+    assert per_key(tmp_path / "flink.jsonl") == per_key(tmp_path / "local.jsonl")
+    expected = json.loads((scenario / "expected.json").read_text())
+    assert per_key(tmp_path / "flink.jsonl") == {json.dumps(k["key"]): k["outputs"] for k in expected["keys"]}
+    assert job.stderr.splitlines()[-1] == "8 inputs, 8 outputs, 0 failed events"
+    assert not list(tmp_path.glob(".bridge-flink-*")), "the job's work folder is removed"
+
+
+def test_failed_events_and_bad_lines_are_reported_as_bridge_run_reports_them(tmp_path: Path) -> None:
+    scenario = SCENARIOS / "failing_keys"  # one key fails in Java, one in Python; their next inputs run
+    plan = scenario / "plan.json"
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_text((scenario / "input.jsonl").read_text() + '{"key": [1], "input": 1}\nnot json\n')
+    local = bridge(sys.executable, ["run", str(plan), "-i", str(inputs), "-o", str(tmp_path / "local.jsonl")], tmp_path)
+    job = bridge(FLINK_PYTHON, ["flink", "run", str(plan), "-i", str(inputs), "-o", str(tmp_path / "flink.jsonl")],
+                 tmp_path)
+    assert (job.returncode, local.returncode) == (1, 1), job.stderr
+    assert per_key(tmp_path / "flink.jsonl") == per_key(tmp_path / "local.jsonl")
+    assert problem_lines(job.stderr) == problem_lines(local.stderr)
+    assert len(problem_lines(job.stderr)) == 4  # two failed events, two skipped lines with file:line
+    assert job.stderr.splitlines()[-1] == local.stderr.splitlines()[-1]
+
+
+def test_without_flink_the_command_names_the_extra_to_install(tmp_path: Path) -> None:
+    pytest.importorskip("pemja", reason="this venv must be one without PyFlink")
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_text('{"key": 1, "input": 1}\n')
+    result = bridge(sys.executable, ["flink", "run", str(SCENARIOS / "python_only" / "plan.json"), "-i", str(inputs)],
+                    tmp_path)
+    assert result.returncode == 2
+    assert "No Flink installed" in result.stderr and "pip install 'bridge-agents[flink]'" in result.stderr
+
+
+def test_a_sqlite_state_on_a_multi_slot_job_is_refused_with_the_reason(tmp_path: Path) -> None:
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_text('{"key": 1, "input": 1}\n')
+    out = tmp_path / "out.jsonl"
+    out.write_text("previous\n")
+    result = bridge(FLINK_PYTHON, ["flink", "run", str(SCENARIOS / "python_only" / "plan.json"), "-i", str(inputs),
+                                   "-o", str(out), "--parallelism", "2", "--state", str(tmp_path / "runs.db")],
+                    tmp_path)
+    assert result.returncode == 2
+    assert "SQLite" in result.stderr and "postgresql://" in result.stderr and "--parallelism 1" in result.stderr
+    assert out.read_text() == "previous\n", "a refused job leaves the previous output as it was"
+
+
+def _session_processes(sid: int) -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[3]) == sid and fields[0] != "Z":
+                found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:160])
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def test_sigterm_cancels_the_job_and_leaves_no_jvm_or_python_worker(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"agent_name": "slow", "actions": {"slow": {
+        "name": "slow", "exec": {"func_type": "PythonFunction", "module": "cli_support", "qualname": "slow"},
+        "trigger_conditions": ["_input_event"]}}}))
+    marker = tmp_path / "started"
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_text(json.dumps({"key": "a", "input": {"value": 1, "marker": str(marker), "sleep": 600}}) + "\n")
+    proc = subprocess.Popen([str(FLINK_PYTHON), "-m", "bridge.cli", "flink", "run", str(plan), "-i", str(inputs),
+                             "-o", str(tmp_path / "out.jsonl"), "--grace", "20"], cwd=tmp_path, env=_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + HANG_GUARD
+        while not marker.exists():  # the action runs in the job's Python worker: the job is fully up
+            assert proc.poll() is None, proc.communicate()[1]
+            assert time.monotonic() < deadline, "the action never started"
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 143, stderr
+    assert "stopped by SIGTERM" in stderr
+    assert "Fatal Python error" not in stderr and not list(tmp_path.glob("hs_err_pid*.log"))
+    deadline = time.monotonic() + 30
+    while (left := _session_processes(proc.pid)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not left, f"left behind: {left}"
