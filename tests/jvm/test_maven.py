@@ -146,3 +146,10 @@ def test_a_plan_runs_a_java_action_whose_jars_come_only_from_maven_coordinates(i
     assert run.exit_code == 0, run.stderr
     memory = run.report["keys"][0]["short_term_memory"]
     assert memory["orders"]["ORD-1001"]["decision"] == "approve"
+
+
+def test_a_packaging_and_a_classifier_go_to_the_generated_poms_type_and_classifier() -> None:
+    pom = _maven._pom(["org.x:tools:jar:tests:1.2", "org.x:lib:pom:3"])
+    assert ("<groupId>org.x</groupId><artifactId>tools</artifactId><version>1.2</version><type>jar</type>"
+            "<classifier>tests</classifier>") in pom
+    assert "<artifactId>lib</artifactId><version>3</version><type>pom</type></dependency>" in pom
