@@ -68,9 +68,9 @@ wheel: install
 test-java:
 	$(MVN) install
 
-# Tests marked bridge_hosts (the pytest plugin, bridge/testing.py) run under both hosts.
+# Tests marked bridge_hosts (the pytest plugin, bridge/testing.py) run under both hosts, and the Python host over py4j.
 test-python: install postgres flink-venv
-	$(BIN)/python -m pytest --bridge-host python,java
+	$(BIN)/python -m pytest --bridge-host python,java,py4j
 
 # BASELINE=/path/to/another/checkout (with its jars built) compares bench_effects against it in the same run.
 bench: install jars
@@ -81,6 +81,7 @@ bench: install jars
 	$(BIN)/python bench/bench_state.py
 	$(BIN)/python bench/bench_plan.py
 	$(BIN)/python bench/bench_mixed.py
+	$(BIN)/python bench/bench_py4j.py
 	$(BIN)/python bench/bench_hosts.py
 	$(BIN)/python bench/bench_startup.py
 

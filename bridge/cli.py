@@ -146,9 +146,9 @@ the actions that differ) unless --force.
                    "process owns scheduling and memory, Python actions run in it through pemja).")
 @click.option("--jvm", type=click.Choice(["jpype", "py4j"]), default=None,
               help="How the python host reaches Java: jpype (the JVM inside this process; the default, or the "
-                   "plan's bridge.jvm) or py4j (the JVM in a child process over loopback with an auth token, for a "
-                   "process that cannot load a JVM; slower per call, same results; the child exits with this "
-                   "process).")
+                   "plan's bridge.jvm.mode) or py4j (the JVM in a child process over loopback with an auth token, "
+                   "for a process that cannot load a JVM; slower per call, same results; the child exits with "
+                   "this process).")
 @click.pass_context
 def run(ctx: click.Context, plan: Path, input_path: Path, output_path: Path | None, workers: int, grace: float,
         on_bad_input: str, max_steps: int, call_timeout: float | None, allow: tuple[str, ...],

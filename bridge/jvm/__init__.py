@@ -4,34 +4,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from bridge.errors import JvmError
+from bridge.errors import PlanError
 from bridge.jvm._backend import JavaBridge, JvmOptions
 from bridge.jvm._discovery import classpath, find_java_home, options_from_config
 from bridge.runtime import HostServices, register_java
 
-#: The ways to reach Java: ``Runtime(jvm=...)``, ``bridge run --jvm``, or a plan's ``bridge.jvm`` setting.
+#: The ways to reach Java: ``Runtime(jvm=...)``, ``bridge run --jvm``, or the plan's ``bridge.jvm.mode``.
 JVM_MODES = ("jpype", "py4j")
 _BRIDGES: dict[str, JavaBridge] = {}
 
 
 def default_bridge(conf: dict[str, Any] | None = None) -> JavaBridge:
-    """The process's bridge for ``conf``'s ``bridge.jvm`` (JPype when unset), started once with ``conf``'s options.
+    """The process's bridge for ``conf``'s ``bridge.jvm.mode`` (JPype when unset), started once with its options.
 
     ``jpype`` embeds the JVM in this process; ``py4j`` runs it in a child process reached over loopback.
     """
-    mode = (conf or {}).get("bridge.jvm") or "jpype"
+    mode = (conf or {}).get("bridge.jvm.mode") or "jpype"
+    if not isinstance(mode, str) or mode not in JVM_MODES:
+        raise PlanError(f"unknown JVM mode {mode!r}: use one of {', '.join(JVM_MODES)}",
+                        path="config.conf_data.bridge.jvm.mode")
     bridge = _BRIDGES.get(mode)
     if bridge is None:
-        if mode == "jpype":
-            from bridge.jvm._jpype import JPypeBridge
-
-            bridge = JPypeBridge()
-        elif mode == "py4j":
+        if mode == "py4j":
             from bridge.jvm._py4j import Py4JBridge
 
             bridge = Py4JBridge()
         else:
-            raise JvmError(f"unknown JVM mode {mode!r} (bridge.jvm): use one of {', '.join(JVM_MODES)}")
+            from bridge.jvm._jpype import JPypeBridge
+
+            bridge = JPypeBridge()
         _BRIDGES[mode] = bridge
     bridge.ensure_started(options_from_config(conf))
     return bridge

@@ -86,7 +86,7 @@ class Runtime:
 
     ``jvm`` picks how Java is reached when ``java`` is not given: ``"jpype"`` (the JVM in this process) or
     ``"py4j"`` (the JVM in a child process over loopback, for a process that cannot load one); when not given,
-    the plan's ``bridge.jvm``, else JPype. Results are the same either way.
+    the plan's ``bridge.jvm.mode``, else JPype. Results are the same either way.
     """
 
     def __init__(self, plan: AgentPlan | str | os.PathLike[str] | type, *, workers: int = 8, window: int = 4096,
@@ -151,7 +151,8 @@ class Runtime:
 
     def _java_bridge(self) -> JavaHost:
         if self._java is None:
-            self._java = default_java(self._config if self._jvm is None else {**self._config, "bridge.jvm": self._jvm})
+            mode = {} if self._jvm is None else {"bridge.jvm.mode": self._jvm}
+            self._java = default_java({**self._config, **mode})
         if not self._java_prepared:  # once Java is reached: the plan's Java resources may start slow loads now
             self._java_prepared = True
             prepare = getattr(self._java, "prepare_resources", None)  # hosts written before it have none

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, java_fn, java_plan, py_fn
 
-from bridge import Event, JavaError, JvmError, OutputEvent, Runtime
+from bridge import Event, JavaError, OutputEvent, PlanError, Runtime
 from bridge.api import Tool, ToolMetadata
 from bridge.jvm import default_bridge
 from bridge.testing import run_plan
@@ -29,7 +29,7 @@ DEMO = ROOT / "examples" / "demo"
 
 def py4j_bridge():
     """The process's py4j bridge (the one ``Runtime(jvm="py4j")`` uses), started."""
-    return default_bridge({"bridge.jvm": "py4j"})
+    return default_bridge({"bridge.jvm.mode": "py4j"})
 
 
 def _demo_inputs() -> list[tuple[object, object]]:
@@ -214,7 +214,7 @@ from bridge.jvm import default_bridge
 from bridge.testing import run_plan
 with Runtime({str(DEMO / "plan.yaml")!r}, jvm="py4j") as rt:
     rt.run([("ada", {{"order_id": "ORD-1001", "message": "hi"}})])
-    print(default_bridge({{"bridge.jvm": "py4j"}}).pid, flush=True)
+    print(default_bridge({{"bridge.jvm.mode": "py4j"}}).pid, flush=True)
     time.sleep(120)
 """
     host = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=ROOT)
@@ -257,8 +257,8 @@ def test_an_unknown_jvm_mode_is_refused_naming_the_choices() -> None:
     plan = java_plan({"fail": (java_fn(ORDERS, "fail"), ["_input_event"])})
     with pytest.raises(ValueError, match="'jpype' or 'py4j'"):
         Runtime(plan, jvm="rmi")
-    with pytest.raises(JvmError, match="jpype, py4j"):
-        default_bridge({"bridge.jvm": "rmi"})
+    with pytest.raises(PlanError, match="bridge.jvm.mode: unknown JVM mode 'rmi': use one of jpype, py4j"):
+        default_bridge({"bridge.jvm.mode": "rmi"})
 
 
 def test_bridge_run_with_jvm_py4j_writes_what_the_jpype_run_writes(tmp_path: Path) -> None:
