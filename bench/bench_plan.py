@@ -139,10 +139,19 @@ def counted_child(what: str, n: int, flag: Path) -> None:
 
 def instructions(what: str, n: int = 2000) -> float:
     """CPU instructions per input of one run of ``what`` (``plan`` or ``loop``), counted by callgrind."""
-    folder = Path(tempfile.mkdtemp(prefix="bench-plan-"))
+    return count_instructions(__file__, what, n)
+
+
+def count_instructions(script: str, what: str, n: int) -> float:
+    """CPU instructions per input of the run ``script --child what n FLAG`` makes between its flag files.
+
+    The child warms up, touches ``FLAG.ready``, runs on ``FLAG.go``, touches ``FLAG.done`` and exits on
+    ``FLAG.end`` (see :func:`counted_child`); callgrind counts only in between.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="bench-count-"))
     flag, out = folder / "flag", folder / "callgrind.out"
     child = subprocess.Popen(["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
-                              sys.executable, __file__, "--child", what, str(n), str(flag)],
+                              sys.executable, script, "--child", what, str(n), str(flag)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _wait_for(Path(f"{flag}.ready"))
     subprocess.run(["callgrind_control", "-i", "on", str(child.pid)], capture_output=True, check=True)
@@ -150,7 +159,8 @@ def instructions(what: str, n: int = 2000) -> float:
     _wait_for(Path(f"{flag}.done"))
     subprocess.run(["callgrind_control", "-i", "off", str(child.pid)], capture_output=True, check=True)
     Path(f"{flag}.end").touch()
-    child.wait()
+    if child.wait() != 0:
+        raise SystemExit(f"the counted run ({script} {what}) failed: exit {child.returncode}")
     totals = [line for line in out.read_text().splitlines() if line.startswith("totals:")]
     return int(totals[0].split()[1]) / n
 

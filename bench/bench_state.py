@@ -8,7 +8,12 @@ is the best round's wall time per input, and the store's cost is its difference 
 PostgreSQL runs when Debian's server programs are installed (the tests' throwaway server on a loopback
 port, fsync off as in the tests; a production server with fsync on costs more per commit).
 
-Run: python bench/bench_state.py [--inputs 3000] [--rounds 5]
+``--instructions`` also counts the CPU instructions per action of one run without a store and with SQLite,
+under valgrind's callgrind (switched on only while the measured run goes): repeatable whatever else the machine
+does, so it judges small changes that wall time on a busy machine cannot. It does not count the time spent in
+the kernel (the WAL's writes).
+
+Run: python bench/bench_state.py [--inputs 3000] [--rounds 5] [--instructions]
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(HERE / "tests"))
+
+from bench_plan import _wait_for, count_instructions  # noqa: E402
 
 from bridge import Agent, InputEvent, OutputEvent, Runtime, action  # noqa: E402
 
@@ -47,10 +54,28 @@ def measure(state, inputs: list) -> float:
     return elapsed / len(inputs) * 1e6
 
 
+def counted_child(state: str, n: int, flag: Path) -> None:
+    """Under callgrind: warm up, then let the parent switch counting on around one run (``-``: no store)."""
+    inputs = [(f"k{i % 20}", i) for i in range(n)]
+    with Runtime(OneCall, state=None if state == "-" else state) as rt:
+        rt.run([(f"w{i % 20}", i) for i in range(200)])
+        Path(f"{flag}.ready").touch()
+        _wait_for(Path(f"{flag}.go"))
+        report = rt.run(inputs)
+        Path(f"{flag}.done").touch()
+        _wait_for(Path(f"{flag}.end"))
+    assert report.ok and len(report.outputs) == n
+
+
 def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "--child":
+        counted_child(sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inputs", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count CPU instructions per action with callgrind (no store, SQLite)")
     args = parser.parse_args()
     inputs = [(f"k{i % 20}", i) for i in range(args.inputs)]
     folder = Path(tempfile.mkdtemp(prefix="bench-state-"))
@@ -83,6 +108,12 @@ def main() -> None:
         print(f"  {name:<11} {us:7.1f} µs per action{extra}")
     if server is not None:
         server.stop()
+    if args.instructions:
+        none = count_instructions(__file__, "-", 2000)
+        sqlite = count_instructions(__file__, str(folder / "counted.db"), 2000)
+        print("CPU instructions per action (callgrind, 2000 inputs):")
+        print(f"  {'no store':<11} {none:9,.0f}")
+        print(f"  {'SQLite':<11} {sqlite:9,.0f}   +{sqlite - none:8,.0f} ({sqlite / none:.2f}x)")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import orjson
 from bridge.api._values import dumps, loads
 from bridge.errors import StateError
 
-FORMAT = 1  # the layout version written in every state; another one is refused
+FORMAT = 2  # the layout version written in every state; another one is refused (2: inputs end in the key row)
 STATUSES = ("running", "waiting", "done", "error", "stopped")
 Status = Literal["running", "waiting", "done", "error", "stopped"]
 
@@ -92,6 +92,7 @@ class KeyRecord:
     wait: dict[str, Any] | None = None  # what a waiting key waits for: {"name", "action"}
     next_seq: int = 0
     stop: bool = False
+    done_seq: int = -1  # its last finished input: its inputs finish in their order
     queued: list[InputRecord] = field(default_factory=list)  # its inputs not yet finished, by seq
 
 

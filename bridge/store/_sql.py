@@ -3,6 +3,12 @@
 Statements are written with ``?`` placeholders and portable SQL (``ON CONFLICT``, ``DOUBLE PRECISION``,
 ``TEXT`` holding JSON); a dialect only supplies the connection, transactions and placeholder style. Tables are
 prefixed ``bridge_`` so a PostgreSQL database can hold them beside other tables.
+
+Each finished action costs few rows, because a group commit writes thousands of them: its action row (the
+event, memory updates and sent events in one JSON record), its outputs, and its key's row (once per key and
+group). An input's end is not a write of its own: a key's inputs finish in their order, so the key row's
+``done_seq`` (the last finished input) says which are done; an input row's status only ever says ``queued``
+or ``error``.
 """
 
 from __future__ import annotations
@@ -34,14 +40,14 @@ SCHEMA = [
     "CREATE TABLE IF NOT EXISTS bridge_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS bridge_keys (kid TEXT PRIMARY KEY, key TEXT NOT NULL, status TEXT NOT NULL, "
     "started_at DOUBLE PRECISION NOT NULL, updated_at DOUBLE PRECISION NOT NULL, memory TEXT, run TEXT, "
-    "last_action TEXT, error TEXT, wait TEXT, next_seq INTEGER NOT NULL DEFAULT 0, stop INTEGER NOT NULL DEFAULT 0)",
+    "last_action TEXT, error TEXT, wait TEXT, next_seq INTEGER NOT NULL DEFAULT 0, stop INTEGER NOT NULL DEFAULT 0, "
+    "done_seq INTEGER NOT NULL DEFAULT -1)",
     "CREATE INDEX IF NOT EXISTS bridge_keys_status ON bridge_keys (status, updated_at)",
     "CREATE TABLE IF NOT EXISTS bridge_inputs (kid TEXT NOT NULL, seq INTEGER NOT NULL, event_id TEXT NOT NULL, "
     "payload TEXT, status TEXT NOT NULL, source TEXT, PRIMARY KEY (kid, seq))",
-    "CREATE INDEX IF NOT EXISTS bridge_inputs_open ON bridge_inputs (kid, seq) WHERE status <> 'done'",
     "CREATE TABLE IF NOT EXISTS bridge_sources (name TEXT PRIMARY KEY, taken INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS bridge_actions (kid TEXT NOT NULL, seq INTEGER NOT NULL, step INTEGER NOT NULL, "
-    "action TEXT NOT NULL, event TEXT, updates TEXT, sent TEXT, at DOUBLE PRECISION NOT NULL, "
+    "action TEXT NOT NULL, record TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, "
     "PRIMARY KEY (kid, seq, step))",
     "CREATE TABLE IF NOT EXISTS bridge_calls (kid TEXT NOT NULL, seq INTEGER NOT NULL, step INTEGER NOT NULL, "
     "idx INTEGER NOT NULL, fid TEXT NOT NULL, digest TEXT NOT NULL, status TEXT NOT NULL, result TEXT, "
@@ -55,15 +61,15 @@ _UPSERT_CALL = ("INSERT INTO bridge_calls (kid, seq, step, idx, fid, digest, sta
                 "?, ?) ON CONFLICT (kid, seq, step, idx) DO UPDATE SET fid = excluded.fid, digest = excluded.digest, "
                 "status = excluded.status, result = excluded.result")
 _DROP_CALLS = "DELETE FROM bridge_calls WHERE kid = ? AND seq = ? AND step = ? AND idx >= ?"
-_COMMIT_KEY = ("UPDATE bridge_keys SET memory = ?, run = ?, last_action = ?, updated_at = ?, status = ? "
-               "WHERE kid = ?")
-_COMMIT_ACTION = ("INSERT INTO bridge_actions (kid, seq, step, action, event, updates, sent, at) VALUES (?, ?, ?, ?, "
-                  "?, ?, ?, ?) ON CONFLICT (kid, seq, step) DO UPDATE SET action = excluded.action, event = "
-                  "excluded.event, updates = excluded.updates, sent = excluded.sent, at = excluded.at")
+_COMMIT_KEY = ("UPDATE bridge_keys SET memory = ?, run = ?, last_action = ?, updated_at = ?, status = ?, "
+               "done_seq = COALESCE(?, done_seq) WHERE kid = ?")
+_COMMIT_ACTION = ("INSERT INTO bridge_actions (kid, seq, step, action, record, at) VALUES (?, ?, ?, ?, ?, ?) "
+                  "ON CONFLICT (kid, seq, step) DO UPDATE SET action = excluded.action, record = excluded.record, "
+                  "at = excluded.at")
 _COMMIT_OUTPUT = ("INSERT INTO bridge_outputs (kid, seq, step, n, ord, source, key, output) VALUES (?, ?, ?, ?, ?, ?, "
                   "?, ?) ON CONFLICT DO NOTHING")
-_INPUT_DONE = "UPDATE bridge_inputs SET status = 'done' WHERE kid = ? AND seq = ?"
-_KEY_COLUMNS = "kid, key, status, started_at, updated_at, memory, run, last_action, error, wait, next_seq, stop"
+_KEY_COLUMNS = ("kid, key, status, started_at, updated_at, memory, run, last_action, error, wait, next_seq, stop, "
+                "done_seq")
 _UPSERT_KEY = ("INSERT INTO bridge_keys (kid, key, status, started_at, updated_at, next_seq) VALUES (?, ?, ?, ?, ?, ?) "
                "ON CONFLICT (kid) DO UPDATE SET next_seq = excluded.next_seq, updated_at = excluded.updated_at, "
                "status = CASE WHEN bridge_keys.status = 'done' THEN 'running' ELSE bridge_keys.status END")
@@ -72,7 +78,7 @@ _UPSERT_KEY = ("INSERT INTO bridge_keys (kid, key, status, started_at, updated_a
 def _key(row: Any) -> KeyRecord:
     return KeyRecord(kid=row[0], key=decode(row[1]), status=row[2], started_at=row[3], updated_at=row[4],
                      memory=decode(row[5]), run=decode(row[6]), last_action=row[7], error=decode(row[8]),
-                     wait=decode(row[9]), next_seq=row[10], stop=bool(row[11]))
+                     wait=decode(row[9]), next_seq=row[10], stop=bool(row[11]), done_seq=row[12])
 
 
 class _Buffer:
@@ -98,6 +104,7 @@ class SqlStore(StateStore):
         self._ord = 0.0
         self._batching = False
         self._pending: list[tuple[str, Any, bool]] = []
+        self._done: dict[str, int] = {}  # per key, the last input this process finished (see commit)
         self._buffer_lock = threading.RLock()
         self._flush_lock = threading.Lock()
 
@@ -162,9 +169,8 @@ class SqlStore(StateStore):
         """Write a group, in fewer statements than it was made of, to the same end.
 
         Of a key's run-state updates only the last counts (kept until another write to ``bridge_keys`` comes);
-        action records and outputs are rows no other statement of the group touches, and finished inputs are
-        written before any other statement on ``bridge_inputs``, each kind with one ``executemany``; durable
-        call records keep their order among themselves.
+        action records and outputs are rows no other statement of the group touches, each kind written with one
+        ``executemany``; durable call records keep their order among themselves.
         """
         key_update, rows_of, calls = self._sql(_COMMIT_KEY), self._rows_of, []
         keys: dict[Any, tuple[Any, ...]] = {}
@@ -180,8 +186,6 @@ class SqlStore(StateStore):
                 if keys and "bridge_keys" in sql:
                     cur.executemany(key_update, list(keys.values()))
                     keys.clear()
-                if "bridge_inputs" in sql and self._sql(_INPUT_DONE) in rows:
-                    cur.executemany(self._sql(_INPUT_DONE), rows.pop(self._sql(_INPUT_DONE)))
                 if many:
                     cur.executemany(sql, params)
                 else:
@@ -200,7 +204,11 @@ class SqlStore(StateStore):
 
     @functools.cached_property
     def _rows_of(self) -> frozenset[str]:
-        return frozenset(self._sql(q) for q in (_COMMIT_ACTION, _COMMIT_OUTPUT, _INPUT_DONE))
+        return frozenset(self._sql(q) for q in (_COMMIT_ACTION, _COMMIT_OUTPUT))
+
+    @functools.cached_property
+    def _commit_sql(self) -> tuple[str, str, str]:
+        return self._sql(_COMMIT_KEY), self._sql(_COMMIT_ACTION), self._sql(_COMMIT_OUTPUT)
 
     @functools.cached_property
     def _call_sql(self) -> frozenset[str]:
@@ -222,6 +230,7 @@ class SqlStore(StateStore):
 
     # -- opening ------------------------------------------------------------------------------------
     def _create(self) -> None:
+        """Make the tables of a new state (a state of another layout is refused first, untouched)."""
         with self._tx() as cur:
             for statement in SCHEMA:
                 cur.execute(self._sql(statement))
@@ -258,8 +267,10 @@ class SqlStore(StateStore):
         rows = self._select(f"SELECT {_KEY_COLUMNS} FROM bridge_keys WHERE status IN ('running', 'waiting')")
         keys = {row[0]: _key(row) for row in rows}
         if keys:
-            for row in self._select("SELECT kid, seq, event_id, payload, status, source FROM bridge_inputs "
-                                  "WHERE status = 'queued' ORDER BY kid, seq"):
+            for row in self._select("SELECT i.kid, i.seq, i.event_id, i.payload, i.status, i.source FROM "
+                                    "bridge_inputs i JOIN bridge_keys k ON k.kid = i.kid WHERE k.status IN "
+                                    "('running', 'waiting') AND i.status = 'queued' AND i.seq > k.done_seq "
+                                    "ORDER BY i.kid, i.seq"):
                 record = keys.get(row[0])
                 if record is not None:
                     record.queued.append(InputRecord(row[0], row[1], row[2], decode(row[3]), row[4], row[5]))
@@ -273,7 +284,7 @@ class SqlStore(StateStore):
         if inputs:
             record.queued = [InputRecord(r[0], r[1], r[2], decode(r[3]), r[4], r[5]) for r in self._select(
                 "SELECT kid, seq, event_id, payload, status, source FROM bridge_inputs WHERE kid = ? AND "
-                "status <> 'done' ORDER BY seq", (kid,))]
+                "(status = 'error' OR seq > ?) ORDER BY seq", (kid, record.done_seq))]
         return record
 
     def memory(self, kid: str) -> Any:
@@ -299,21 +310,23 @@ class SqlStore(StateStore):
 
     def commit(self, c: Commit) -> None:
         t = now()
-        sql = self._sql
+        kid = c.kid
+        if c.run is None:  # the input's run ended with this action: the key row says it is done
+            done, run = c.seq, None
+            self._done[kid] = done
+        else:  # the last update of a key in a group is the one written: it carries the last input finished
+            done, run = self._done.get(kid), encode(c.run)
+        key_sql, action_sql, output_sql = self._commit_sql
         ops: list[tuple[str, Any, bool]] = [
-            (sql(_COMMIT_KEY), (encode(c.memory), None if c.run is None else encode(c.run), c.action, t, c.status,
-                                c.kid), False),
-            (sql(_COMMIT_ACTION), (c.kid, c.seq, c.step, c.action, encode(c.event), encode(c.updates),
-                                   encode(c.sent), t), False)]
+            (key_sql, (encode(c.memory), run, c.action, t, c.status, done, kid), False),
+            (action_sql, (kid, c.seq, c.step, c.action, encode({"event": c.event, "updates": c.updates,
+                                                                "sent": c.sent}), t), False)]
         if c.outputs:
-            key = c.kid  # a key's id is its JSON text
             rows = []
             for n, output in enumerate(c.outputs):
                 self._ord += 1
-                rows.append((c.kid, c.seq, c.step, n, self._ord, c.source, key, encode(output)))
-            ops.append((sql(_COMMIT_OUTPUT), rows, True))
-        if c.run is None:
-            ops.append((sql(_INPUT_DONE), (c.kid, c.seq), False))
+                rows.append((kid, c.seq, c.step, n, self._ord, c.source, kid, encode(output)))  # kid: the key's JSON
+            ops.append((output_sql, rows, True))
         if self._batching:  # the hot path of a run: straight into the group
             # No lock: list.extend is atomic, and only this (the scheduler's) thread takes groups (flush). A
             # lock here would wait whenever a call worker holding it lost the interpreter for a switch interval.
@@ -325,14 +338,16 @@ class SqlStore(StateStore):
     def finish_input(self, kid: str, seq: int, status: Status, error: dict[str, Any] | None = None) -> None:
         t = now()
         with self._writes() as cur:
-            cur.execute(self._sql("UPDATE bridge_inputs SET status = ? WHERE kid = ? AND seq = ?"),
-                        ("error" if status == "error" else "done", kid, seq))
             if status == "error":
+                cur.execute(self._sql("UPDATE bridge_inputs SET status = 'error' WHERE kid = ? AND seq = ?"),
+                            (kid, seq))
                 cur.execute(self._sql("UPDATE bridge_keys SET status = 'error', error = ?, updated_at = ? "
                                       "WHERE kid = ?"), (encode(error), t, kid))
             else:  # an earlier failure of the key stays visible until it is retried
-                cur.execute(self._sql("UPDATE bridge_keys SET run = NULL, updated_at = ?, status = CASE WHEN "
-                                      "status = 'error' THEN 'error' ELSE ? END WHERE kid = ?"), (t, status, kid))
+                self._done[kid] = seq
+                cur.execute(self._sql("UPDATE bridge_keys SET run = NULL, done_seq = ?, updated_at = ?, status = "
+                                      "CASE WHEN status = 'error' THEN 'error' ELSE ? END WHERE kid = ?"),
+                            (seq, t, status, kid))
 
     def set_wait(self, kid: str, wait: dict[str, Any] | None, status: Status) -> None:
         with self._writes() as cur:
@@ -394,10 +409,9 @@ class SqlStore(StateStore):
                                             tuple(params))]
 
     def actions(self, kid: str, limit: int = 20) -> list[dict[str, Any]]:
-        return [{"seq": r[0], "step": r[1], "action": r[2], "event": decode(r[3]), "updates": decode(r[4]),
-                 "sent": decode(r[5]), "at": r[6]}
-                for r in self._select("SELECT seq, step, action, event, updates, sent, at FROM bridge_actions "
-                                    "WHERE kid = ? ORDER BY seq DESC, step DESC LIMIT ?", (kid, limit))]
+        return [{"seq": r[0], "step": r[1], "action": r[2], **decode(r[3]), "at": r[4]}
+                for r in self._select("SELECT seq, step, action, record, at FROM bridge_actions "
+                                      "WHERE kid = ? ORDER BY seq DESC, step DESC LIMIT ?", (kid, limit))]
 
     def key_calls(self, kid: str) -> list[dict[str, Any]]:
         return [{"seq": r[0], "step": r[1], "index": r[2], "fid": r[3], "digest": r[4], "status": r[5],

@@ -48,6 +48,12 @@ class SQLiteStore(SqlStore):
                 self._db.close()
                 raise StateError(f"{path} is a SQLite database of another program (tables: "
                                  f"{', '.join(sorted(tables)[:5])}); give bridge a file of its own with --state")
+            if tables:  # a state of another layout is refused before anything (WAL mode included) is written
+                try:
+                    self.check_format()
+                except StateError:
+                    self._db.close()
+                    raise
             if path != ":memory:":
                 self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")

@@ -29,11 +29,27 @@ def test_a_database_of_another_program_is_refused_untouched(tmp_path: Path) -> N
         db.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
         db.execute("INSERT INTO customers (name) VALUES ('Ada')")
     db.close()
+    refused_untouched(path, "SQLite database of another program .*customers")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.db"]
+
+
+def test_a_state_of_the_previous_layout_is_refused_untouched_naming_both_versions(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    with sqlite3.connect(path) as db:  # layout 1 kept each input's end in its own row, and an index on it
+        db.execute("CREATE TABLE bridge_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute("INSERT INTO bridge_meta VALUES ('format', '1')")
+        db.execute("CREATE TABLE bridge_keys (kid TEXT PRIMARY KEY, key TEXT NOT NULL, status TEXT NOT NULL)")
+        db.execute("CREATE TABLE bridge_inputs (kid TEXT NOT NULL, seq INTEGER NOT NULL, status TEXT NOT NULL)")
+    db.close()
+    refused_untouched(path, "layout version 1; this bridge reads version 2 .*start a new state")
+
+
+def refused_untouched(path: Path, why: str) -> None:
+    """Opening the state at ``path`` fails saying ``why`` (a regular expression), and leaves its bytes as they were."""
     content = path.read_bytes()
-    with pytest.raises(StateError, match="SQLite database of another program .*customers"):
+    with pytest.raises(StateError, match=why):
         open_store(path)
     assert path.read_bytes() == content
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.db"]
 
 
 def test_a_truncated_database_is_refused(tmp_path: Path) -> None:
