@@ -17,6 +17,7 @@ from conftest import ROOT, java_fn, java_plan, py_fn
 from bridge import Event, JavaError, OutputEvent, PlanError, Runtime
 from bridge.api import Tool, ToolMetadata
 from bridge.jvm import default_bridge
+from bridge.jvm._py4j_host import Py4JHostAccess
 from bridge.testing import run_plan
 
 pytestmark = pytest.mark.usefixtures("java_built")
@@ -211,6 +212,7 @@ import sys, time
 sys.path.insert(0, {str(Path(__file__).parent)!r})
 from bridge import Runtime
 from bridge.jvm import default_bridge
+from bridge.jvm._py4j_host import Py4JHostAccess
 from bridge.testing import run_plan
 with Runtime({str(DEMO / "plan.yaml")!r}, jvm="py4j") as rt:
     rt.run([("ada", {{"order_id": "ORD-1001", "message": "hi"}})])
@@ -271,3 +273,26 @@ def test_bridge_run_with_jvm_py4j_writes_what_the_jpype_run_writes(tmp_path: Pat
         assert done.returncode == 0, done.stderr
         outs[jvm] = ((tmp_path / f"{jvm}.jsonl").read_bytes(), (tmp_path / f"{jvm}.json").read_bytes())
     assert outs["py4j"] == outs["jpype"]
+
+
+def test_the_plan_setting_bridge_jvm_mode_runs_its_java_parts_in_the_py4j_child() -> None:
+    resources = {"tool": {"greeter": {
+        "name": "greeter", "type": "tool", "__resource_provider_type__": "PythonResourceProvider",
+        "descriptor": {"target_module": HERE, "target_clazz": "ThreadNoting", "arguments": {}}}}}
+    plan = java_plan({"ask": (java_fn(CROSSING, "askPythonTool"), ["_input_event"]),
+                      "answer": (py_fn(HERE, "answer"), ["greeted"])}, resources, conf={"bridge.jvm.mode": "py4j"})
+    served = py4j_bridge().gateway.get_callback_server().pool  # py4j's registry of the Python objects Java holds
+
+    def host_accesses() -> set[int]:
+        return {id(o) for o in list(served.dict.values()) if isinstance(o, Py4JHostAccess)}
+
+    before = host_accesses()
+    with Runtime(plan) as rt:
+        assert rt.run([("k", "Ada")]).outputs == [("k", {"json": '"Hi, Ada!"'})]
+        assert host_accesses() - before  # this runtime's host access was handed to the py4j child
+
+
+def test_describe_reports_the_child_jvm_and_a_round_trip() -> None:
+    facts = py4j_bridge().describe()
+    assert facts["round_trip_ok"] is True
+    assert facts["jvm_pid"] == py4j_bridge().pid and facts["java_version"]
