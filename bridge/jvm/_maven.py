@@ -40,9 +40,10 @@ TIMEOUT = 600.0  # seconds one Maven run may take online: a first resolution may
 FORMAT = 1  # part of every cache file's name: a change in what the cache holds makes new ones
 _PART = r"[A-Za-z0-9_.\-]+"
 _COORDINATE = re.compile(rf"{_PART}(:{_PART}){{2,4}}")
-# Maven's lines naming an artifact it could not get, and where it looked (resolver wording since Maven 3.0).
-_MISSING = re.compile(r"(?:Could not find artifact|Failure to find|Could not transfer artifact) (\S+)"
-                      r"(?: (?:in|from/to) ([^\n]+?\)))?")
+_SELF = "bridge.resolve:classpath:"  # the generated pom's own coordinates, which Maven's errors name too
+# An artifact in Maven's messages (group:artifact[:packaging[:classifier]]:version), and a repository's address.
+_ARTIFACT = re.compile(rf"\b[A-Za-z][A-Za-z0-9_.\-]*(?::{_PART}){{2,4}}")
+_URL = re.compile(r"(?:https?|file)://[^\s,)]+")
 
 
 def parse_coordinates(value: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -147,23 +148,27 @@ def _run_maven(coordinates: Sequence[str], where: str) -> tuple[str, ...]:
 
 
 def _failure(coordinates: Sequence[str], where: str, log: str) -> str:
-    """Which coordinates Maven could not resolve and the repositories it tried, from its output."""
-    missing = {}
-    for artifact, repository in _MISSING.findall(log):
-        missing.setdefault(artifact.rstrip(":,"), repository.strip())
+    """Which coordinates Maven could not resolve and the repositories it tried, read from its error lines.
+
+    Maven's wording differs between versions and between a first miss and a cached one ("Could not find
+    artifact ... in central (https://...)", "... was not found in https://... during a previous attempt"), so
+    this reads only what every wording has: the artifacts and the repository addresses it names.
+    """
+    errors = "\n".join(line.removeprefix("[ERROR]").strip() for line in log.splitlines()
+                       if line.startswith("[ERROR]"))
+    named = [a.rstrip(".,:") for a in _ARTIFACT.findall(errors)]
+    blamed = [c for c in coordinates if any(a.split(":")[:2] == c.split(":")[:2] for a in named)]
+    others = [a for a in dict.fromkeys(named) if not a.startswith(_SELF)
+              and not any(a.split(":")[:2] == c.split(":")[:2] for c in coordinates)]
+    blamed += [f"{a} (a dependency of {', '.join(coordinates)})" for a in others]
+    repositories = sorted({u.rstrip(".,)") for u in _URL.findall(errors) if "cwiki.apache.org" not in u})
     local = Path.home() / ".m2" / "repository"
-    tried = [f"the local repository ({local}, unless ~/.m2/settings.xml names another)"]
-    tried += sorted({r for r in missing.values() if r} or {CENTRAL})
-    if missing:
-        named = []
-        for artifact in missing:
-            group, name = artifact.split(":")[:2]
-            asked = [c for c in coordinates if c.split(":")[:2] == [group, name]]
-            named.append(asked[0] if asked else f"{artifact} (a dependency of {', '.join(coordinates)})")
-        what = f"could not resolve {', '.join(named)}"
+    tried = [f"the local repository ({local}, unless ~/.m2/settings.xml names another)",
+             *(repositories or [CENTRAL])]
+    if blamed:
+        what = f"could not resolve {', '.join(blamed)}"
     else:
-        errors = [line.removeprefix("[ERROR] ") for line in log.splitlines() if line.startswith("[ERROR]")]
-        what = (f"could not resolve {', '.join(coordinates)}: Maven said: "
-                + (" ".join(errors[:3]) or log.strip()[-500:] or "nothing"))
+        first = errors.splitlines()[0] if errors else (log.strip()[-500:] or "nothing")
+        what = f"could not resolve {', '.join(coordinates)}: Maven said: {first}"
     return (f"{where}: {what} (tried {'; '.join(tried)}): check the group, artifact and version (the artifact's "
             "page on Maven Central names them), or add the repository that has it to ~/.m2/settings.xml")

@@ -98,7 +98,7 @@ def test_an_unknown_coordinate_is_named_with_the_repositories_tried(installed, c
     message = str(info.value)
     assert message.startswith(f"BRIDGE_MAVEN: could not resolve dev.bridge:no-such-artifact:{VERSION}-nope (tried ")
     assert installed not in message.split("(tried")[0]  # the good one is not blamed
-    assert "the local repository (" in message and "central (https://repo.maven.apache.org/maven2)" in message
+    assert "the local repository (" in message and "https://repo.maven.apache.org/maven2" in message
     assert not list(cache.glob("maven/*.json"))  # nothing cached for a failed resolution
 
 
@@ -153,3 +153,31 @@ def test_a_packaging_and_a_classifier_go_to_the_generated_poms_type_and_classifi
     assert ("<groupId>org.x</groupId><artifactId>tools</artifactId><version>1.2</version><type>jar</type>"
             "<classifier>tests</classifier>") in pom
     assert "<artifactId>lib</artifactId><version>3</version><type>pom</type></dependency>" in pom
+
+
+FIRST_MISS = ("[ERROR] Failed to execute goal on project classpath: Could not resolve dependencies for project "
+              "bridge.resolve:classpath:pom:0: Could not find artifact dev.bridge:nope:jar:1.0 in central "
+              "(https://repo.maven.apache.org/maven2) -> [Help 1]\n"
+              "[ERROR] [Help 1] http://cwiki.apache.org/confluence/display/MAVEN/DependencyResolutionException\n")
+CACHED_MISS = ("[ERROR] Failed to execute goal on project classpath: Could not resolve dependencies for project "
+               "bridge.resolve:classpath:pom:0: dev.bridge:nope:jar:1.0 was not found in "
+               "https://repo.maven.apache.org/maven2 during a previous attempt. This failure was cached in the local "
+               "repository and resolution is not reattempted until the update interval of central has elapsed or "
+               "updates are forced -> [Help 1]\n")
+TRANSITIVE = ("[ERROR] Failed to execute goal on project classpath: Could not resolve dependencies for project "
+              "bridge.resolve:classpath:pom:0: Failure to find org.gone:lib:jar:2.0 in https://repo.example/maven "
+              "was cached in the local repository\n")
+
+
+@pytest.mark.parametrize("log", [FIRST_MISS, CACHED_MISS], ids=["first-miss", "cached-miss"])
+def test_the_failure_names_the_missing_coordinate_whatever_mavens_wording(log: str) -> None:
+    message = _maven._failure(["dev.bridge:nope:1.0", "org.ok:fine:2.0"], "BRIDGE_MAVEN", log)
+    assert message.startswith("BRIDGE_MAVEN: could not resolve dev.bridge:nope:1.0 (tried the local repository (")
+    assert "; https://repo.maven.apache.org/maven2)" in message
+    assert "org.ok:fine" not in message and "cwiki" not in message and "bridge.resolve" not in message
+
+
+def test_a_missing_dependency_of_a_coordinate_is_named_as_such() -> None:
+    message = _maven._failure(["org.ok:fine:2.0"], "the plan's bridge.jvm.maven", TRANSITIVE)
+    assert "could not resolve org.gone:lib:jar:2.0 (a dependency of org.ok:fine:2.0)" in message
+    assert "https://repo.example/maven)" in message
