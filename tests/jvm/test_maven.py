@@ -126,8 +126,10 @@ def test_coordinates_split_on_commas_and_spaces_and_keep_their_order_once() -> N
         "a:b:1", "c:d:jar:2", "e:f:jar:tests:3")
 
 
-def test_a_plan_runs_a_java_action_whose_jars_come_only_from_maven_coordinates(installed, tmp_path: Path) -> None:
+def test_a_plan_runs_a_java_action_whose_jars_come_only_from_maven_coordinates(installed, resolved,
+                                                                              tmp_path: Path) -> None:
     """No project jars at all (an empty jars folder): the runtime, the API and the action all come from Maven."""
+    cache, _ = resolved  # resolved once already: this run reads the cached classpath
     empty = tmp_path / "no-jars"
     empty.mkdir()
     plan = tmp_path / "plan.json"
@@ -139,8 +141,7 @@ def test_a_plan_runs_a_java_action_whose_jars_come_only_from_maven_coordinates(i
         "config": {"conf_data": {"bridge.jvm.maven": [installed]}}}))
     inputs = tmp_path / "in.jsonl"
     inputs.write_text(json.dumps({"key": "ada", "input": {"order_id": "ORD-1001"}}) + "\n")
-    env = {**os.environ, "BRIDGE_JARS_DIR": str(empty), "BRIDGE_CACHE_DIR": str(tmp_path / "cache"),
-           "BRIDGE_CDS": "off"}
+    env = {**os.environ, "BRIDGE_JARS_DIR": str(empty), "BRIDGE_CACHE_DIR": str(cache), "BRIDGE_CDS": "off"}
     env.pop("BRIDGE_CLASSPATH", None)
     run = run_cli(plan, inputs, tmp_path, env=env)
     assert run.exit_code == 0, run.stderr
