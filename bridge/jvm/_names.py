@@ -19,6 +19,7 @@ RESOURCE_TYPE = f"{API}.ResourceType"
 EMBEDDING_MODEL = f"{API}.EmbeddingModel"
 CHAT_MODEL = f"{API}.ChatModel"
 VECTOR_STORE = f"{API}.VectorStore"
+PY4J_GATEWAY = f"{RUNTIME}.py4j.Py4JGateway"  # the py4j mode's child JVM: its main and its entry point's methods
 
 #: Java class -> methods Python calls on it.
 CALLED: dict[str, tuple[str, ...]] = {
@@ -31,6 +32,7 @@ CALLED: dict[str, tuple[str, ...]] = {
     EMBEDDING_MODEL: ("embed", "dimension"),
     CHAT_MODEL: ("chat",),
     VECTOR_STORE: ("query",),
+    PY4J_GATEWAY: ("main", "isInstance", "loadClass", "floatsLittleEndian", "hold", "strings", "pid"),
 }
 
 #: Java interface -> methods Python implements through proxies.

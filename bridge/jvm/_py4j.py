@@ -36,7 +36,6 @@ from bridge.jvm._resources import JavaTool, wrap_resource
 from bridge.jvm._schema import ArgumentChecker
 from bridge.runtime import HostServices
 
-GATEWAY_CLASS = "dev.bridge.runtime.py4j.Py4JGateway"
 PORT_LINE = "BRIDGE_PY4J_PORT "  # the gateway's first line of output (Py4JGateway.PORT_LINE)
 START_TIMEOUT = 120.0  # seconds for the child to print its port (a cold JVM on a busy machine)
 
@@ -102,7 +101,7 @@ class Py4JBridge(JavaBridge):
                                          daemonize_connections=True, eager_load=True)
         gateway = ClientServer(java_parameters=java_params, python_parameters=python_params)
         python_port = gateway.get_callback_server().get_listening_port()
-        command = [str(java), *options.jvm_args, "-cp", os.pathsep.join(options.classpath), GATEWAY_CLASS,
+        command = [str(java), *options.jvm_args, "-cp", os.pathsep.join(options.classpath), names.PY4J_GATEWAY,
                    str(python_port)]
         try:
             # Its own session: a Ctrl-C for the host does not kill the JVM under a running action; the host
@@ -390,4 +389,4 @@ def _read_port(process: subprocess.Popen[bytes], gateway: Any) -> int:
             process.wait()
             status = "printed no port line"
     raise JvmError(f"the py4j JVM {status} (its errors are above, on standard error); check JAVA_HOME and that "
-                   f"`make jars` built {GATEWAY_CLASS} (got {line!r})")
+                   f"`make jars` built {names.PY4J_GATEWAY} (got {line!r})")

@@ -35,7 +35,7 @@ public final class Py4JGateway {
     /** The prefix of the line that tells the host the Java server's port. */
     public static final String PORT_LINE = "BRIDGE_PY4J_PORT ";
 
-    private Py4JGateway() {
+    Py4JGateway() {  // made by main (and this package's tests) only
     }
 
     /**
