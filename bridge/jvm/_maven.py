@@ -75,10 +75,13 @@ def resolve(coordinates: Sequence[str], where: str) -> tuple[str, ...]:
     if jars is not None:
         return jars
     jars = _run_maven(sorted(coordinates), where)
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=cached.parent, suffix=".tmp", delete=False) as out:
-        json.dump({"coordinates": sorted(coordinates), "classpath": list(jars)}, out)
-    os.replace(out.name, cached)  # a concurrent start never reads half a file
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=cached.parent, suffix=".tmp", delete=False) as out:
+            json.dump({"coordinates": sorted(coordinates), "classpath": list(jars)}, out)
+        os.replace(out.name, cached)  # a concurrent start never reads half a file
+    except OSError:
+        pass  # a cache that cannot be written (read-only home, full disk): this start goes on, the next resolves again
     return jars
 
 
@@ -115,18 +118,18 @@ def _pom(coordinates: Sequence[str]) -> str:
             f"<packaging>pom</packaging><dependencies>{''.join(deps)}</dependencies></project>\n")
 
 
-def maven_command(where: str) -> str:
+def _maven_command(where: str) -> str:
     """The ``mvn`` to run (``MVN`` names another), or an error saying what to install."""
     mvn = shutil.which(os.environ.get("MVN", "mvn"))
     if mvn is None:
         raise JvmError(f"{where} lists Maven coordinates and resolving them needs Maven, which is not on PATH: "
-                       "install Maven 3.9+ (Debian/Ubuntu: apt-get install maven; macOS: brew install maven) or set "
+                       "install Maven 3.6.1+ (Debian/Ubuntu: apt-get install maven; macOS: brew install maven) or set "
                        "MVN to its mvn, or put the jars on BRIDGE_CLASSPATH instead")
     return mvn
 
 
 def _run_maven(coordinates: Sequence[str], where: str) -> tuple[str, ...]:
-    mvn = maven_command(where)
+    mvn = _maven_command(where)
     with tempfile.TemporaryDirectory(prefix="bridge-maven-") as work:
         pom, out = Path(work) / "pom.xml", Path(work) / "classpath.txt"
         pom.write_text(_pom(coordinates))

@@ -91,6 +91,12 @@ def test_a_cached_classpath_whose_jar_is_gone_is_resolved_again(installed, cache
     assert json.loads(stale.read_text())["classpath"] == list(jars)
 
 
+def test_a_cache_that_cannot_be_written_does_not_stop_the_start(installed, tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv("BRIDGE_CACHE_DIR", str(tmp_path / "a-file"))  # its maven/ folder cannot be made
+    assert "bridge-examples" in _names(_maven.resolve([installed], "test"))
+
+
 def test_an_unknown_coordinate_is_named_with_the_repositories_tried(installed, cache: Path, monkeypatch) -> None:
     monkeypatch.setenv("BRIDGE_MAVEN", f"dev.bridge:no-such-artifact:{VERSION}-nope, {installed}")
     with pytest.raises(JvmError) as info:
@@ -104,7 +110,7 @@ def test_an_unknown_coordinate_is_named_with_the_repositories_tried(installed, c
 
 def test_without_maven_the_error_says_what_to_install(cache: Path, monkeypatch) -> None:
     monkeypatch.setenv("MVN", "/nonexistent/mvn")
-    with pytest.raises(JvmError, match=r"the plan's bridge.jvm.maven lists Maven coordinates .* install Maven 3.9\+"):
+    with pytest.raises(JvmError, match=r"the plan's bridge.jvm.maven lists Maven coordinates .* install Maven 3.6.1\+"):
         _discovery.maven_classpath({"bridge.jvm.maven": [EXAMPLES]})
 
 
