@@ -23,7 +23,9 @@ checks the imported object (``bridge validate --import`` and the runtime's ``Run
 A plan's JVM settings are code too: ``-XX:OnError=<shell command>`` or ``-javaagent:x.jar`` in
 ``bridge.jvm.options`` runs whatever the plan says once the JVM starts, and ``bridge.jvm.java_home`` picks the
 ``libjvm`` loaded into this process. Such flags are refused from a plan (whoever runs the process may still
-pass them in ``BRIDGE_JVM_OPTIONS``), and so is ``java_home`` under an allow list (``JAVA_HOME`` remains).
+pass them in ``BRIDGE_JVM_OPTIONS``), and so are ``java_home`` and ``maven`` under an allow list (``JAVA_HOME`` and
+``BRIDGE_MAVEN`` remain): Maven coordinates fetch jars whose service providers the JVM may load and run though
+the plan never names a class of theirs.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ CODE_RUNNING_JVM_FLAGS = ("-XX:OnOutOfMemoryError", "-XX:OnError", "-javaagent",
 CONF_PATH = "config.conf_data."
 CONF_JVM_OPTIONS = "bridge.jvm.options"
 CONF_JAVA_HOME = "bridge.jvm.java_home"
+CONF_MAVEN = "bridge.jvm.maven"
 ENV_JVM_OPTIONS = "BRIDGE_JVM_OPTIONS"
 _NAME = re.compile(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*")
 
@@ -213,6 +216,12 @@ def jvm_setting_problems(conf: dict[str, Any] | None, prefixes: tuple[str, ...])
                          f"{java_home!r:.80} (the JDK's libjvm is loaded into this process): a plan run with an "
                          "allow list may not choose it; set JAVA_HOME, which belongs to whoever runs the "
                          "process, not to the plan"))
+    maven = conf.get(CONF_MAVEN)
+    if prefixes and maven not in (None, "", []):
+        problems.append((CONF_PATH + CONF_MAVEN,
+                         f"{maven!r:.80} (jars fetched by Maven may run code through Java's service loader "
+                         "without the plan naming a class of theirs): a plan run with an allow list may not "
+                         "list them; set BRIDGE_MAVEN, which belongs to whoever runs the process, not to the plan"))
     return problems
 
 

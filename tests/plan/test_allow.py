@@ -316,6 +316,15 @@ def test_a_plan_may_not_choose_the_jdk_when_an_allow_list_is_given(monkeypatch) 
         Runtime(plan_from_data(data))
 
 
+def test_a_plan_may_not_list_maven_coordinates_when_an_allow_list_is_given() -> None:
+    data = _with_conf({"bridge.jvm.maven": ["org.evil:agent:1.0"]})
+    check_allowed(plan_from_data(data))  # without an allow list the plan's to set
+    with pytest.raises(PlanError) as info:
+        check_allowed(plan_from_data(data), ["python_actions"])
+    assert info.value.path == "config.conf_data.bridge.jvm.maven"
+    assert "set BRIDGE_MAVEN" in str(info.value) and "org.evil:agent:1.0" in str(info.value)
+
+
 def test_bridge_run_and_validate_refuse_a_plan_setting_on_error_before_anything_runs(tmp_path: Path) -> None:
     marker = tmp_path / "ran"
     (tmp_path / "marker_action.py").write_text(
