@@ -73,7 +73,7 @@ test-python: install postgres flink-venv
 	$(BIN)/python -m pytest --bridge-host python,java,py4j
 
 # BASELINE=/path/to/another/checkout (with its jars built) compares bench_effects against it in the same run.
-bench: install jars
+bench: install jars flink-venv
 	$(BIN)/python bench/bench_host.py
 	$(BIN)/python bench/bench_jvm.py
 	$(BIN)/python bench/bench_effects.py $(if $(BASELINE),--baseline $(BASELINE))
@@ -84,6 +84,7 @@ bench: install jars
 	$(BIN)/python bench/bench_py4j.py
 	$(BIN)/python bench/bench_hosts.py
 	$(BIN)/python bench/bench_startup.py
+	$(FLINK_VENV)/bin/python bench/bench_flink.py
 
 # 200 kill -9s of a durable run and its restarts (several minutes); the CI test does 20.
 bench-crash: install jars postgres

@@ -68,10 +68,17 @@ def flink() -> None:
               help="Most actions one input may run; more fails that input.")
 @click.option("--allow", "allow", multiple=True, metavar="PREFIX",
               help="Only let the plan name code under this module/class prefix (repeatable), as bridge run.")
+@click.option("--conf", "conf", multiple=True, metavar="NAME=VALUE",
+              help="A Flink setting for the job (repeatable), e.g. --conf execution.target=remote --conf "
+                   "rest.address=jobmanager --conf rest.port=8081 to submit to a running cluster.")
 def run(plan: Path, input_path: Path, output_path: Path | None, parallelism: int, state: str | None, grace: float,
-        on_bad_input: str, checkpoint_ms: int, max_steps: int, allow: tuple[str, ...]) -> None:
+        on_bad_input: str, checkpoint_ms: int, max_steps: int, allow: tuple[str, ...], conf: tuple[str, ...]) -> None:
     """Run PLAN over the inputs as a keyed Flink job; write one line per output."""
     from bridge.flink import require_flink
+
+    if not all("=" in item for item in conf):
+        raise click.BadParameter("each --conf is NAME=VALUE, e.g. --conf rest.port=8081", param_hint="--conf")
+    settings = dict(item.split("=", 1) for item in conf)
 
     try:
         require_flink()
@@ -83,7 +90,7 @@ def run(plan: Path, input_path: Path, output_path: Path | None, parallelism: int
 
     opts = RunOptions(plan=plan, input=input_path, output=output_path, grace=grace, on_bad_input=on_bad_input,
                       max_steps=max_steps, allow=allow, state=state, progress=False)
-    code = FlinkSession(opts, parallelism=parallelism, checkpoint_ms=checkpoint_ms).execute()
+    code = FlinkSession(opts, parallelism=parallelism, checkpoint_ms=checkpoint_ms, config=settings).execute()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()

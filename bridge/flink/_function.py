@@ -19,6 +19,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import threading
 from typing import Any
 
 from pyflink.common import Types
@@ -27,6 +28,8 @@ from pyflink.datastream.state import ValueStateDescriptor
 
 from bridge.api._values import dumps, loads
 from bridge.plan import AgentPlan
+
+_OPENING = threading.Lock()
 
 #: Failed events and the other problems a job reports: one JSON object per line (see :func:`error_record`).
 ERRORS = OutputTag("bridge-errors", Types.STRING())
@@ -58,29 +61,42 @@ class PlanFunction(KeyedProcessFunction):
         self._plan_json = plan.to_json(indent=None)
         self._options = dict(options or {})
         self._runtime: Any = None
-        self._memory: Any = None
-        self._seq: Any = None
+        self._calls: Any = None
+        self._key_state: Any = None
 
     def open(self, runtime_context: RuntimeContext) -> None:  # noqa: D102 - Flink's lifecycle
+        from bridge.flink._store import FlinkCallStore
         from bridge.runtime import Runtime
 
         plan = AgentPlan.from_data(loads(self._plan_json))
-        self._runtime = Runtime(plan, **self._options)
-        self._memory = runtime_context.get_state(ValueStateDescriptor("bridge.short_term_memory", Types.STRING()))
-        self._seq = runtime_context.get_state(ValueStateDescriptor("bridge.inputs", Types.LONG()))
+        options = dict(self._options)
+        # Flink may open several subtasks of the job in one worker process at once, on threads of its own;
+        # the first runtime that needs Java starts the process's one JVM, the others must find it started.
+        state = options.pop("state", None)
+        with _OPENING:
+            # With a store, inputs go the way whose durable calls replay; without one there is nothing to replay
+            # after a restore (the records would die with the worker), so inputs take the plain, faster way.
+            self._calls = FlinkCallStore(state) if state is not None else None
+            self._runtime = Runtime(plan, state=self._calls, **options)
+        # One value per key: {"seq": inputs taken, "memory": the short-term memory's stored form}, as JSON text.
+        self._key_state = runtime_context.get_state(ValueStateDescriptor("bridge.key", Types.STRING()))
         _leave_without_waiting_for_java()
 
     def process_element(self, value: str, ctx: KeyedProcessFunction.Context) -> Any:  # noqa: D102
-        record = loads(value.split("\t", 1)[1])
+        kid, line = value.split("\t", 1)
+        record = loads(line)
         key = record["key"]
         runtime = self._runtime
         store = runtime._scheduler.store_for(key)  # the host's memory of this key, replaced from Flink's state
-        saved = self._memory.value()
-        store.load("short_term", loads(saved) if saved else None)
-        report = runtime.run(((key, record["input"]),))
-        dumped = store.dump("short_term")
-        self._memory.update(None if dumped is None else dumps(dumped).decode())
-        self._seq.update((self._seq.value() or 0) + 1)
+        saved = self._key_state.value()
+        kept = loads(saved) if saved else {"seq": 0, "memory": None}
+        store.load("short_term", kept["memory"])
+        if self._calls is not None:
+            self._calls.offer(kid, key, kept["seq"], record["input"])  # input `seq` of the key: its calls replay
+            report = runtime.run(())
+        else:
+            report = runtime.run(((key, record["input"]),))
+        self._key_state.update(dumps({"seq": kept["seq"] + 1, "memory": store.dump("short_term")}).decode())
         for out_key, output in report.outputs:
             yield dumps({"key": out_key, "output": output}).decode()
         for error in report.errors:

@@ -68,21 +68,51 @@ class JobOptions:
 
     parallelism: int = 1
     checkpoint_ms: int = 1000
+    restarts: int = 3
     runtime: dict[str, Any] | None = None
+    config: dict[str, str] | None = None  # Flink settings, e.g. execution.target=remote, rest.address, rest.port
 
 
-def environment(opts: JobOptions, config: dict[str, str] | None = None) -> StreamExecutionEnvironment:
+def environment(opts: JobOptions) -> StreamExecutionEnvironment:
     """A streaming environment whose Python workers run this interpreter, checkpointing every ``checkpoint_ms``."""
     conf = Configuration()
     conf.set_string("python.executable", sys.executable)  # else Flink runs whatever `python` is on PATH
     conf.set_string("python.client.executable", sys.executable)
     conf.set_string("python.execution-mode", "process")  # thread mode (pemja) crashes with JPype
-    for name, value in (config or {}).items():
+    # A failed task restarts from the last checkpoint a few times (a lost TaskManager, a worker that died), then
+    # the job fails with the reason; Flink's default with checkpoints retries forever, which hides a broken plan.
+    conf.set_string("restart-strategy.type", "fixed-delay")
+    conf.set_string("restart-strategy.fixed-delay.attempts", str(opts.restarts))
+    conf.set_string("restart-strategy.fixed-delay.delay", "1 s")
+    for name, value in (opts.config or {}).items():
         conf.set_string(name, value)
-    env = StreamExecutionEnvironment.get_execution_environment(conf)
+    if (opts.config or {}).get("execution.target") == "remote":
+        env = _remote(conf, opts.config or {})
+    else:
+        env = StreamExecutionEnvironment.get_execution_environment(conf)
     env.set_parallelism(opts.parallelism)
     env.enable_checkpointing(opts.checkpoint_ms)
     return env
+
+
+def _remote(conf: Configuration, settings: dict[str, str]) -> StreamExecutionEnvironment:
+    """An environment that submits to a running cluster (``rest.address``/``rest.port``).
+
+    PyFlink's own factory gives a local one unless the program is started by ``flink run``; the executor that
+    ``execution.target: remote`` names is what ``flink run`` would use. The cluster's ``lib/`` lacks the
+    flink-python jar (PyFlink keeps it in ``opt/``), so the job ships it, as ``flink run --python`` does.
+    """
+    import glob
+
+    import pyflink
+    from pyflink.java_gateway import get_gateway
+
+    if "pipeline.jars" not in settings:
+        jars = glob.glob(os.path.join(os.path.dirname(pyflink.__file__), "opt", "flink-python-*.jar"))
+        conf.set_string("pipeline.jars", ";".join(f"file://{jar}" for jar in jars))
+    gateway = get_gateway()
+    j_env = gateway.jvm.org.apache.flink.streaming.api.environment.StreamExecutionEnvironment(conf._j_configuration)
+    return StreamExecutionEnvironment(j_env)
 
 
 def file_job(env: StreamExecutionEnvironment, plan: AgentPlan, staged_file: str, outputs_dir: str,

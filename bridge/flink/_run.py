@@ -10,6 +10,7 @@ job (Flink stops its tasks and Python workers); past ``--grace`` the process lea
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 import threading
@@ -58,8 +59,10 @@ def check_state(state: str | None, parallelism: int) -> None:
 class FlinkSession(_Session):
     """One ``bridge flink run``: ``bridge run``'s session whose work is a Flink job; ``execute()`` is the exit code."""
 
-    def __init__(self, opts: RunOptions, *, parallelism: int = 1, checkpoint_ms: int = 1000) -> None:
+    def __init__(self, opts: RunOptions, *, parallelism: int = 1, checkpoint_ms: int = 1000,
+                 config: dict[str, str] | None = None) -> None:
         super().__init__(opts)
+        self.config = dict(config or {})
         self.parallelism = parallelism
         self.checkpoint_ms = checkpoint_ms
         self.work: Path | None = None
@@ -121,7 +124,8 @@ class FlinkSession(_Session):
                                    "call_timeout": self.opts.call_timeout, "allow": tuple(self.opts.allow) or None}
         if self.opts.state is not None:
             runtime["state"] = self.opts.state
-        opts = JobOptions(parallelism=self.parallelism, checkpoint_ms=self.checkpoint_ms, runtime=runtime)
+        opts = JobOptions(parallelism=self.parallelism, checkpoint_ms=self.checkpoint_ms, runtime=runtime,
+                          config=self.config)
         try:
             env = environment(opts)
             file_job(env, plan, str(self.work / "inputs.staged"), str(self.work / "outputs"),
@@ -180,4 +184,7 @@ def _root_cause(exc: BaseException) -> str:
         return str(exc)
     while java.getCause() is not None:
         java = java.getCause()
-    return str(java.toString())
+    text = str(java.toString())
+    # A Python worker's failure arrives as its whole traceback: its last exception line says what went wrong.
+    raised = [line for line in text.splitlines() if re.match(r"^[\w.]+(Error|Exception|Interrupt|Exit)\b.*", line)]
+    return raised[-1] if raised else text

@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from tests.flink.procs import session_processes
+
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "tests" / "conformance" / "scenarios"
 FLINK_PYTHON = ROOT / ".venv-flink" / "bin" / "python"
@@ -103,20 +105,6 @@ def test_a_sqlite_state_on_a_multi_slot_job_is_refused_with_the_reason(tmp_path:
     assert out.read_text() == "previous\n", "a refused job leaves the previous output as it was"
 
 
-def _session_processes(sid: int) -> list[str]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if int(fields[3]) == sid and fields[0] != "Z":
-                found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:160])
-        except (OSError, IndexError, ValueError):
-            continue
-    return found
-
-
 def test_sigterm_cancels_the_job_and_leaves_no_jvm_or_python_worker(tmp_path: Path) -> None:
     plan = tmp_path / "plan.json"
     plan.write_text(json.dumps({"agent_name": "slow", "actions": {"slow": {
@@ -143,6 +131,6 @@ def test_sigterm_cancels_the_job_and_leaves_no_jvm_or_python_worker(tmp_path: Pa
     assert "stopped by SIGTERM" in stderr
     assert "Fatal Python error" not in stderr and not list(tmp_path.glob("hs_err_pid*.log"))
     deadline = time.monotonic() + 30
-    while (left := _session_processes(proc.pid)) and time.monotonic() < deadline:
+    while (left := list(session_processes(proc.pid).values())) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert not left, f"left behind: {left}"

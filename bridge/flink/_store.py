@@ -1,0 +1,141 @@
+"""The state store a Flink worker's runtime sees: durable call records in bridge's store, the rest in Flink.
+
+Under Flink, Flink owns the input position, each key's memory and its input count (keyed state, checkpointed);
+bridge's store (``--state``: PostgreSQL shared by every TaskManager, or SQLite for a one-slot job) keeps only
+what a checkpoint cannot: the outcomes of durable calls, whose side effects happened in the world. The records
+are keyed by the plan key, the key's input number in Flink state and the action step, so when a restored job
+processes an input again its actions replay the calls that completed instead of running them twice.
+
+Each input reaches the runtime as a key the store says an earlier process left unfinished: that is the path
+on which the scheduler looks for recorded calls, and the same path serves every input (a first run finds no
+records). Without ``--state`` the records live only as long as the worker (nothing to replay after a restore,
+as ``bridge run`` without a state). Everything else the scheduler would record (inputs, finished actions,
+memory, outputs, key status) is Flink's, so those writes are dropped here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from bridge.store import CallRecord, Commit, InputRecord, KeyRecord, StateStore, now, open_store
+
+_IDS = uuid.UUID("6b1f3c52-57a4-4a3e-9a53-3c1d0f6f8a10")  # input event ids are uuid5 of key and number: stable
+
+
+class FlinkCallStore(StateStore):
+    """Call records in ``inner`` (or in memory); inputs handed over one per key by :meth:`offer`."""
+
+    def __init__(self, inner: str | None) -> None:
+        self._inner: StateStore | None = open_store(inner) if inner is not None else None
+        self.url = self._inner.url if self._inner is not None else "(the worker's memory)"
+        self._calls: dict[tuple[str, int, int], dict[int, CallRecord]] = {}
+        self._offered: list[KeyRecord] = []
+
+    def offer(self, kid: str, key: Any, seq: int, payload: Any) -> None:
+        """The next :meth:`Runtime.run <bridge.runtime.Runtime.run>` takes up input ``seq`` of ``key``."""
+        record = InputRecord(kid, seq, str(uuid.uuid5(_IDS, f"{kid}#{seq}")), payload)
+        t = now()
+        self._offered.append(KeyRecord(kid, key, "running", t, t, queued=[record]))
+
+    # -- the call records: bridge's store -----------------------------------------------------------
+    def bind(self, plan_identity: dict[str, Any], *, force: bool = False) -> None:  # noqa: D102
+        if self._inner is not None:
+            self._inner.bind(plan_identity, force=force)
+
+    def calls(self, kid: str, seq: int, step: int) -> list[CallRecord]:  # noqa: D102
+        if self._inner is not None:
+            return self._inner.calls(kid, seq, step)
+        return sorted(self._calls.get((kid, seq, step), {}).values(), key=lambda r: r.index)
+
+    def record_call(self, kid: str, seq: int, step: int, call: CallRecord) -> None:  # noqa: D102
+        if self._inner is not None:
+            self._inner.record_call(kid, seq, step, call)
+        else:
+            self._calls.setdefault((kid, seq, step), {})[call.index] = call
+
+    def drop_calls(self, kid: str, seq: int, step: int, from_index: int) -> None:  # noqa: D102
+        if self._inner is not None:
+            self._inner.drop_calls(kid, seq, step, from_index)
+        else:
+            records = self._calls.get((kid, seq, step), {})
+            for index in [i for i in records if i >= from_index]:
+                del records[index]
+
+    def batch(self, enabled: bool) -> None:  # noqa: D102
+        if self._inner is not None:
+            self._inner.batch(enabled)
+
+    @property
+    def pending(self) -> bool:  # noqa: D102
+        return self._inner is not None and self._inner.pending
+
+    def flush(self) -> None:  # noqa: D102
+        if self._inner is not None:
+            self._inner.flush()
+
+    def close(self) -> None:  # noqa: D102
+        if self._inner is not None:
+            self._inner.close()
+
+    def check_format(self) -> None:  # noqa: D102
+        if self._inner is not None:
+            self._inner.check_format()
+
+    # -- what the scheduler takes up: the inputs offered ----------------------------------------------
+    def unfinished(self) -> list[KeyRecord]:  # noqa: D102
+        offered, self._offered = self._offered, []
+        return offered
+
+    # -- Flink's: memory, inputs, outputs, status (kept in keyed state and the sinks) ------------------
+    def lock_runner(self) -> None:  # noqa: D102 - every slot's worker shares the store; Flink keys them apart
+        pass
+
+    def source_count(self, source: str) -> int:  # noqa: D102
+        return 0
+
+    def get(self, kid: str, *, inputs: bool = False) -> KeyRecord | None:  # noqa: D102
+        return None
+
+    def memory(self, kid: str) -> Any:  # noqa: D102
+        return None
+
+    def add_inputs(self, rows: list[tuple[Any, InputRecord]], source: str | None) -> None:  # noqa: D102
+        pass
+
+    def commit(self, commit: Commit) -> None:  # noqa: D102
+        pass
+
+    def finish_input(self, kid: str, seq: int, status: Any, error: dict[str, Any] | None = None) -> None:  # noqa: D102
+        pass
+
+    def set_wait(self, kid: str, wait: dict[str, Any] | None, status: Any) -> None:  # noqa: D102
+        pass
+
+    def stop_requested(self) -> set[str]:  # noqa: D102
+        return set()
+
+    def set_status(self, kid: str, status: Any, *, stop: bool | None = None, error: Any = None) -> None:  # noqa: D102
+        pass
+
+    def request_stop(self, kid: str) -> None:  # noqa: D102
+        pass
+
+    def requeue(self, kid: str, seq: int) -> None:  # noqa: D102
+        pass
+
+    def runs(self, status: str | None = None, updated_before: float | None = None) -> list[KeyRecord]:  # noqa: D102
+        return []
+
+    def actions(self, kid: str, limit: int = 20) -> list[dict[str, Any]]:  # noqa: D102
+        return []
+
+    def key_calls(self, kid: str) -> list[dict[str, Any]]:  # noqa: D102
+        return []
+
+    def outputs(self, source: str | None) -> Iterator[tuple[Any, Any]]:  # noqa: D102
+        return iter(())
+
+    def prune(self, status: str, updated_before: float) -> int:  # noqa: D102
+        return 0
