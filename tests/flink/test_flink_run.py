@@ -31,8 +31,8 @@ pytestmark = pytest.mark.skipif(not FLINK_PYTHON.exists() and os.environ.get("CI
 
 
 def _env() -> dict[str, str]:
-    tests = str(ROOT / "tests")
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (tests, os.environ.get("PYTHONPATH")) if p)}
+    paths = (str(ROOT / "tests"), str(ROOT / "tests" / "flink"), os.environ.get("PYTHONPATH"))
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
 
 
 def bridge(python: Path | str, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -80,6 +80,29 @@ def test_failed_events_and_bad_lines_are_reported_as_bridge_run_reports_them(tmp
     assert problem_lines(job.stderr) == problem_lines(local.stderr)
     assert len(problem_lines(job.stderr)) == 4  # two failed events, two skipped lines with file:line
     assert job.stderr.splitlines()[-1] == local.stderr.splitlines()[-1]
+
+
+def test_two_slots_share_a_postgres_call_store_and_a_second_run_replays_every_completed_call(
+        tmp_path: Path, postgres_server: Any) -> None:
+    postgres_server.reset()
+    log = tmp_path / "effects.log"
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_text("".join(json.dumps({"key": f"k{i % 6}", "input": {"n": i, "log": str(log), "pause": 0}}) + "\n"
+                              for i in range(60)))
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"agent_name": "effects", "actions": {"effect": {
+        "name": "effect", "exec": {"func_type": "PythonFunction", "module": "flink_actions", "qualname": "effect"},
+        "trigger_conditions": ["_input_event"]}}}))
+    args = ["flink", "run", str(plan), "-i", str(inputs), "--parallelism", "2", "--state", postgres_server.url]
+    first = bridge(FLINK_PYTHON, [*args, "-o", str(tmp_path / "first.jsonl")], tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert sorted(log.read_text().splitlines()) == sorted(f"k{i % 6} {i}" for i in range(60))
+    # A job that starts again from nothing (as a restore from an early checkpoint would): Flink numbers each key's
+    # inputs from 0 again, so every call finds its record in the shared store and none runs.
+    second = bridge(FLINK_PYTHON, [*args, "-o", str(tmp_path / "second.jsonl")], tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert log.read_text().count("\n") == 60, "a completed call ran again"
+    assert per_key(tmp_path / "second.jsonl") == per_key(tmp_path / "first.jsonl")
 
 
 def test_without_flink_the_command_names_the_extra_to_install(tmp_path: Path) -> None:
