@@ -120,6 +120,10 @@ class Py4JBridge(JavaBridge):
         self.gateway, self.process, self.options = gateway, process, options
         self.entry = gateway.entry_point
         atexit.register(self.close)
+        # A process forked from this one (multiprocessing's fork) would hold the child's stdin open and keep
+        # the JVM alive after this process dies: the fork closes its copy (and cannot use this JVM anyway).
+        stdin_fd = process.stdin.fileno()
+        os.register_at_fork(after_in_child=lambda: _close_quietly(stdin_fd))
         threading.Thread(target=self._watch, name="bridge-py4j-watch", daemon=True).start()
 
     def _watch(self) -> None:
@@ -331,6 +335,11 @@ class Py4JBridge(JavaBridge):
             "classpath": list(self.options.classpath) if self.options else [],
             "round_trip_ok": echoed == sample,
         }
+
+
+def _close_quietly(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        os.close(fd)
 
 
 def _is_java_error(exc: BaseException) -> bool:

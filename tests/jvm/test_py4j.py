@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -206,23 +207,25 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def test_kill_9_of_the_host_leaves_no_jvm_behind() -> None:
+def test_kill_9_of_the_host_leaves_no_jvm_behind_even_with_a_forked_process_still_running() -> None:
     script = f"""
-import sys, time
-sys.path.insert(0, {str(Path(__file__).parent)!r})
+import os, time
 from bridge import Runtime
 from bridge.jvm import default_bridge
-from bridge.jvm._py4j_host import Py4JHostAccess
-from bridge.testing import run_plan
 with Runtime({str(DEMO / "plan.yaml")!r}, jvm="py4j") as rt:
     rt.run([("ada", {{"order_id": "ORD-1001", "message": "hi"}})])
-    print(default_bridge({{"bridge.jvm.mode": "py4j"}}).pid, flush=True)
+    forked = os.fork()  # as multiprocessing's fork start method does: it must not keep the JVM alive
+    if forked == 0:
+        time.sleep(120)
+        os._exit(0)
+    print(default_bridge({{"bridge.jvm.mode": "py4j"}}).pid, forked, flush=True)
     time.sleep(120)
 """
     host = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    forked = None
     try:
         assert host.stdout is not None
-        jvm_pid = int(host.stdout.readline())
+        jvm_pid, forked = map(int, host.stdout.readline().split())
         with open(f"/proc/{jvm_pid}/cmdline", "rb") as cmdline:
             assert b"dev.bridge.runtime.py4j.Py4JGateway" in cmdline.read()
         host.send_signal(signal.SIGKILL)
@@ -231,9 +234,13 @@ with Runtime({str(DEMO / "plan.yaml")!r}, jvm="py4j") as rt:
         while _alive(jvm_pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not _alive(jvm_pid), f"the py4j JVM (pid {jvm_pid}) outlived its host's kill -9"
+        assert _alive(forked)  # the forked process still runs: it did not hold the JVM's stdin open
     finally:
         host.kill()
         host.wait()
+        if forked is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(forked, signal.SIGKILL)
 
 
 def test_the_child_listens_on_loopback_only_and_refuses_a_client_without_the_token() -> None:
