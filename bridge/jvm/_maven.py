@@ -12,7 +12,8 @@ user's settings add) for what is missing.
 
 The classpath is cached in ``<cache>/maven/<digest of the sorted coordinates>.json`` (the cache folder of
 bridge.jvm._cds: ``BRIDGE_CACHE_DIR``, else ``~/.cache/bridge``), so later starts need neither Maven nor the
-network; a cached classpath whose jar has gone (a cleaned local repository) is resolved again.
+network; a cached classpath whose jar has gone (a cleaned local repository), or whose jars or their poms changed
+(a ``-SNAPSHOT`` installed again, perhaps with other dependencies), is resolved again.
 """
 
 from __future__ import annotations
@@ -37,13 +38,17 @@ CONF_MAVEN = "bridge.jvm.maven"
 DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 CENTRAL = "central (https://repo.maven.apache.org/maven2)"
 TIMEOUT = 600.0  # seconds one Maven run may take online: a first resolution may download many jars
-FORMAT = 1  # part of every cache file's name: a change in what the cache holds makes new ones
+FORMAT = 2  # part of every cache file's name: a change in what the cache holds makes new ones
 _PART = r"[A-Za-z0-9_.\-]+"
 _COORDINATE = re.compile(rf"{_PART}(:{_PART}){{2,4}}")
 _SELF = "bridge.resolve:classpath:"  # the generated pom's own coordinates, which Maven's errors name too
 # An artifact in Maven's messages (group:artifact[:packaging[:classifier]]:version), and a repository's address.
 _ARTIFACT = re.compile(rf"\b[A-Za-z][A-Za-z0-9_.\-]*(?::{_PART}){{2,4}}")
 _URL = re.compile(r"(?:https?|file)://[^\s,)]+")
+# An address of one file in a repository (Maven names the file it failed to fetch), not of the repository.
+_FILE_URL = re.compile(r"\.(?:pom|jar|xml|sha1|md5|asc|module)$")
+# Maven could not fetch at all (no network, a proxy, a mirror down), whatever the artifact.
+_TRANSFER = re.compile(r"Could not transfer|transfer failed", re.IGNORECASE)
 
 
 def parse_coordinates(value: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -75,13 +80,7 @@ def resolve(coordinates: Sequence[str], where: str) -> tuple[str, ...]:
     if jars is not None:
         return jars
     jars = _run_maven(sorted(coordinates), where)
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=cached.parent, suffix=".tmp", delete=False) as out:
-            json.dump({"coordinates": sorted(coordinates), "classpath": list(jars)}, out)
-        os.replace(out.name, cached)  # a concurrent start never reads half a file
-    except OSError:
-        pass  # a cache that cannot be written (read-only home, full disk): this start goes on, the next resolves again
+    _write_cache(cached, coordinates, jars)
     return jars
 
 
@@ -91,13 +90,58 @@ def cache_file(coordinates: Sequence[str]) -> Path:
     return cache_dir() / "maven" / f"{digest}.json"
 
 
-def _read_cache(path: Path) -> tuple[str, ...] | None:
+def _stamps(jars: Sequence[str]) -> dict[str, int] | None:
+    """The modification times of the jars and of the poms beside them (``None`` when one is gone).
+
+    A pom says an artifact's dependencies; a ``-SNAPSHOT`` (your own project's, ``mvn install``-ed again) gets a
+    new pom, perhaps with other dependencies, at the same path: its classpath must be resolved again.
+    """
+    stamps = {}
+    for jar in jars:
+        for path in (jar, _pom_beside(jar)):
+            if path is None:
+                continue
+            try:
+                stamps[path] = os.stat(path).st_mtime_ns
+            except OSError:
+                if path == jar:
+                    return None  # a jar removed from the local repository since
+    return stamps
+
+
+def _pom_beside(jar: str) -> str | None:
+    """The pom of a jar in a Maven repository's layout (``<artifact>/<version>/<artifact>-<version>.pom``)."""
+    folder = Path(jar).parent
+    pom = folder / f"{folder.parent.name}-{folder.name}.pom"
+    return str(pom) if jar.endswith(".jar") else None
+
+
+def _write_cache(path: Path, coordinates: Sequence[str], jars: Sequence[str]) -> None:
+    """Keep a resolved classpath for later starts; a cache that cannot be written only costs the next one a run."""
+    tmp = None
     try:
-        jars = json.loads(path.read_text())["classpath"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False) as out:
+            tmp = out.name
+            json.dump({"coordinates": sorted(coordinates), "classpath": list(jars), "stamps": _stamps(jars)}, out)
+        os.replace(tmp, path)  # a concurrent start never reads half a file
+    except OSError:
+        if tmp is not None:  # a full disk: no half-written file stays behind
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _read_cache(path: Path) -> tuple[str, ...] | None:
+    """The cached classpath, unless a jar has gone or a jar or pom changed since (then: resolve again)."""
+    try:
+        held = json.loads(path.read_text())
+        jars, stamps = held["classpath"], held["stamps"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if not isinstance(jars, list) or not all(isinstance(j, str) and os.path.exists(j) for j in jars):
-        return None  # a jar removed from the local repository since: resolve again
+    if not isinstance(jars, list) or not all(isinstance(j, str) for j in jars):
+        return None
+    current = _stamps(jars)
+    if current is None or current != stamps:
+        return None
     return tuple(jars)
 
 
@@ -155,23 +199,42 @@ def _failure(coordinates: Sequence[str], where: str, log: str) -> str:
 
     Maven's wording differs between versions and between a first miss and a cached one ("Could not find
     artifact ... in central (https://...)", "... was not found in https://... during a previous attempt"), so
-    this reads only what every wording has: the artifacts and the repository addresses it names.
+    this reads only what every wording has: the artifacts and the repository addresses it names. A download that
+    failed (no network, a proxy, a mirror that is down: "Could not transfer ...") is not a wrong coordinate: the
+    error then says so and gives Maven's reason, instead of asking to check the group, artifact and version.
     """
     errors = "\n".join(line.removeprefix("[ERROR]").strip() for line in log.splitlines()
                        if line.startswith("[ERROR]"))
     named = [a.rstrip(".,:") for a in _ARTIFACT.findall(errors)]
-    blamed = [c for c in coordinates if any(a.split(":")[:2] == c.split(":")[:2] for a in named)]
-    others = [a for a in dict.fromkeys(named) if not a.startswith(_SELF)
-              and not any(a.split(":")[:2] == c.split(":")[:2] for c in coordinates)]
-    blamed += [f"{a} (a dependency of {', '.join(coordinates)})" for a in others]
-    repositories = sorted({u.rstrip(".,)") for u in _URL.findall(errors) if "cwiki.apache.org" not in u})
+    blamed = [c for c in coordinates if any(_key(a) == _key(c) for a in named)]
+    plugin = _key(DEPENDENCY_PLUGIN)
+    others: dict[tuple[str, ...], str] = {}  # one name per artifact (Maven names its pom and its jar)
+    for a in named:
+        if not a.startswith(_SELF) and _key(a) != plugin and not any(_key(a) == _key(c) for c in coordinates):
+            others.setdefault(_key(a), a)
+    blamed += [f"{a} (a dependency of {', '.join(coordinates)})" for a in others.values()]
+    if any(_key(a) == plugin for a in named):
+        blamed.append(f"{DEPENDENCY_PLUGIN} (the Maven plugin that resolves them)")
+    repositories = sorted({u.rstrip(".,):") for u in _URL.findall(errors)} - {""})
+    repositories = [u for u in repositories if "cwiki.apache.org" not in u and not _FILE_URL.search(u)]
     local = Path.home() / ".m2" / "repository"
     tried = [f"the local repository ({local}, unless ~/.m2/settings.xml names another)",
              *(repositories or [CENTRAL])]
+    first = errors.splitlines()[0].removesuffix("-> [Help 1]").strip() if errors else (log.strip()[-500:] or
+                                                                                         "nothing")
+    if _TRANSFER.search(errors):
+        what = f"could not download {', '.join(blamed or coordinates)}"
+        return (f"{where}: {what} (tried {'; '.join(tried)}): the coordinates may be right, the repository could "
+                "not be reached: check the network, and the proxy or mirror in ~/.m2/settings.xml (Maven said: "
+                f"{first})")
     if blamed:
         what = f"could not resolve {', '.join(blamed)}"
     else:
-        first = errors.splitlines()[0] if errors else (log.strip()[-500:] or "nothing")
         what = f"could not resolve {', '.join(coordinates)}: Maven said: {first}"
     return (f"{where}: {what} (tried {'; '.join(tried)}): check the group, artifact and version (the artifact's "
             "page on Maven Central names them), or add the repository that has it to ~/.m2/settings.xml")
+
+
+def _key(artifact: str) -> tuple[str, ...]:
+    """The group and artifact: what tells Maven's names of one artifact apart (packaging and version vary)."""
+    return tuple(artifact.split(":")[:2])

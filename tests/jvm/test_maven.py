@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
@@ -188,3 +189,83 @@ def test_a_missing_dependency_of_a_coordinate_is_named_as_such() -> None:
     message = _maven._failure(["org.ok:fine:2.0"], "the plan's bridge.jvm.maven", TRANSITIVE)
     assert "could not resolve org.gone:lib:jar:2.0 (a dependency of org.ok:fine:2.0)" in message
     assert "https://repo.example/maven)" in message
+
+
+# Maven 3.8.7's words when the repository cannot be reached (a mirror of central on a closed port): the coordinate
+# exists on Maven Central, the download failed; and when it cannot even fetch the dependency plugin.
+UNREACHABLE = ("[ERROR] Failed to execute goal on project classpath: Could not resolve dependencies for project "
+               "bridge.resolve:classpath:pom:0: Failed to collect dependencies at org.apache.commons:commons-lang3:"
+               "jar:3.13.0: Failed to read artifact descriptor for org.apache.commons:commons-lang3:jar:3.13.0: "
+               "Could not transfer artifact org.apache.commons:commons-lang3:pom:3.13.0 from/to central "
+               "(http://127.0.0.1:9/maven2): transfer failed for http://127.0.0.1:9/maven2/org/apache/commons/"
+               "commons-lang3/3.13.0/commons-lang3-3.13.0.pom: Connect to 127.0.0.1:9 [/127.0.0.1] failed: "
+               "Connection refused -> [Help 1]\n[ERROR] \n")
+PLUGIN_UNREACHABLE = ("[ERROR] Plugin org.apache.maven.plugins:maven-dependency-plugin:3.8.1 or one of its "
+                      "dependencies could not be resolved: Failed to read artifact descriptor for org.apache.maven."
+                      "plugins:maven-dependency-plugin:jar:3.8.1: Could not transfer artifact org.apache.maven."
+                      "plugins:maven-dependency-plugin:pom:3.8.1 from/to down (http://127.0.0.1:9/maven2): transfer "
+                      "failed for http://127.0.0.1:9/maven2/org/apache/maven/plugins/maven-dependency-plugin/3.8.1/"
+                      "maven-dependency-plugin-3.8.1.pom: Connect to 127.0.0.1:9 [/127.0.0.1] failed: Connection "
+                      "refused -> [Help 1]\n")
+
+
+def test_an_unreachable_repository_is_not_reported_as_a_wrong_coordinate() -> None:
+    message = _maven._failure(["org.apache.commons:commons-lang3:3.13.0"], "BRIDGE_MAVEN", UNREACHABLE)
+    assert message.startswith("BRIDGE_MAVEN: could not download org.apache.commons:commons-lang3:3.13.0 (tried ")
+    assert "check the network, and the proxy or mirror in ~/.m2/settings.xml" in message
+    assert "Connection refused" in message  # Maven's reason
+    assert "check the group, artifact and version" not in message
+    # the repository's address, not the address of the file it failed to fetch
+    assert "; http://127.0.0.1:9/maven2)" in message and ".pom" not in message.split("Maven said")[0]
+
+
+def test_the_dependency_plugin_maven_cannot_fetch_is_not_called_a_dependency_of_the_coordinates() -> None:
+    message = _maven._failure(["org.ok:fine:2.0"], "BRIDGE_MAVEN", PLUGIN_UNREACHABLE)
+    assert "a dependency of" not in message and "org.ok:fine" not in message.split("Maven said")[0]
+    assert (f"could not download {_maven.DEPENDENCY_PLUGIN} (the Maven plugin that resolves them) (tried "
+            in message)
+
+
+def test_with_the_repository_down_maven_itself_gets_the_network_error(installed, cache: Path, tmp_path: Path,
+                                                                      monkeypatch) -> None:
+    """A real Maven run whose settings send central to a port nothing listens on (the local repository kept)."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    (tmp_path / "home" / ".m2").mkdir(parents=True)
+    (tmp_path / "home" / ".m2" / "settings.xml").write_text(
+        f"<settings><localRepository>{LOCAL_REPO}</localRepository><mirrors><mirror><id>central</id>"
+        f"<mirrorOf>*</mirrorOf><url>http://127.0.0.1:{port}/maven2</url></mirror></mirrors></settings>")
+    monkeypatch.setenv("MAVEN_OPTS", f"-Duser.home={tmp_path / 'home'}")
+    absent = "org.example.bridge-test:absent:1.0"
+    with pytest.raises(JvmError) as info:
+        _maven.resolve([absent], "BRIDGE_MAVEN")
+    message = str(info.value)
+    assert message.startswith(f"BRIDGE_MAVEN: could not download {absent} (tried "), message
+    assert f"http://127.0.0.1:{port}/maven2)" in message and "check the network" in message
+
+
+def test_a_snapshot_installed_again_with_a_new_pom_is_resolved_again(cache: Path, tmp_path: Path,
+                                                                     monkeypatch) -> None:
+    """Same coordinates, same jar paths, but the pom (the dependencies) changed: the cached classpath is stale."""
+    folder = tmp_path / "repository" / "org" / "x" / "tools" / "1.0-SNAPSHOT"
+    folder.mkdir(parents=True)
+    jar, pom = folder / "tools-1.0-SNAPSHOT.jar", folder / "tools-1.0-SNAPSHOT.pom"
+    jar.write_bytes(b"")
+    pom.write_text("<project/>")
+    coordinates = ["org.x:tools:1.0-SNAPSHOT"]
+    _maven._write_cache(_maven.cache_file(coordinates), coordinates, [str(jar)])
+    monkeypatch.setenv("MVN", "/nonexistent/mvn")  # a resolution would fail: only the cache can answer
+    assert _maven.resolve(coordinates, "test") == (str(jar),)
+    later = pom.stat().st_mtime_ns + 2_000_000_000
+    pom.write_text("<project><dependencies>...</dependencies></project>")  # `mvn install` again
+    os.utime(pom, ns=(later, later))
+    with pytest.raises(JvmError, match="resolving them needs Maven"):
+        _maven.resolve(coordinates, "test")
+
+
+def test_a_cache_write_that_fails_leaves_no_temporary_file(installed, cache: Path) -> None:
+    target = _maven.cache_file([installed])
+    (target / "in-the-way").mkdir(parents=True)  # the cache file's name is taken by a folder: the rename fails
+    assert "bridge-examples" in _names(_maven.resolve([installed], "test"))
+    assert sorted(p.name for p in target.parent.iterdir()) == [target.name]
