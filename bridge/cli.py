@@ -31,12 +31,18 @@ OutputEvent an action sends.
 
 \b
 Java: the JVM starts when a plan first needs it.
-  JAVA_HOME           the JDK to use (default: the newest found)
+  JAVA_HOME           the JDK to use (default: the newest found, else the
+                      one pip install 'bridge-agents[jdk]' brings)
+  BRIDGE_JDK_ROOTS    folders to search for JDKs instead of /usr/lib/jvm
+                      and the other usual ones (set empty: none)
   BRIDGE_CLASSPATH    extra jars/folders for your Java actions and resources
+  BRIDGE_MAVEN        Maven coordinates (group:artifact:version, separated
+                      by commas) whose jars and dependencies Maven resolves
   BRIDGE_JVM_OPTIONS  JVM flags, e.g. "-Xmx2g"
   BRIDGE_CACHE_DIR    what bridge builds once for later runs: a class data
-                      sharing archive of the JVM, model copies (default
-                      ~/.cache/bridge); BRIDGE_CDS=off: no archive
+                      sharing archive of the JVM, model copies, the Maven
+                      coordinates' classpaths (default ~/.cache/bridge);
+                      BRIDGE_CDS=off: no archive
 """
 
 
@@ -265,7 +271,8 @@ def validate(plan: Path, fmt: str, allow: tuple[str, ...], resolve: bool) -> Non
 def doctor(plan_path: Path | None) -> None:
     """Check the machine: Python, JPype, the JDK, the classpath, a round-trip call, pemja, and --host java starting.
 
-    The JDK is JAVA_HOME if set, else the newest under /usr/lib/jvm and the other
+    The JDK is the plan's bridge.jvm.java_home (with --plan), else JAVA_HOME if
+    set, else the newest under /usr/lib/jvm and the other
     usual places (BRIDGE_JDK_ROOTS: others) or on PATH, else the one that
     pip install 'bridge-agents[jdk]' brings. Extra jars come from
     BRIDGE_CLASSPATH and BRIDGE_MAVEN; JVM flags from BRIDGE_JVM_OPTIONS.

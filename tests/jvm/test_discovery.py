@@ -225,3 +225,14 @@ def test_doctor_without_a_jdk_says_what_to_install(monkeypatch, tmp_path: Path) 
     assert result.exit_code == 2
     assert "install a JDK 17 or newer" in result.output and "JAVA_HOME" in result.output
     assert "pip install 'bridge-agents[jdk]'" in result.output
+
+
+def test_bridge_help_names_every_variable_the_jdk_and_classpath_come_from() -> None:
+    from bridge.cli import main
+
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for variable in ("JAVA_HOME", _discovery.ENV_JDK_ROOTS, "BRIDGE_CLASSPATH", _discovery.ENV_MAVEN,
+                     _discovery.ENV_OPTIONS, "BRIDGE_CACHE_DIR"):
+        assert re.search(rf"^ +{variable} ", result.output, re.MULTILINE), variable
+    assert _discovery.JDK_EXTRA in " ".join(result.output.split())
