@@ -13,11 +13,14 @@ user's settings add) for what is missing.
 The classpath is cached in ``<cache>/maven/<digest of the sorted coordinates>.json`` (the cache folder of
 bridge.jvm._cds: ``BRIDGE_CACHE_DIR``, else ``~/.cache/bridge``), so later starts need neither Maven nor the
 network; a cached classpath whose jar has gone (a cleaned local repository), or whose jars or their poms changed
-(a ``-SNAPSHOT`` installed again, perhaps with other dependencies), is resolved again.
+(a ``-SNAPSHOT`` installed again, perhaps with other dependencies), is resolved again. Processes that start at once
+run one Maven at a time (a lock beside the cache); the later ones read what the first one cached.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -25,7 +28,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -79,9 +82,33 @@ def resolve(coordinates: Sequence[str], where: str) -> tuple[str, ...]:
     jars = _read_cache(cached)
     if jars is not None:
         return jars
-    jars = _run_maven(sorted(coordinates), where)
-    _write_cache(cached, coordinates, jars)
+    with _one_resolution_at_a_time(cached.parent):
+        jars = _read_cache(cached)  # another process may have resolved them while this one waited
+        if jars is None:
+            jars = _run_maven(sorted(coordinates), where)
+            _write_cache(cached, coordinates, jars)
     return jars
+
+
+@contextlib.contextmanager
+def _one_resolution_at_a_time(folder: Path) -> Iterator[None]:
+    """Hold ``<cache>/maven/resolve.lock`` (``flock``; the kernel drops it if the process dies) around a Maven run.
+
+    Two starts at once (test workers, a cluster's task managers) would otherwise run two Mavens that download into
+    one local repository together, which Maven does not make safe between processes, and resolve the same
+    coordinates twice. Without a writable cache folder there is no lock, as there is no cache: Maven just runs.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / "resolve.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def cache_file(coordinates: Sequence[str]) -> Path:

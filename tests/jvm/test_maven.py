@@ -7,12 +7,14 @@ resolution runs offline; only the unknown coordinate asks Maven Central, which h
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import shutil
 import socket
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -269,3 +271,34 @@ def test_a_cache_write_that_fails_leaves_no_temporary_file(installed, cache: Pat
     (target / "in-the-way").mkdir(parents=True)  # the cache file's name is taken by a folder: the rename fails
     assert "bridge-examples" in _names(_maven.resolve([installed], "test"))
     assert sorted(p.name for p in target.parent.iterdir()) == [target.name]
+
+
+def test_a_start_that_waits_for_another_ones_resolution_takes_its_classpath_and_runs_no_maven(
+        cache: Path, tmp_path: Path, monkeypatch) -> None:
+    """Two processes at once: the second waits on the lock, then reads what the first cached (one Maven run)."""
+    jar = tmp_path / "repository" / "org" / "x" / "tools" / "1.0" / "tools-1.0.jar"
+    jar.parent.mkdir(parents=True)
+    jar.write_bytes(b"")
+    coordinates = ["org.x:tools:1.0"]
+    monkeypatch.setenv("MVN", "/nonexistent/mvn")  # a Maven run here would fail: only the first start's cache helps
+    (cache / "maven").mkdir(parents=True)
+    first = os.open(cache / "maven" / "resolve.lock", os.O_RDWR | os.O_CREAT)  # the first start, resolving
+    fcntl.flock(first, fcntl.LOCK_EX)
+    got: list[object] = []
+    second = threading.Thread(target=lambda: got.append(_catching(lambda: _maven.resolve(coordinates, "test"))))
+    second.start()
+    try:
+        second.join(1.0)  # long enough for the second start to reach the lock; it must still be waiting there
+        assert second.is_alive() and not got, got
+        _maven._write_cache(_maven.cache_file(coordinates), coordinates, [str(jar)])  # the first one's result
+    finally:
+        os.close(first)
+        second.join(30)
+    assert got == [(str(jar),)]
+
+
+def _catching(call):
+    try:
+        return call()
+    except Exception as exc:  # noqa: BLE001 - the thread hands its error to the test
+        return exc
