@@ -124,32 +124,27 @@ class Py4JBridge(JavaBridge):
         # the JVM alive after this process dies: the fork closes its copy (and cannot use this JVM anyway).
         stdin_fd = process.stdin.fileno()
         os.register_at_fork(after_in_child=lambda: _close_quietly(stdin_fd))
-        threading.Thread(target=self._watch, name="bridge-py4j-watch", daemon=True).start()
+        threading.Thread(target=self._watch, args=(process,), name="bridge-py4j-watch", daemon=True).start()
 
-    def _watch(self) -> None:
+    def _watch(self, process: subprocess.Popen[bytes]) -> None:
         """When the child dies unasked, wake the Java runs it was holding so that they fail, not hang."""
-        assert self.process is not None
-        self.process.wait()
-        if self._closing:
-            return
+        process.wait()
+        if not self._closing:
+            self._wake_pending()
+
+    def _wake_pending(self) -> None:
         with self._lock:
             pending, self._pending = self._pending, {}
         for ref, wake in pending.items():
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception):  # a runtime that has finished no longer takes wake-ups
                 wake(ref)
 
     def hold(self, ref: str, wake: Any) -> None:
         """A Java run suspended under ``ref``: if the child dies, ``wake(ref)`` so that its resume fails."""
         with self._lock:
             self._pending[ref] = wake
-        if self.process is not None and self.process.poll() is not None:
-            self._watch_late(ref)
-
-    def _watch_late(self, ref: str) -> None:
-        with self._lock:
-            wake = self._pending.pop(ref, None)
-        if wake is not None:
-            wake(ref)
+        if self.process is not None and self.process.poll() is not None:  # it died before the run was held
+            self._wake_pending()
 
     def release(self, ref: str) -> None:
         """The run under ``ref`` was resumed or abandoned."""
@@ -173,18 +168,16 @@ class Py4JBridge(JavaBridge):
     def close(self) -> None:
         """Stop the child JVM (closing its standard input halts it) and the py4j servers. Idempotent."""
         self._closing = True
-        process, self.process = self.process, None
+        process = self.process
         if process is not None:
-            with contextlib.suppress(OSError):
-                process.stdin.close()  # type: ignore[union-attr]
+            for pipe in (process.stdin, process.stdout):
+                with contextlib.suppress(OSError):
+                    pipe.close()  # type: ignore[union-attr]
             try:
                 process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-            with contextlib.suppress(OSError):
-                process.stdout.close()  # type: ignore[union-attr]
-            self.process = process  # keep the pid and exit status for diagnostics
         if self.gateway is not None:
             with contextlib.suppress(Exception):
                 self.gateway.shutdown_callback_server()
