@@ -17,7 +17,7 @@ from conftest import ROOT, java_fn, java_plan, py_fn
 
 from bridge import Event, JavaError, OutputEvent, PlanError, Runtime
 from bridge.api import Tool, ToolMetadata
-from bridge.jvm import default_bridge
+from bridge.jvm import JvmOptions, default_bridge
 from bridge.jvm._py4j_host import Py4JHostAccess
 from bridge.testing import run_plan
 
@@ -211,7 +211,7 @@ def test_kill_9_of_the_host_leaves_no_jvm_behind_even_with_a_forked_process_stil
     script = f"""
 import os, time
 from bridge import Runtime
-from bridge.jvm import default_bridge
+from bridge.jvm import JvmOptions, default_bridge
 with Runtime({str(DEMO / "plan.yaml")!r}, jvm="py4j") as rt:
     rt.run([("ada", {{"order_id": "ORD-1001", "message": "hi"}})])
     forked = os.fork()  # as multiprocessing's fork start method does: it must not keep the JVM alive
@@ -303,3 +303,28 @@ def test_describe_reports_the_child_jvm_and_a_round_trip() -> None:
     facts = py4j_bridge().describe()
     assert facts["round_trip_ok"] is True
     assert facts["jvm_pid"] == py4j_bridge().pid and facts["java_version"]
+
+
+def test_a_child_jvm_that_cannot_start_is_a_jvm_error_saying_what_to_check() -> None:
+    from bridge import JvmError
+    from bridge.jvm._py4j import Py4JBridge
+
+    running = py4j_bridge().options
+    bad = JvmOptions(running.java_home, running.classpath, ("-XX:+NoSuchOptionForBridge",))
+    bridge = Py4JBridge()
+    with pytest.raises(JvmError, match=r"the py4j JVM exited with status 1 .*check JAVA_HOME"):
+        bridge.ensure_started(bad)
+
+
+def test_the_child_jvm_ends_when_its_host_exits_normally() -> None:
+    script = """
+from bridge.jvm import JvmOptions, default_bridge
+print(default_bridge({"bridge.jvm.mode": "py4j"}).pid, flush=True)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT,
+                          check=True)
+    jvm_pid = int(done.stdout.split()[0])
+    deadline = time.monotonic() + 30
+    while _alive(jvm_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(jvm_pid)
