@@ -322,7 +322,7 @@ class Py4JBridge(JavaBridge):
             "python": sys.version.split()[0],
             "py4j": py4j.version.__version__,
             "java_home": self.options.java_home if self.options else None,
-            "jvm_pid": self.pid,
+            "jvm_pid": int(self.entry.pid()),  # asked of the JVM: the process the host talks to is its child
             "java_version": str(system.getProperty("java.version")),
             "java_vendor": str(system.getProperty("java.vendor")),
             "classpath": list(self.options.classpath) if self.options else [],
