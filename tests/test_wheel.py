@@ -2,10 +2,10 @@
 
 One wheel and one fresh venv outside the clone serve the module (the wheel is ~206 MB: built once). From that venv,
 in a folder that is not the clone, run the README's mixed demo and the pytest plugin's example
-(examples/pytest_plugin, run by the venv's own pytest): first with the machine's JDK; then with every JDK of the
-machine hidden (no ``java`` on PATH, no JAVA_HOME, ``BRIDGE_JDK_ROOTS`` empty so /usr/lib/jvm and the other usual
-folders are not searched), where bridge must say how to get one, and, once the ``[jdk]`` extra is installed, run
-the same on the JDK it brings (and build the class data sharing archive with it). About 3 minutes here (the build
+(examples/pytest_plugin, run by the venv's own pytest, its marked test also with ``--bridge-host py4j``): first
+with the machine's JDK; then with every JDK of the machine hidden (no ``java`` on PATH, no JAVA_HOME,
+``BRIDGE_JDK_ROOTS`` empty so /usr/lib/jvm and the other usual folders are not searched), where bridge must say
+how to get one, and, once the ``[jdk]`` extra is installed, run the same on the JDK it brings (and build the class data sharing archive with it). About 3 minutes here (the build
 ~35-60 s, the venv ~30 s, each run a few s).
 """
 
@@ -83,9 +83,12 @@ def _demo_and_example_pass(venv: Path, work: Path, env: dict[str, str]) -> None:
     assert outputs[("ada", "ORD-1001")]["decision"] == "approve"  # Java's review
     assert outputs[("ada", "ORD-1001")]["shipping_miles"] == pytest.approx(385.3)  # Java's tool
     assert "return" in outputs[("barbara", "ORD-1006")]["policy"].lower()  # Java's embedding model
-    tested = _run([str(venv / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "pytest_plugin"],
-                  work, env)
-    assert "2 passed" in tested.stdout, tested.stdout
+    # The marked test once in-process (JPype) and once with the JVM in a py4j child: the wheel's py4j jar, its JDK.
+    tested = _run([str(venv / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rA",
+                   "--bridge-host", "python,py4j", "pytest_plugin"], work, env)
+    assert "3 passed" in tested.stdout, tested.stdout
+    assert "PASSED pytest_plugin/test_example.py::test_each_order_gets_the_java_decision_and_each_customer_a_count" \
+           "[py4j]" in tested.stdout, tested.stdout
 
 
 def test_the_wheel_installed_outside_the_clone_runs_the_demo_and_the_plugin_example(venv: Path,

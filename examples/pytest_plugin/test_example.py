@@ -3,7 +3,8 @@
 The plugin comes with ``pip install bridge-agents`` (no ``conftest.py``). Its ``bridge_run`` fixture runs a plan
 file, an ``AgentPlan`` or an ``Agent`` class over ``(key, input)`` pairs and gives, per key, the outputs, the final
 short-term memory, the errors, and the events the actions sent. A test marked ``bridge_hosts`` runs once per host
-that ``pytest --bridge-host python,java`` names (default: python; the Java host needs ``bridge-agents[java-host]``).
+that ``pytest --bridge-host python,java,py4j`` names (default: python; ``py4j``: the JVM in a child process; the
+Java host needs ``bridge-agents[java-host]``).
 
 The plan (``plan.yaml``) runs your Python actions (``order_replies.py``; pytest puts this folder on ``sys.path``)
 around a Java action that ships with bridge, so a JDK is all it needs (``bridge doctor`` checks it).
