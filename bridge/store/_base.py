@@ -50,10 +50,18 @@ def _sorted(value: Any) -> Any:
 
 
 def digest(value: Any) -> str:
-    """A short, stable digest of a portable value (what a durable call's arguments are compared by)."""
-    import hashlib  # here, not at the top: a run without durable calls never needs it
+    """A short, stable digest of a portable value (what a durable call's arguments are compared by).
 
-    return hashlib.sha256(canonical(value)).hexdigest()[:32]
+    Canonical JSON shorter than 32 bytes is its own digest (it reads better in a divergence message, and hashing
+    costs more than the rest of a call's bookkeeping); a longer one gives the first 32 hex digits of its SHA-256.
+    The lengths differ, so the two forms never meet.
+    """
+    text = canonical(value)
+    if len(text) < 32:
+        return text.decode()
+    import hashlib  # here, not at the top: a run without long arguments never needs it
+
+    return hashlib.sha256(text).hexdigest()[:32]
 
 
 def now() -> float:

@@ -8,7 +8,9 @@ Each finished action costs few rows, because a group commit writes thousands of 
 event, memory updates and sent events in one JSON record), its outputs, and its key's row (once per key and
 group). An input's end is not a write of its own: a key's inputs finish in their order, so the key row's
 ``done_seq`` (the last finished input) says which are done; an input row's status only ever says ``queued``
-or ``error``.
+or ``error``. The records of durable calls whose action commits in the same group go into the action row's
+``calls`` (a finished action never runs again, so they are kept for people only); ``bridge_calls`` holds the
+others: those of actions still running, waiting or interrupted, which a replay needs.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import threading
 from abc import abstractmethod
 from collections.abc import Iterator
 from typing import Any
+
+import orjson
 
 from bridge.errors import StateError
 from bridge.store._base import (
@@ -47,7 +51,7 @@ SCHEMA = [
     "payload TEXT, status TEXT NOT NULL, source TEXT, PRIMARY KEY (kid, seq))",
     "CREATE TABLE IF NOT EXISTS bridge_sources (name TEXT PRIMARY KEY, taken INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS bridge_actions (kid TEXT NOT NULL, seq INTEGER NOT NULL, step INTEGER NOT NULL, "
-    "action TEXT NOT NULL, record TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, "
+    "action TEXT NOT NULL, record TEXT NOT NULL, calls TEXT, at DOUBLE PRECISION NOT NULL, "
     "PRIMARY KEY (kid, seq, step))",
     "CREATE TABLE IF NOT EXISTS bridge_calls (kid TEXT NOT NULL, seq INTEGER NOT NULL, step INTEGER NOT NULL, "
     "idx INTEGER NOT NULL, fid TEXT NOT NULL, digest TEXT NOT NULL, status TEXT NOT NULL, result TEXT, "
@@ -63,9 +67,9 @@ _UPSERT_CALL = ("INSERT INTO bridge_calls (kid, seq, step, idx, fid, digest, sta
 _DROP_CALLS = "DELETE FROM bridge_calls WHERE kid = ? AND seq = ? AND step = ? AND idx >= ?"
 _COMMIT_KEY = ("UPDATE bridge_keys SET memory = ?, run = ?, last_action = ?, updated_at = ?, status = ?, "
                "done_seq = COALESCE(?, done_seq) WHERE kid = ?")
-_COMMIT_ACTION = ("INSERT INTO bridge_actions (kid, seq, step, action, record, at) VALUES (?, ?, ?, ?, ?, ?) "
-                  "ON CONFLICT (kid, seq, step) DO UPDATE SET action = excluded.action, record = excluded.record, "
-                  "at = excluded.at")
+_COMMIT_ACTION = ("INSERT INTO bridge_actions (kid, seq, step, action, record, calls, at) VALUES (?, ?, ?, ?, ?, ?, "
+                  "?) ON CONFLICT (kid, seq, step) DO UPDATE SET action = excluded.action, record = excluded.record, "
+                  "calls = COALESCE(excluded.calls, bridge_actions.calls), at = excluded.at")
 _COMMIT_OUTPUT = ("INSERT INTO bridge_outputs (kid, seq, step, n, ord, source, key, output) VALUES (?, ?, ?, ?, ?, ?, "
                   "?, ?) ON CONFLICT DO NOTHING")
 _KEY_COLUMNS = ("kid, key, status, started_at, updated_at, memory, run, last_action, error, wait, next_seq, stop, "
@@ -73,6 +77,31 @@ _KEY_COLUMNS = ("kid, key, status, started_at, updated_at, memory, run, last_act
 _UPSERT_KEY = ("INSERT INTO bridge_keys (kid, key, status, started_at, updated_at, next_seq) VALUES (?, ?, ?, ?, ?, ?) "
                "ON CONFLICT (kid) DO UPDATE SET next_seq = excluded.next_seq, updated_at = excluded.updated_at, "
                "status = CASE WHEN bridge_keys.status = 'done' THEN 'running' ELSE bridge_keys.status END")
+
+
+def _embed_calls(calls: list[tuple[str, Any]], actions: list[tuple[Any, ...]], upsert: str
+                 ) -> list[tuple[str, Any]]:
+    """Move the call records of actions committed in this group into their action rows; the calls left to write.
+
+    ``calls`` are a group's call writes in order (``upsert`` records, or drops of records); ``actions`` the
+    group's action rows, whose ``calls`` slot (index 5) is filled in place. The last record of a call wins, as
+    its upserts would. An action whose records were dropped in this group (a replay that diverged) keeps them
+    all as rows, in order.
+    """
+    rows = {(a[0], a[1], a[2]): i for i, a in enumerate(actions)}
+    dropped = {p[:3] for sql, p in calls if sql != upsert}
+    kept: dict[int, dict[int, list[Any]]] = {}
+    left = []
+    for sql, p in calls:
+        row = rows.get(p[:3]) if sql == upsert else None
+        if row is None or p[:3] in dropped:
+            left.append((sql, p))
+        else:  # (kid, seq, step, idx, fid, digest, status, result): the result is JSON text already
+            kept.setdefault(row, {})[p[3]] = [p[3], p[4], p[5], p[6], None if p[7] is None else orjson.Fragment(p[7])]
+    for row, records in kept.items():
+        a = actions[row]
+        actions[row] = (*a[:5], orjson.dumps([records[i] for i in sorted(records)]).decode(), a[6])
+    return left
 
 
 def _key(row: Any) -> KeyRecord:
@@ -192,6 +221,9 @@ class SqlStore(StateStore):
                     cur.execute(sql, params)
         if keys:
             cur.executemany(key_update, list(keys.values()))
+        action_sql = self._commit_sql[1]
+        if calls and action_sql in rows:
+            calls = _embed_calls(calls, rows[action_sql], self._sql(_UPSERT_CALL))
         for sql, batch in rows.items():
             cur.executemany(sql, batch)
         i = 0
@@ -320,7 +352,7 @@ class SqlStore(StateStore):
         ops: list[tuple[str, Any, bool]] = [
             (key_sql, (encode(c.memory), run, c.action, t, c.status, done, kid), False),
             (action_sql, (kid, c.seq, c.step, c.action, encode({"event": c.event, "updates": c.updates,
-                                                                "sent": c.sent}), t), False)]
+                                                                "sent": c.sent}), None, t), False)]
         if c.outputs:
             rows = []
             for n, output in enumerate(c.outputs):
@@ -355,9 +387,18 @@ class SqlStore(StateStore):
                         (None if wait is None else encode(wait), status, now(), kid))
 
     def calls(self, kid: str, seq: int, step: int) -> list[CallRecord]:
-        return [CallRecord(r[0], r[1], r[2], r[3], decode(r[4])) for r in self._select(
-            "SELECT idx, fid, digest, status, result FROM bridge_calls WHERE kid = ? AND seq = ? AND step = ? "
-            "ORDER BY idx", (kid, seq, step))]
+        where = "kid = ? AND seq = ? AND step = ?"
+        found = {(seq, step, r[0]): CallRecord(r[0], r[1], r[2], r[3], decode(r[4])) for r in self._select(
+            f"SELECT idx, fid, digest, status, result FROM bridge_calls WHERE {where}", (kid, seq, step))}
+        self._embedded(found, f"SELECT seq, step, calls FROM bridge_actions WHERE {where} AND calls IS NOT NULL",
+                       (kid, seq, step))
+        return [found[k] for k in sorted(found)]
+
+    def _embedded(self, found: dict[tuple[int, int, int], CallRecord], sql: str, params: tuple[Any, ...]) -> None:
+        """Add the call records kept in action rows (``seq, step, calls`` rows of ``sql``): they win over a row's."""
+        for seq, step, embedded in self._select(sql, params):
+            for index, fid, dg, status, result in decode(embedded):
+                found[(seq, step, index)] = CallRecord(index, fid, dg, status, result)
 
     def record_call(self, kid: str, seq: int, step: int, call: CallRecord) -> None:
         self._call_write(_UPSERT_CALL, (kid, seq, step, call.index, call.fid, call.digest, call.status,
@@ -414,10 +455,12 @@ class SqlStore(StateStore):
                                       "WHERE kid = ? ORDER BY seq DESC, step DESC LIMIT ?", (kid, limit))]
 
     def key_calls(self, kid: str) -> list[dict[str, Any]]:
-        return [{"seq": r[0], "step": r[1], "index": r[2], "fid": r[3], "digest": r[4], "status": r[5],
-                 "result": decode(r[6])}
-                for r in self._select("SELECT seq, step, idx, fid, digest, status, result FROM bridge_calls "
-                                    "WHERE kid = ? ORDER BY seq, step, idx", (kid,))]
+        found = {(r[0], r[1], r[2]): CallRecord(r[2], r[3], r[4], r[5], decode(r[6])) for r in self._select(
+            "SELECT seq, step, idx, fid, digest, status, result FROM bridge_calls WHERE kid = ?", (kid,))}
+        self._embedded(found, "SELECT seq, step, calls FROM bridge_actions WHERE kid = ? AND calls IS NOT NULL",
+                       (kid,))
+        return [{"seq": seq, "step": step, "index": c.index, "fid": c.fid, "digest": c.digest, "status": c.status,
+                 "result": c.result} for (seq, step, _), c in sorted(found.items())]
 
     def outputs(self, source: str | None) -> Iterator[tuple[Any, Any]]:
         if source is None:

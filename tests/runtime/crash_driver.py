@@ -43,7 +43,8 @@ def _finished_calls(state: str, work: Path) -> set[str]:
     store = open_store(state)
     try:
         store.lock_runner()  # the killed runner's lock is gone: take up its journal, as the next run will
-        rows = store._select("SELECT kid, seq, fid, status FROM bridge_calls WHERE status = 'done'")  # noqa: SLF001
+        rows = [(r.kid, c["seq"], c["fid"], c["status"]) for r in store.runs() for c in store.key_calls(r.kid)
+                if c["status"] == "done"]
         inputs = {(kid, seq): n for kid, seq, n in _inputs(store)}
     finally:
         store.close()

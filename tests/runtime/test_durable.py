@@ -51,7 +51,7 @@ def _recorded(work: Path, name_of) -> set[str]:
     store = open_store(work / "s.db")  # as the next runner would: calls still in the journal count
     try:
         store.lock_runner()
-        rows = store._select("SELECT fid, digest FROM bridge_calls WHERE status = 'done'")  # noqa: SLF001
+        rows = [(c["fid"], c["digest"]) for r in store.runs() for c in store.key_calls(r.kid) if c["status"] == "done"]
     finally:
         store.close()
     return {name_of(fid, d) for fid, d in rows}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from cli_support import mounted_tmpfs
+from store_support import PLAN, finished, take
 
 from bridge import Agent, InputEvent, OutputEvent, Runtime, action
 from bridge.errors import StateError
@@ -74,6 +75,30 @@ def test_an_in_memory_state_needs_no_file(tmp_path: Path) -> None:
     store.bind({"actions": {}})
     store.lock_runner()
     assert store.runs() == []
+    store.close()
+
+
+def test_the_calls_of_an_action_committed_in_the_same_group_are_kept_in_its_row(tmp_path: Path) -> None:
+    from bridge.store import CallRecord
+
+    store = open_store(tmp_path / "runs.db")
+    store.bind(PLAN)
+    store.lock_runner()
+    kid = take(store, "a", "a0")
+    store.batch(True)
+    store.record_call(kid, 0, 0, CallRecord(0, "m:f", "d0", "pending"))
+    store.record_call(kid, 0, 0, CallRecord(0, "m:f", "d0", "done", {"total": 3, "raw": b"\x00"}))
+    failed = {"type": "builtins:KeyError", "message": "x"}
+    store.record_call(kid, 0, 0, CallRecord(1, "m:g", "d1", "failed", failed))
+    store.commit(finished("a", 0, 0, run={"seq": 0, "steps": 1, "events": [], "todo": [], "sensory": None}))
+    store.record_call(kid, 0, 1, CallRecord(0, "m:h", "d2", "done", 5))  # its action still runs: a row of its own
+    store.flush()
+    assert store.calls(kid, 0, 0) == [CallRecord(0, "m:f", "d0", "done", {"total": 3, "raw": b"\x00"}),
+                                      CallRecord(1, "m:g", "d1", "failed", failed)]
+    assert store.calls(kid, 0, 1) == [CallRecord(0, "m:h", "d2", "done", 5)]
+    assert [(c["step"], c["index"], c["fid"], c["status"]) for c in store.key_calls(kid)] == [
+        (0, 0, "m:f", "done"), (0, 1, "m:g", "failed"), (1, 0, "m:h", "done")]
+    assert store._read("SELECT step, idx FROM bridge_calls") == [(1, 0)]  # noqa: SLF001 - one row written, not three
     store.close()
 
 
