@@ -1,4 +1,4 @@
-"""The small interface every way of reaching Java implements (JPype now; pemja and py4j later).
+"""The small interface every way of reaching Java implements: JPype in process, py4j in a child JVM.
 
 The runtime talks only to :class:`JavaBridge`. A backend owns the JVM's lifecycle: a JVM cannot be restarted
 in a process, so :meth:`JavaBridge.ensure_started` is idempotent and refuses a second start with other
