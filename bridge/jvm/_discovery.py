@@ -18,8 +18,8 @@ from typing import Any
 
 from bridge.errors import JvmError, PlanError
 from bridge.jvm._backend import JvmOptions
-from bridge.jvm._maven import CONF_MAVEN, ENV_MAVEN, parse_coordinates, resolve
-from bridge.plan._allow import CONF_JAVA_HOME, CONF_JVM_OPTIONS, ENV_JVM_OPTIONS
+from bridge.jvm._maven import ENV_MAVEN, parse_coordinates, resolve
+from bridge.plan._allow import CONF_JAVA_HOME, CONF_JVM_OPTIONS, CONF_MAVEN, ENV_JVM_OPTIONS
 
 # bridge's jars are Java 17 class files (maven.compiler.release in pom.xml): an older JVM cannot load them.
 MIN_JAVA = 17

@@ -36,7 +36,6 @@ from bridge.errors import JvmError
 from bridge.jvm._cds import cache_dir
 
 ENV_MAVEN = "BRIDGE_MAVEN"
-CONF_MAVEN = "bridge.jvm.maven"
 # The version the project's own build uses (pom.xml), so the local repository of anyone who built bridge has it.
 DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 CENTRAL = "central (https://repo.maven.apache.org/maven2)"
