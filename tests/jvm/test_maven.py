@@ -228,9 +228,13 @@ def test_the_dependency_plugin_maven_cannot_fetch_is_not_called_a_dependency_of_
             in message)
 
 
-def test_with_the_repository_down_maven_itself_gets_the_network_error(installed, cache: Path, tmp_path: Path,
+def test_with_the_repository_down_maven_itself_gets_the_network_error(resolved, cache: Path, tmp_path: Path,
                                                                       monkeypatch) -> None:
-    """A real Maven run whose settings send central to a port nothing listens on (the local repository kept)."""
+    """A real Maven run whose settings send central to a port nothing listens on (the local repository kept).
+
+    After ``resolved``: one resolution has put the dependency plugin in the local repository, as on any machine
+    that resolved coordinates before, so what fails here is the coordinate's download, not the plugin's.
+    """
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
