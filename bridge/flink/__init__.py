@@ -5,8 +5,8 @@ each key's short-term memory (Flink keyed state, as JSON) with the input positio
 from the last checkpoint. Needs the ``flink`` extra (``pip install 'bridge-agents[flink]'``), whose PyFlink
 pins py4j and pemja versions of its own: keep it in a virtual environment apart from the ``java-host`` extra.
 
-Build your own pipeline with :func:`key_inputs` (JSONL input lines to staged elements) and :func:`run_plan`
-(staged elements to output lines and error lines); ``bridge flink run`` is :func:`file_job` between a file
+Build your own pipeline with :func:`run_plan` (a DataStream of JSONL input lines to output lines and error
+lines); ``bridge flink run`` is :func:`file_job` between a file
 source and file sinks.
 """
 
@@ -23,9 +23,9 @@ class FlinkMissingError(BridgeError):
 
 _PYFLINK_NAMES = {
     "ERRORS": "bridge.flink._function", "PlanFunction": "bridge.flink._function",
-    "stage_line": "bridge.flink._function",
+    "key_of_line": "bridge.flink._function",
     "JobOptions": "bridge.flink._job", "environment": "bridge.flink._job", "file_job": "bridge.flink._job",
-    "key_inputs": "bridge.flink._job", "run_plan": "bridge.flink._job",
+    "run_plan": "bridge.flink._job",
 }
 
 
@@ -51,4 +51,4 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = ["ERRORS", "FLINK_EXTRA", "FlinkMissingError", "JobOptions", "PlanFunction", "environment", "file_job",
-           "key_inputs", "require_flink", "run_plan", "stage_line"]
+           "key_of_line", "require_flink", "run_plan"]

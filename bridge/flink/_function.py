@@ -10,8 +10,8 @@ checkpoint holds them and a restore hands them back; the host's memory for the k
 state before each input and written back after it, in the same call that emits the input's outputs, so a
 checkpoint barrier sees either the whole input (state and outputs) or none of it.
 
-Elements are staged lines ``<key JSON>`` TAB ``<input line>`` (see :func:`stage_line`): the key's JSON text is
-Flink's key, so ``1``, ``1.0`` and ``true`` stay three keys as they do under ``bridge run``.
+Elements are JSONL input lines, ``{"key": ..., "input": ...}``, keyed by :func:`key_of_line` in PyFlink's
+``key_by``, which runs at its input's parallelism, so each key's lines keep their order.
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from pyflink.common import Types
 from pyflink.datastream import KeyedProcessFunction, OutputTag, RuntimeContext
 from pyflink.datastream.state import ValueStateDescriptor
 
+from bridge._jsonl import parse_line
 from bridge.api._values import dumps, loads
+from bridge.errors import InputError
 from bridge.plan import AgentPlan
 
 _OPENING = threading.Lock()
@@ -35,14 +37,17 @@ _OPENING = threading.Lock()
 ERRORS = OutputTag("bridge-errors", Types.STRING())
 
 
-def stage_line(key: Any, input_value: Any) -> str:
-    """The element a job keys and runs: the key's exact JSON text, a tab, then the input line's JSON."""
-    return dumps(key).decode() + "\t" + dumps({"key": key, "input": input_value}).decode()
+def key_of_line(line: str) -> str:
+    """Flink's key of an input line: the key's exact JSON text; a bad line gets ``""``, which no key's text is.
 
-
-def key_of_staged(line: str) -> str:
-    """Flink's key of a staged line: the key's JSON text (JSON escapes tabs, so the first tab ends it)."""
-    return line.split("\t", 1)[0]
+    The key's JSON text, not its value, so ``1``, ``1.0`` and ``true`` stay three keys as under ``bridge run``.
+    Bad lines are keyed together and reported by the keyed function, which parses each line again.
+    """
+    try:
+        key, _ = parse_line(line.encode(), file="<stream>", number=0)
+    except InputError:
+        return ""
+    return dumps(key).decode()
 
 
 def error_record(error: Any) -> str:
@@ -51,7 +56,7 @@ def error_record(error: Any) -> str:
 
 
 class PlanFunction(KeyedProcessFunction):
-    """Runs each staged input through one :class:`~bridge.runtime.Runtime` per worker, built in ``open()``.
+    """Runs each input line through one :class:`~bridge.runtime.Runtime` per worker, built in ``open()``.
 
     The function object is pickled into the job, so it carries only the plan as JSON and plain options; the
     runtime (and its JVM) exists only in the worker.
@@ -83,19 +88,22 @@ class PlanFunction(KeyedProcessFunction):
         _leave_without_waiting_for_java()
 
     def process_element(self, value: str, ctx: KeyedProcessFunction.Context) -> Any:  # noqa: D102
-        kid, line = value.split("\t", 1)
-        record = loads(line)
-        key = record["key"]
+        try:
+            key, input_value = parse_line(value.encode(), file="<stream>", number=0)
+        except InputError as exc:  # the same rule as bridge run: a bad line is reported and skipped
+            yield ERRORS, error_record(exc)
+            return
+        kid = dumps(key).decode()
         runtime = self._runtime
         store = runtime._scheduler.store_for(key)  # the host's memory of this key, replaced from Flink's state
         saved = self._key_state.value()
         kept = loads(saved) if saved else {"seq": 0, "memory": None}
         store.load("short_term", kept["memory"])
         if self._calls is not None:
-            self._calls.offer(kid, key, kept["seq"], record["input"])  # input `seq` of the key: its calls replay
+            self._calls.offer(kid, key, kept["seq"], input_value)  # input `seq` of the key: its calls replay
             report = runtime.run(())
         else:
-            report = runtime.run(((key, record["input"]),))
+            report = runtime.run(((key, input_value),))
         self._key_state.update(dumps({"seq": kept["seq"] + 1, "memory": store.dump("short_term")}).decode())
         for out_key, output in report.outputs:
             yield dumps({"key": out_key, "output": output}).decode()

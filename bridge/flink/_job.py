@@ -1,6 +1,6 @@
 """Building the keyed Flink job of a plan: from a stream of inputs to streams of outputs and errors.
 
-The pieces a user with their own sources and sinks needs (:func:`key_inputs`, :func:`run_plan`) and the
+The piece a user with their own sources and sinks needs (:func:`run_plan`) and the
 whole file-to-file job ``bridge flink run`` submits (:func:`file_job`): Flink's FLIP-27 file source, whose
 read position is checkpointed (``from_collection``'s is not, so a restore would lose or repeat inputs), and
 file sinks that roll on checkpoints only, so a line is visible in a finished part file exactly when the
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyflink.common import Configuration, Encoder, Types, WatermarkStrategy
-from pyflink.datastream import DataStream, ProcessFunction, StreamExecutionEnvironment
+from pyflink.datastream import DataStream, StreamExecutionEnvironment
 from pyflink.datastream.connectors.file_system import (
     FileSink,
     FileSource,
@@ -24,40 +24,20 @@ from pyflink.datastream.connectors.file_system import (
     StreamFormat,
 )
 
-from bridge._jsonl import parse_line
-from bridge.errors import InputError
-from bridge.flink._function import ERRORS, PlanFunction, error_record, key_of_staged, stage_line
+from bridge.flink._function import ERRORS, PlanFunction, key_of_line
 from bridge.plan import AgentPlan
 
 PART_PREFIX = "part"  # finished part files: part-<uuid>-<n>.jsonl; Flink's in-progress ones start with a dot
 
 
-class _Stage(ProcessFunction):
-    """``{"key", "input"}`` lines to staged lines; a bad line goes to the errors stream, the rest goes on."""
-
-    def process_element(self, value: str, ctx: ProcessFunction.Context) -> Any:  # noqa: D102
-        try:
-            key, input_value = parse_line(value.encode(), file="<stream>", number=0)
-        except InputError as exc:
-            yield ERRORS, error_record(exc)
-            return
-        yield stage_line(key, input_value)
-
-
-def key_inputs(lines: DataStream) -> tuple[DataStream, DataStream]:
-    """Stage a stream of JSONL input lines (strings) for :func:`run_plan`; returns (staged, bad lines)."""
-    staged = lines.process(_Stage(), output_type=Types.STRING())
-    return staged, staged.get_side_output(ERRORS)
-
-
-def run_plan(staged: DataStream, plan: AgentPlan, **runtime_options: Any) -> tuple[DataStream, DataStream]:
-    """Key staged inputs by their key and run ``plan`` on them: (output lines, error lines).
+def run_plan(lines: DataStream, plan: AgentPlan, **runtime_options: Any) -> tuple[DataStream, DataStream]:
+    """Key JSONL input lines (strings) by their key and run ``plan`` on them: (output lines, error lines).
 
     Output lines are ``{"key": ..., "output": ...}`` as ``bridge run`` writes them; error lines are
-    ``{"error": ..., "details": ...}``, one per failed event. ``runtime_options`` go to
+    ``{"error": ..., "details": ...}``, one per failed event or bad input line. ``runtime_options`` go to
     :class:`~bridge.runtime.Runtime` in each worker (``workers``, ``max_steps``, ``call_timeout``, ``allow``).
     """
-    keyed = staged.key_by(key_of_staged, key_type=Types.STRING())
+    keyed = lines.key_by(key_of_line, key_type=Types.STRING())
     outputs = keyed.process(PlanFunction(plan, runtime_options), output_type=Types.STRING())
     return outputs, outputs.get_side_output(ERRORS)
 
@@ -115,12 +95,12 @@ def _remote(conf: Configuration, settings: dict[str, str]) -> StreamExecutionEnv
     return StreamExecutionEnvironment(j_env)
 
 
-def file_job(env: StreamExecutionEnvironment, plan: AgentPlan, staged_file: str, outputs_dir: str,
+def file_job(env: StreamExecutionEnvironment, plan: AgentPlan, input_file: str, outputs_dir: str,
              errors_dir: str, opts: JobOptions) -> None:
-    """Add the file-to-file job: staged input lines in, output lines and error lines out (part files)."""
-    source = FileSource.for_record_stream_format(StreamFormat.text_line_format(), staged_file).build()
-    staged = env.from_source(source, WatermarkStrategy.no_watermarks(), "bridge inputs")
-    outputs, errors = run_plan(staged, plan, **(opts.runtime or {}))
+    """Add the file-to-file job: input lines in, output lines and error lines out (part files)."""
+    source = FileSource.for_record_stream_format(StreamFormat.text_line_format(), input_file).build()
+    lines = env.from_source(source, WatermarkStrategy.no_watermarks(), "bridge inputs")
+    outputs, errors = run_plan(lines, plan, **(opts.runtime or {}))
     outputs.sink_to(_sink(outputs_dir)).name("bridge outputs")
     errors.sink_to(_sink(errors_dir)).name("bridge errors").set_parallelism(1)
 

@@ -20,7 +20,7 @@ from typing import Any, cast
 from bridge._jsonl import InputReader, OnBadInput
 from bridge._runner import RunOptions, _Session
 from bridge._signals import StopOnSignal
-from bridge.api._values import loads
+from bridge.api._values import dumps, loads
 from bridge.errors import BridgeError, StateError
 
 
@@ -106,13 +106,11 @@ class FlinkSession(_Session):
 
     def _stage(self, reader: InputReader) -> None:
         """Write the input's good lines for the job's file source, in a work folder beside the output."""
-        from bridge.flink._function import stage_line
-
         where = self.opts.output.parent if self.opts.output is not None else None
         self.work = Path(tempfile.mkdtemp(prefix=".bridge-flink-", dir=where))
         with open(self.work / "inputs.staged", "w", encoding="utf-8") as staged:
             for key, value in reader:
-                staged.write(stage_line(key, value) + "\n")
+                staged.write(dumps({"key": key, "input": value}).decode() + "\n")
                 self.staged += 1
 
     # -- the job -------------------------------------------------------------------------------------
