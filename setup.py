@@ -36,7 +36,7 @@ def build_jars() -> None:
                          "build from a clone (`make wheel`) or from an sdist that `python -m build` made")
     if mvn is None:
         raise SystemExit("bridge-agents wheel: Maven (mvn) is not on PATH and the wheel carries the Java jars "
-                         "it builds: install Maven 3.9+ (Debian/Ubuntu: apt-get install maven) or set MVN")
+                         "it builds: install Maven 3.6.1+ (Debian/Ubuntu: apt-get install maven) or set MVN")
     offline = subprocess.run([mvn, "-o", *MAVEN[1:]], cwd=ROOT, check=False)
     if offline.returncode != 0:
         print("bridge-agents wheel: Maven offline build failed (see above); retrying online", flush=True)
