@@ -19,11 +19,13 @@ from __future__ import annotations
 import array
 import atexit
 import contextlib
+import logging
 import os
 import secrets
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +80,7 @@ class Py4JBridge(JavaBridge):
         self._closing = False
         self._lock = threading.Lock()
         self._pending: dict[str, Any] = {}  # ref of a suspended Java run -> its host's wake, for a dying child
+        self._forward: threading.Thread | None = None  # copies the JVM's standard output to ours (stderr)
 
     @property
     def pid(self) -> int | None:
@@ -100,21 +103,29 @@ class Py4JBridge(JavaBridge):
         python_params = PythonParameters(address="127.0.0.1", port=0, auth_token=token, daemonize=True,
                                          daemonize_connections=True, eager_load=True)
         gateway = ClientServer(java_parameters=java_params, python_parameters=python_params)
+        _hide_from_logs(token)
         python_port = gateway.get_callback_server().get_listening_port()
         command = [str(java), *options.jvm_args, "-cp", os.pathsep.join(options.classpath), names.PY4J_GATEWAY,
                    str(python_port)]
+        process: subprocess.Popen[bytes] | None = None
         try:
             # Its own session: a Ctrl-C for the host does not kill the JVM under a running action; the host
             # stops it by closing its standard input.
             process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                        start_new_session=True)
-        except OSError as exc:
-            gateway.shutdown_callback_server()
-            raise JvmError(f"starting the py4j JVM ({java}) failed: {exc}") from exc
-        assert process.stdin is not None and process.stdout is not None
-        process.stdin.write(token.encode() + b"\n")
-        process.stdin.flush()
-        port = _read_port(process, gateway)
+            assert process.stdin is not None and process.stdout is not None
+            with contextlib.suppress(BrokenPipeError):  # a child that ended at once: _read_port says how
+                process.stdin.write(token.encode() + b"\n")
+                process.stdin.flush()
+            port, early = _read_port(process)
+        except BaseException as exc:  # a failed start (or a Ctrl-C during it) leaves no child and no server
+            with contextlib.suppress(Exception):
+                gateway.shutdown()  # the callback server and py4j's finalizer thread
+            if process is not None:
+                _stop(process)
+            if isinstance(exc, OSError) and process is None:
+                raise JvmError(f"starting the py4j JVM ({java}) failed: {exc}; set JAVA_HOME to a JDK home") from exc
+            raise
         java_params.port = port  # each new connection reads it; none was made before
         gateway._gateway_client.port = port
         self.gateway, self.process, self.options = gateway, process, options
@@ -122,9 +133,18 @@ class Py4JBridge(JavaBridge):
         atexit.register(self.close)
         # A process forked from this one (multiprocessing's fork) would hold the child's stdin open and keep
         # the JVM alive after this process dies: the fork closes its copy (and cannot use this JVM anyway).
-        stdin_fd = process.stdin.fileno()
-        os.register_at_fork(after_in_child=lambda: _close_quietly(stdin_fd))
+        os.register_at_fork(after_in_child=self._after_fork)
+        # What the JVM itself writes to standard output (-Xlog, -verbose:gc, FileDescriptor.out) goes on to
+        # standard error: a pipe nobody reads would fill and stop the JVM at its next write.
+        self._forward = threading.Thread(target=_forward_output, args=(process.stdout, early),
+                                         name="bridge-py4j-stdout", daemon=True)
+        self._forward.start()
         threading.Thread(target=self._watch, args=(process,), name="bridge-py4j-watch", daemon=True).start()
+
+    def _after_fork(self) -> None:
+        """In a forked child: close this process's end of the JVM's stdin (once closed here, the number is reused)."""
+        if not self._closing and self.process is not None and self.process.stdin is not None:
+            _close_quietly(self.process.stdin.fileno())
 
     def _watch(self, process: subprocess.Popen[bytes]) -> None:
         """When the child dies unasked, wake the Java runs it was holding so that they fail, not hang."""
@@ -170,19 +190,18 @@ class Py4JBridge(JavaBridge):
         self._closing = True
         process = self.process
         if process is not None:
-            for pipe in (process.stdin, process.stdout):
-                with contextlib.suppress(OSError):
-                    pipe.close()  # type: ignore[union-attr]
+            with contextlib.suppress(OSError):
+                process.stdin.close()  # type: ignore[union-attr]
             try:
                 process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            if self._forward is not None:  # it closes standard output at its end, when the JVM's last writer ends
+                self._forward.join(timeout=5)
         if self.gateway is not None:
             with contextlib.suppress(Exception):
-                self.gateway.shutdown_callback_server()
-            with contextlib.suppress(Exception):
-                self.gateway.close()
+                self.gateway.shutdown()  # the callback server, the connections and py4j's finalizer thread
 
     # -- calling Java --------------------------------------------------------------------------------
     def jclass(self, name: str) -> Py4JClass:
@@ -367,28 +386,90 @@ def _is_array(value: Any) -> bool:
     return isinstance(value, JavaArray)
 
 
-def _read_port(process: subprocess.Popen[bytes], gateway: Any) -> int:
-    """The Java server's port from the child's first line; a child that dies or stays silent is a JvmError."""
+def _read_port(process: subprocess.Popen[bytes]) -> tuple[int, bytes]:
+    """The Java server's port from the child's port line, and what it wrote after it.
+
+    Lines the JVM writes before it (``-Xlog``, ``-verbose:class``, ``-XX:+PrintFlagsFinal`` print to standard
+    output) go to standard error. A child that ends or stays silent is a JvmError; the caller stops it.
+    """
     import selectors
 
     assert process.stdout is not None
+    fd = process.stdout.fileno()
+    deadline = time.monotonic() + START_TIMEOUT
+    pending = b""
     with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        ready = selector.select(START_TIMEOUT)
-    line = process.stdout.readline().decode("utf-8", "replace").strip() if ready else ""
-    if line.startswith(PORT_LINE):
-        return int(line[len(PORT_LINE):])
-    gateway.shutdown_callback_server()
-    if not ready:
-        process.kill()
-        process.wait()
+        selector.register(fd, selectors.EVENT_READ)
+        while True:
+            *lines, pending = pending.split(b"\n")
+            for i, line in enumerate(lines):
+                text = line.decode("utf-8", "replace").strip()
+                if text.startswith(PORT_LINE) and text[len(PORT_LINE):].isdigit():
+                    return int(text[len(PORT_LINE):]), b"\n".join([*lines[i + 1:], pending])
+                _to_stderr(line + b"\n")
+            left = deadline - time.monotonic()
+            chunk = os.read(fd, 65536) if left > 0 and selector.select(left) else None
+            if not chunk:
+                break
+            pending += chunk
+    _to_stderr(pending)
+    if chunk is None:
         status = f"did not start within {START_TIMEOUT:.0f} s"
     else:
         try:
             status = f"exited with status {process.wait(timeout=10)}"
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            status = "printed no port line"
-    raise JvmError(f"the py4j JVM {status} (its errors are above, on standard error); check JAVA_HOME and that "
-                   f"`make jars` built {names.PY4J_GATEWAY} (got {line!r})")
+            status = "closed its standard output without printing its port"
+    raise JvmError(f"the py4j JVM {status} (its errors are above, on standard error); check JAVA_HOME, the JVM "
+                   f"options (BRIDGE_JVM_OPTIONS, the plan's bridge.jvm.options) and that `make jars` built "
+                   f"{names.PY4J_GATEWAY}")
+
+
+def _forward_output(stdout: Any, early: bytes) -> None:
+    """Copy the child's standard output to standard error until it ends, then close the pipe."""
+    _to_stderr(early)
+    fd = stdout.fileno()
+    try:
+        while chunk := os.read(fd, 65536):
+            _to_stderr(chunk)
+    except OSError:
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            stdout.close()
+
+
+def _to_stderr(data: bytes) -> None:
+    """Write to file descriptor 2, ignoring a closed one (the JVM's output must be read either way)."""
+    with contextlib.suppress(OSError):
+        while data:
+            data = data[os.write(2, data):]
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Kill a child that failed to start and close its pipes."""
+    with contextlib.suppress(OSError):
+        process.kill()
+    process.wait()
+    for pipe in (process.stdin, process.stdout):
+        with contextlib.suppress(OSError):
+            pipe.close()  # type: ignore[union-attr]
+
+
+class _HideToken(logging.Filter):
+    """py4j logs each command it sends at DEBUG, the auth command with the token in it: write a mark instead."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, "<auth token>"), ()
+        return True
+
+
+def _hide_from_logs(token: str) -> None:
+    for name in ("py4j.clientserver", "py4j.java_gateway"):
+        logging.getLogger(name).addFilter(_HideToken(token))

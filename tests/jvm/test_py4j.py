@@ -328,3 +328,95 @@ print(default_bridge({"bridge.jvm.mode": "py4j"}).pid, flush=True)
     while _alive(jvm_pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(jvm_pid)
+
+
+def _other_bridge(*flags: str):
+    """A second py4j bridge of this process (its own child JVM), with the session's options plus ``flags``."""
+    from bridge.jvm._py4j import Py4JBridge
+
+    running = py4j_bridge().options
+    bridge = Py4JBridge()
+    bridge.ensure_started(JvmOptions(running.java_home, running.classpath, (*running.jvm_args, *flags)))
+    return bridge
+
+
+def test_what_the_jvm_writes_to_standard_output_goes_to_standard_error_and_never_blocks_it(capfd) -> None:
+    # -Xlog writes to standard output before the gateway prints its port line; FileDescriptor.out after it.
+    bridge = _other_bridge("-Xlog:gc")
+    try:
+        assert bridge.entry.pid() == bridge.pid
+        jvm = bridge.gateway.jvm
+        written = threading.Event()
+
+        def write_past_a_pipe_buffer() -> None:
+            out = jvm.java.io.FileOutputStream(jvm.java.io.FileDescriptor.out)
+            out.write(bytearray(b"x" * 99 + b"\n") * 3000)  # 300 KB: a pipe nobody reads holds 64 KB
+            out.flush()
+            written.set()
+
+        threading.Thread(target=write_past_a_pipe_buffer, daemon=True).start()
+        assert written.wait(60), "the JVM blocked writing to its standard output"
+    finally:
+        bridge.close()
+    err = capfd.readouterr().err
+    assert "[info][gc]" in err and err.count("x" * 99 + "\n") == 3000
+    assert bridge.process.poll() is not None and bridge.process.stdout.closed
+
+
+def _fake_java(home: Path, body: str) -> None:
+    (home / "bin").mkdir(parents=True)
+    java = home / "bin" / "java"
+    java.write_text("#!/bin/sh\n" + body)
+    java.chmod(0o755)
+
+
+def test_a_child_that_fails_its_start_is_stopped_and_the_callback_server_closed(tmp_path: Path, monkeypatch) -> None:
+    from bridge import JvmError
+    from bridge.jvm import _py4j
+
+    monkeypatch.setattr(_py4j, "START_TIMEOUT", 3.0)
+    pid_file = tmp_path / "pid"
+    _fake_java(tmp_path / "silent", f'echo $$ > {pid_file}\necho "BRIDGE_PY4J_PORT not-a-port"\nexec sleep 120\n')
+    _fake_java(tmp_path / "ending", "exit 3\n")
+    threads = set(threading.enumerate())
+    with pytest.raises(JvmError, match=r"the py4j JVM did not start within 3 s .*check JAVA_HOME, the JVM options"):
+        _py4j.Py4JBridge().ensure_started(JvmOptions(str(tmp_path / "silent"), ()))
+    assert not _alive(int(pid_file.read_text()))
+    with pytest.raises(JvmError, match=r"the py4j JVM exited with status 3 "):
+        _py4j.Py4JBridge().ensure_started(JvmOptions(str(tmp_path / "ending"), ()))
+    deadline = time.monotonic() + 10
+    while set(threading.enumerate()) - threads and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not set(threading.enumerate()) - threads  # py4j's callback server stopped with its threads
+
+
+def test_the_auth_token_never_reaches_the_logs_even_at_debug_level(caplog) -> None:
+    bridge = py4j_bridge()
+    token = bridge.gateway.java_parameters.auth_token
+    caplog.set_level("DEBUG", logger="py4j")
+    # A new Python thread opens its own connection, which authenticates first.
+    caller = threading.Thread(target=lambda: bridge.entry.pid())
+    caller.start()
+    caller.join(30)
+    assert "Command to send: A\n" in caplog.text  # the auth command was logged ...
+    assert token not in caplog.text  # ... without the token
+
+
+def test_the_hosts_callback_server_refuses_a_connection_without_the_token() -> None:
+    import socket
+
+    bridge = py4j_bridge()
+    port = bridge.gateway.get_callback_server().get_listening_port()
+    token = bridge.gateway.java_parameters.auth_token
+    answers = {}
+    for name, first in (("token", f"A\n{token}\ne\n"), ("wrong", "A\nnot-the-token\ne\n"),
+                        ("none", "c\np0\nwake\ne\n")):
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(first.encode())
+            try:
+                answers[name] = sock.recv(100)
+            except ConnectionResetError:
+                answers[name] = b"(reset)"
+    assert answers["token"] == b"!yv\n"
+    assert answers["wrong"] in (b"!xn\n", b"(reset)"), answers  # py4j's error answer, then the connection ends
+    assert answers["none"] in (b"", b"(reset)"), answers  # a command before the token: closed, no answer
