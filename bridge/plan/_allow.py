@@ -11,7 +11,8 @@ The policy, by prefix (``mypkg`` allows ``mypkg`` and ``mypkg.sub.f``, never ``m
   only names under one of its prefixes.
 - No allow list: everything except Python's standard library (``os.system``, ``subprocess``,
   ``builtins.exec``), JDK classes (``java.``, ``javax.``, ``jdk.``, ``sun.``, ``com.sun.``: ``Runtime``,
-  ``ProcessBuilder``, JNDI) and JPype, which reaches any JDK class from Python.
+  ``ProcessBuilder``, JNDI), and JPype and py4j, which reach any JDK class from Python (py4j's
+  ``launch_gateway(use_shell=True)`` runs a shell command).
 - Always: bridge's own ``python_actions`` and ``dev.bridge`` code.
 
 Two ways around a prefix are closed for every name: a qualified name that walks through a standard-library
@@ -51,8 +52,9 @@ from bridge.plan._models import (
 ENV_ALLOW = "BRIDGE_ALLOW"
 ALWAYS_ALLOWED = ("python_actions", "dev.bridge")
 JDK_PREFIXES = ("java", "javax", "jdk", "sun", "com.sun")
-# JPype's own modules reach every JDK class from Python (``jpype.JClass``, ``import java.lang``).
-JVM_DOORS = ("jpype", "_jpype")
+# JPype's and py4j's own modules reach every JDK class from Python (``jpype.JClass``, ``import java.lang``,
+# ``py4j.java_gateway.JavaGateway``), and py4j's ``launch_gateway`` starts any program: module prefix -> name.
+JVM_DOORS = {"jpype": "JPype", "_jpype": "JPype", "py4j": "py4j"}
 # JVM flags that run a command or load code of their own, and those that read more flags from a file (which
 # could hold the others). The settings below are spelled as in bridge.jvm._discovery, which this layer may not
 # import.
@@ -145,8 +147,9 @@ def refusal(name: str, prefixes: tuple[str, ...], *, java: bool = False) -> str 
         return "Python standard library"
     if under(name, JDK_PREFIXES):
         return "JDK class"
-    if under(name, JVM_DOORS):
-        return "JPype, a door to every JDK class"
+    for prefix, door in JVM_DOORS.items():
+        if under(name, (prefix,)):
+            return f"{door}, a door to every JDK class"
     return None
 
 

@@ -172,6 +172,20 @@ def test_jpype_is_refused_by_default_as_a_door_to_jdk_classes() -> None:
     assert "jpype.JClass (JPype" in _refusal(_plan_data(_action("jpype", "JClass")))
 
 
+def test_py4j_is_refused_by_default_its_launch_gateway_runs_a_shell_command(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    door = {"name": "shell", "type": "tool", "descriptor": {
+        "target_module": "py4j.java_gateway", "target_clazz": "launch_gateway",
+        "arguments": {"java_path": f"touch {marker}", "use_shell": True, "die_on_exit": False}}}
+    data = _plan_data(resources={"tool": {"shell": door}})
+    message = _refusal(data)
+    assert "target_module: py4j.java_gateway.launch_gateway (py4j, a door to every JDK class)" in message
+    assert not marker.exists()
+    with Runtime(plan_from_data(data), allow=["py4j", "test_allow"]) as runtime:  # why py4j needs the boundary
+        runtime.run([("a", 1)])  # the build then fails: no JVM answers on the shell's output
+    assert marker.exists()
+
+
 # -- ways around a prefix ----------------------------------------------------------------------------------
 def test_a_qualname_walking_through_an_imported_stdlib_module_is_refused() -> None:
     message = _refusal(_plan_data(_action("bridge.jvm._discovery", "os.system")))
