@@ -9,6 +9,7 @@ runs a durable call holds, which a dying child must fail instead of leaving them
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -47,11 +48,17 @@ class Py4JActionKind(JavaActionKind):
         return call
 
     def start(self, executor: ActionExecutor, event: Event, ctx: Any) -> ActionState:
-        return self._track(super().start(executor, event, ctx))
+        try:
+            return self._track(super().start(executor, event, ctx))
+        finally:
+            self.host.ctx = None  # see Py4JHostAccess: py4j's registry holds the host, not the runtime
 
     def resume(self, executor: ActionExecutor, ref: str, payload: Any) -> ActionState:
         self._bridge.release(ref)
-        return self._track(super().resume(executor, ref, payload))
+        try:
+            return self._track(super().resume(executor, ref, payload))
+        finally:
+            self.host.ctx = None
 
     def abandon(self, ref: str) -> None:
         self._bridge.release(ref)
@@ -69,6 +76,11 @@ class Py4JHostAccess:
 
     Pinned threads make a callback made while Java serves the scheduler's call run on the scheduler thread,
     which owns memory; ``wake`` and ``recordCall`` come from Java threads of their own, and are thread-safe.
+
+    py4j's callback server keeps this object until the child's garbage collector drops Java's proxy of it,
+    and Java holds the proxy as long as the runtime holds Java's objects: a strong path from here back to the
+    runtime (its services, a context) would keep every closed runtime alive. So the services are held weakly
+    and ``ctx`` only while an action's call runs.
     """
 
     class Java:
@@ -77,7 +89,7 @@ class Py4JHostAccess:
     def __init__(self, bridge: Any, services: HostServices) -> None:
         self.ctx: Any = None
         self._bridge = bridge
-        self._services = services
+        self._services = weakref.ref(services)
         self._proxies: dict[tuple[str, str], Py4JPythonResource] = {}
 
     def readMemory(self, memory: str, path: str) -> str | None:  # noqa: N802 - Java name
@@ -85,7 +97,7 @@ class Py4JHostAccess:
         return None if wire is None else dumps_str(wire)
 
     def getResource(self, name: str, type: str) -> Any:  # noqa: N802, A002 - Java names
-        resource = self._services.resources.get(name, type)
+        resource = self._live_services().resources.get(name, type)
         java = getattr(resource, "java", None)
         if java is not None:  # a Java resource: the object itself, by reference
             return java
@@ -97,7 +109,15 @@ class Py4JHostAccess:
 
     def wake(self, ref: str) -> None:
         self._bridge.release(ref)
-        self._services.wake(ref)
+        services = self._services()
+        if services is not None:  # else its runtime is gone, and with it the run to wake
+            services.wake(ref)
+
+    def _live_services(self) -> HostServices:
+        services = self._services()
+        if services is None:
+            raise BridgeError("the runtime of this Java call has been closed and collected")
+        return services
 
     def recordCall(self, record: str) -> None:  # noqa: N802 - Java name
         data = loads(record)  # may come from a background call's thread: the token names its log

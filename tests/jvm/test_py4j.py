@@ -420,3 +420,28 @@ def test_the_hosts_callback_server_refuses_a_connection_without_the_token() -> N
     assert answers["token"] == b"!yv\n"
     assert answers["wrong"] in (b"!xn\n", b"(reset)"), answers  # py4j's error answer, then the connection ends
     assert answers["none"] in (b"", b"(reset)"), answers  # a command before the token: closed, no answer
+
+
+def test_closed_runtimes_are_not_kept_alive_by_the_objects_the_py4j_child_holds() -> None:
+    import gc
+    import weakref
+
+    plan = java_plan({"java_copies": (java_fn(CROSSING, "copyMemory"), ["_input_event"])})
+    runtimes, hosts = [], []
+    for _ in range(5):
+        with Runtime(plan, jvm="py4j") as rt:
+            assert rt.run([("a", {"from": "x", "to": "y"})]).ok
+        runtimes.append(weakref.ref(rt))
+        hosts.append(weakref.ref(rt._services.extras["py4j.host_access"][0]))
+        del rt
+    gc.collect()
+    # py4j's callback server holds each runtime's host object while Java holds its proxy: that must not hold
+    # the runtime (its plan, memory, resources) too.
+    assert not [r for r in runtimes if r() is not None]
+    jvm = py4j_bridge().gateway.jvm
+    deadline = time.monotonic() + 60
+    while any(h() is not None for h in hosts) and time.monotonic() < deadline:
+        jvm.System.gc()  # Java drops its proxies of the host objects, then tells py4j's server to drop them
+        time.sleep(0.2)
+        gc.collect()
+    assert not [h for h in hosts if h() is not None]
