@@ -59,7 +59,10 @@ JVM_DOORS = {"jpype": "JPype", "_jpype": "JPype", "py4j": "py4j"}
 # could hold the others). The settings below are spelled as in bridge.jvm._discovery, which this layer may not
 # import.
 CODE_RUNNING_JVM_FLAGS = ("-XX:OnOutOfMemoryError", "-XX:OnError", "-javaagent", "-agentpath", "-agentlib", "-Xrun",
-                          "-XX:VMOptionsFile", "-XX:Flags")
+                          "-XX:VMOptionsFile", "-XX:Flags", "@")
+# The py4j mode starts its JVM with the ``java`` launcher, which also reads ``@argument-files`` (above) and
+# takes these as the code to run instead of bridge's gateway (JPype's in-process start refuses both).
+LAUNCHER_MAIN_FLAGS = ("-jar", "-m", "--module", "--source")
 CONF_PATH = "config.conf_data."
 CONF_JVM_OPTIONS = "bridge.jvm.options"
 CONF_JAVA_HOME = "bridge.jvm.java_home"
@@ -207,7 +210,8 @@ def jvm_setting_problems(conf: dict[str, Any] | None, prefixes: tuple[str, ...])
     conf = conf or {}
     problems = []
     for flag in _plan_jvm_flags(conf.get(CONF_JVM_OPTIONS)):
-        refused = next((f for f in CODE_RUNNING_JVM_FLAGS if flag.startswith(f)), None)
+        refused = next((f for f in CODE_RUNNING_JVM_FLAGS if flag.startswith(f)), None) or next(
+            (f for f in LAUNCHER_MAIN_FLAGS if flag == f or flag.startswith(f + "=")), None)
         if refused is not None:
             problems.append((CONF_PATH + CONF_JVM_OPTIONS,
                              f"{flag[:80]!r} ({refused} runs a command or loads code, or reads flags that may): a "

