@@ -79,6 +79,7 @@ class Py4JBridge(JavaBridge):
         self._classes: dict[str, Py4JClass] = {}
         self._closing = False
         self._lock = threading.Lock()
+        self._start_lock = threading.Lock()
         self._pending: dict[str, Any] = {}  # ref of a suspended Java run -> its host's wake, for a dying child
         self._forward: threading.Thread | None = None  # copies the JVM's standard output to ours (stderr)
 
@@ -89,9 +90,13 @@ class Py4JBridge(JavaBridge):
 
     # -- lifecycle -----------------------------------------------------------------------------------
     def ensure_started(self, options: JvmOptions) -> None:
-        if check_same_options(self.options, options):
-            self.check_alive()
-            return
+        with self._start_lock:  # runtimes built on two threads at once: one child, not one each
+            if check_same_options(self.options, options):
+                self.check_alive()
+                return
+            self._start(options)
+
+    def _start(self, options: JvmOptions) -> None:
         from py4j.clientserver import ClientServer, JavaParameters, PythonParameters
 
         java = Path(options.java_home) / "bin" / "java"

@@ -445,3 +445,37 @@ def test_closed_runtimes_are_not_kept_alive_by_the_objects_the_py4j_child_holds(
         time.sleep(0.2)
         gc.collect()
     assert not [h for h in hosts if h() is not None]
+
+
+def _gateway_children() -> set[int]:
+    """The pids of this process's children that run the py4j gateway."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == os.getpid() and \
+                    b"Py4JGateway" in (stat.parent / "cmdline").read_bytes():
+                found.add(int(stat.parent.name))
+    return found
+
+
+def test_runtimes_built_on_two_threads_at_once_start_one_child_jvm() -> None:
+    from bridge.jvm._py4j import Py4JBridge
+
+    options = py4j_bridge().options
+    before = _gateway_children()
+    bridge = Py4JBridge()
+    both = threading.Barrier(2)
+
+    def start() -> None:
+        both.wait()
+        bridge.ensure_started(options)
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        assert _gateway_children() - before == {bridge.pid}
+    finally:
+        bridge.close()
