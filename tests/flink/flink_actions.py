@@ -31,3 +31,23 @@ async def effect(event, ctx):
     seen = (ctx.short_term_memory.get("seen") or 0) + 1
     ctx.short_term_memory.set("seen", seen)
     ctx.send_event(OutputEvent(output={"n": data["n"], "doubled": doubled, "seen": seen}))
+
+
+def _wait_for_file(path: str, limit: float) -> str:
+    deadline = time.monotonic() + limit
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{path} never appeared: another key of the slot could not run meanwhile")
+        time.sleep(0.05)
+    return "met"
+
+
+async def meet(event, ctx):
+    """``{"wait": path}``: a durable call that waits until ``path`` exists; ``{"make": path}``: make it."""
+    data = event.input
+    if "wait" in data:
+        result = await ctx.durable_execute_async(_wait_for_file, data["wait"], 10.0)
+    else:
+        _append(data["make"], "made\n")
+        result = "made"
+    ctx.send_event(OutputEvent(output=result))
