@@ -33,7 +33,7 @@ def default_bridge(conf: dict[str, Any] | None = None) -> JavaBridge:
             from bridge.jvm._jpype import JPypeBridge
 
             bridge = JPypeBridge()
-        _BRIDGES[mode] = bridge
+        bridge = _BRIDGES.setdefault(mode, bridge)  # two threads here at once share the first one's bridge
     bridge.ensure_started(options_from_config(conf))
     return bridge
 

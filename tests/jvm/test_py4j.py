@@ -459,6 +459,35 @@ def _gateway_children() -> set[int]:
 
 
 def test_runtimes_built_on_two_threads_at_once_start_one_child_jvm() -> None:
+    script = """
+import os, threading
+from pathlib import Path
+from bridge.jvm import default_bridge
+both = threading.Barrier(2)
+def start():
+    both.wait()
+    default_bridge({"bridge.jvm.mode": "py4j"})
+threads = [threading.Thread(target=start) for _ in range(2)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+children = 0
+for proc in Path("/proc").glob("[0-9]*"):
+    try:
+        mine = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1]) == os.getpid()
+        children += mine and b"Py4JGateway" in (proc / "cmdline").read_bytes()
+    except OSError:  # a process that ended meanwhile
+        pass
+print(children)
+"""
+    # In a child process: this session's py4j bridge already runs.
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180, cwd=ROOT,
+                          check=True)
+    assert done.stdout.split() == ["1"], done.stdout
+
+
+def test_one_bridge_asked_to_start_on_two_threads_at_once_starts_one_child_jvm() -> None:
     from bridge.jvm._py4j import Py4JBridge
 
     options = py4j_bridge().options
