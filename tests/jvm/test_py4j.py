@@ -248,11 +248,12 @@ def test_the_child_listens_on_loopback_only_and_refuses_a_client_without_the_tok
 
     bridge = py4j_bridge()
     port = bridge.gateway.java_parameters.port
-    listening = [row[1].split(":")[0] for table in ("tcp", "tcp6")
-                 for row in (line.split() for line in Path(f"/proc/net/{table}").read_text().splitlines()[1:])
-                 if row[3] == "0A" and int(row[1].split(":")[1], 16) == port]
-    # 127.0.0.1 (a Java socket on a dual-stack machine shows it as ::ffff:127.0.0.1); never a wildcard address
-    assert listening and set(listening) <= {"0100007F", "0000000000000000FFFF00000100007F"}, listening
+    for server in (port, bridge.gateway.get_callback_server().get_listening_port()):  # the child's, the host's
+        listening = [row[1].split(":")[0] for table in ("tcp", "tcp6")
+                     for row in (line.split() for line in Path(f"/proc/net/{table}").read_text().splitlines()[1:])
+                     if row[3] == "0A" and int(row[1].split(":")[1], 16) == server]
+        # 127.0.0.1 (a Java socket on a dual-stack machine shows it as ::ffff:127.0.0.1); never a wildcard address
+        assert listening and set(listening) <= {"0100007F", "0000000000000000FFFF00000100007F"}, listening
     stranger = ClientServer(JavaParameters(port=port, auth_token="not-the-token"),
                             PythonParameters(port=0, eager_load=False))
     try:
