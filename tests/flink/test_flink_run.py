@@ -36,8 +36,19 @@ def _env() -> dict[str, str]:
 
 
 def bridge(python: Path | str, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(python), "-m", "bridge.cli", *args], cwd=cwd, env=_env(), capture_output=True,
-                          text=True, timeout=HANG_GUARD, check=False)
+    """Run ``bridge`` in a session of its own; once it has exited, nothing it started may be left running."""
+    proc = subprocess.Popen([str(python), "-m", "bridge.cli", *args], cwd=cwd, env=_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=HANG_GUARD)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise AssertionError(f"bridge {' '.join(args[:2])} hung:\n{proc.communicate()[1][-3000:]}") from None
+    deadline = time.monotonic() + 30
+    while (left := session_processes(proc.pid)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not left, f"left running after the command ended (the job's JVM or a Python worker): {left}"
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
 
 
 def per_key(path: Path) -> dict[str, list[Any]]:
