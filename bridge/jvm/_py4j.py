@@ -6,6 +6,9 @@ The child runs ``dev.bridge.runtime.py4j.Py4JGateway``, a py4j ``ClientServer``:
 the host while it serves a call (memory reads, the plan's Python resources) run on the Python thread that
 made the call, as under JPype. Java threads of their own (a durable call's wake-up) reach the Python server.
 
+What the JVM itself writes to standard output (``-Xlog``, ``-verbose``) a thread of this process copies to
+standard error: a pipe nobody read would fill and stop the JVM.
+
 The child halts when its standard input ends, which happens when this process closes it, exits, or dies
 (``kill -9`` included: the kernel closes the pipe), so a child JVM never outlives its host. A child that dies
 mid-run fails the actions in flight with a :class:`JvmError` naming its pid and exit status (durable calls
