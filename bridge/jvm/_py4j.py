@@ -85,6 +85,9 @@ class Py4JBridge(JavaBridge):
         self._start_lock = threading.Lock()
         self._pending: dict[str, Any] = {}  # ref of a suspended Java run -> its host's wake, for a dying child
         self._forward: threading.Thread | None = None  # copies the JVM's standard output to ours (stderr)
+        self._inherited: list[Any] = []  # in a forked process: the parent's JVM objects, kept from collection
+        atexit.register(self.close)
+        os.register_at_fork(after_in_child=self._after_fork)
 
     @property
     def pid(self) -> int | None:
@@ -138,10 +141,6 @@ class Py4JBridge(JavaBridge):
         gateway._gateway_client.port = port
         self.gateway, self.process, self.options = gateway, process, options
         self.entry = gateway.entry_point
-        atexit.register(self.close)
-        # A process forked from this one (multiprocessing's fork) would hold the child's stdin open and keep
-        # the JVM alive after this process dies: the fork closes its copy (and cannot use this JVM anyway).
-        os.register_at_fork(after_in_child=self._after_fork)
         # What the JVM itself writes to standard output (-Xlog, -verbose:gc, FileDescriptor.out) goes on to
         # standard error: a pipe nobody reads would fill and stop the JVM at its next write.
         self._forward = threading.Thread(target=_forward_output, args=(process.stdout, early),
@@ -150,9 +149,19 @@ class Py4JBridge(JavaBridge):
         threading.Thread(target=self._watch, args=(process,), name="bridge-py4j-watch", daemon=True).start()
 
     def _after_fork(self) -> None:
-        """In a forked child: close this process's end of the JVM's stdin (once closed here, the number is reused)."""
-        if not self._closing and self.process is not None and self.process.stdin is not None:
-            _close_quietly(self.process.stdin.fileno())
+        """In a forked process: the JVM, its py4j servers and connections stay the parent's; start afresh.
+
+        Its copy of the JVM's stdin is closed, else it would keep the JVM alive after the parent dies; the
+        parent's objects are kept, not collected or closed (shutting a shared socket down would cut the
+        parent's connection, and a normal exit's close() did); the next start here starts its own JVM.
+        """
+        process = self.process
+        if not self._closing and process is not None and process.stdin is not None and not process.stdin.closed:
+            _close_quietly(process.stdin.fileno())
+        self._inherited.append((self.gateway, self.entry, process, self._forward, self._classes))
+        self.options = self.gateway = self.entry = self.process = self._forward = None
+        self._classes, self._pending, self._closing = {}, {}, False
+        self._lock, self._start_lock = threading.Lock(), threading.Lock()  # a parent's thread may have held one
 
     def _watch(self, process: subprocess.Popen[bytes]) -> None:
         """When the child dies unasked, wake the Java runs it was holding so that they fail, not hang."""

@@ -9,13 +9,14 @@ runs a durable call holds, which a dying child must fail instead of leaving them
 from __future__ import annotations
 
 import contextlib
+import os
 import weakref
 from collections.abc import Callable
 from typing import Any
 
 from bridge.api._events import Event
 from bridge.api._values import dumps_str, loads
-from bridge.errors import BridgeError
+from bridge.errors import BridgeError, JvmError
 from bridge.jvm import _names as names
 from bridge.jvm._jpype import JavaActionKind
 from bridge.runtime import FOREIGN_LOGS, ActionExecutor, ActionState, HostServices
@@ -37,9 +38,12 @@ class Py4JActionKind(JavaActionKind):
 
     def _guarded(self, method: Any) -> Callable[..., Any]:
         """``method`` with py4j's failures raised as :class:`JavaError` / :class:`JvmError` naming the action."""
-        translate, context = self._bridge.translate, self.context
+        translate, context, pid = self._bridge.translate, self.context, os.getpid()
 
         def call(*args: Any) -> Any:
+            if os.getpid() != pid:  # its connection is the parent's: a call would interleave with the parent's
+                raise JvmError(f"{context}: this runtime was made in process {pid}, whose py4j JVM a forked "
+                               "process cannot use; make the Runtime after the fork (it starts a JVM of its own)")
             try:
                 return method(*args)
             except Exception as exc:

@@ -509,3 +509,45 @@ def test_one_bridge_asked_to_start_on_two_threads_at_once_starts_one_child_jvm()
         assert _gateway_children() - before == {bridge.pid}
     finally:
         bridge.close()
+
+
+def test_a_forked_process_leaves_the_parents_jvm_alone_and_starts_its_own() -> None:
+    script = f"""
+import json, os, sys
+from bridge import Runtime
+from bridge.jvm import default_bridge
+PLAN, ORDER = {str(DEMO / "plan.yaml")!r}, {{"order_id": "ORD-1001", "message": "hi"}}
+with Runtime(PLAN, jvm="py4j") as rt:
+    first = rt.run([("ada", ORDER)]).outputs
+    parent_jvm = default_bridge({{"bridge.jvm.mode": "py4j"}}).pid
+    ended = os.fork()
+    if ended == 0:
+        sys.exit(0)  # a fork ending normally runs its atexit handlers (the bridge's close among them)
+    os.waitpid(ended, 0)
+    read, write = os.pipe()
+    forked = os.fork()
+    if forked == 0:
+        os.close(read)
+        old = rt.run([("bob", ORDER)])  # the parent's runtime: its JVM connection is not this process's
+        with Runtime(PLAN, jvm="py4j") as own:
+            mine = own.run([("ada", ORDER)]).outputs
+        with os.fdopen(write, "w") as out:
+            json.dump({{"jvm": default_bridge({{"bridge.jvm.mode": "py4j"}}).pid, "same": mine == first,
+                       "old": [[e.key, e.action, str(e)] for e in old.errors]}}, out)
+        sys.exit(0)
+    os.close(write)
+    with os.fdopen(read) as got:
+        child = json.load(got)
+    os.waitpid(forked, 0)
+    again = rt.run([("cy", ORDER)]).outputs  # a key of its own: the same output as ada's first
+print(json.dumps({{"parent_jvm": parent_jvm, "child": child, "again": [v for _, v in again] == [v for _, v in first]}}))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180, cwd=ROOT,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["again"] is True  # the parent's JVM still answers after both forks ended
+    child = result["child"]
+    assert child["same"] is True and child["jvm"] not in (None, result["parent_jvm"])
+    ((key, action, message),) = child["old"]
+    assert key == "bob" and "a forked process cannot use; make the Runtime after the fork" in message
