@@ -391,9 +391,11 @@ def test_a_child_that_fails_its_start_is_stopped_and_the_callback_server_closed(
     assert not set(threading.enumerate()) - threads  # py4j's callback server stopped with its threads
 
 
-def test_the_auth_token_never_reaches_the_logs_even_at_debug_level(caplog) -> None:
+def test_the_auth_token_never_reaches_the_childs_command_line_nor_the_logs(caplog) -> None:
     bridge = py4j_bridge()
     token = bridge.gateway.java_parameters.auth_token
+    for shown in ("cmdline", "environ"):  # what ps and other processes of the user may read
+        assert token.encode() not in Path(f"/proc/{bridge.pid}/{shown}").read_bytes()
     caplog.set_level("DEBUG", logger="py4j")
     # A new Python thread opens its own connection, which authenticates first.
     caller = threading.Thread(target=lambda: bridge.entry.pid())
