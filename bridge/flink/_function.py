@@ -95,16 +95,15 @@ class PlanFunction(KeyedProcessFunction):
             return
         kid = dumps(key).decode()
         runtime = self._runtime
-        store = runtime._scheduler.store_for(key)  # the host's memory of this key, replaced from Flink's state
         saved = self._key_state.value()
         kept = loads(saved) if saved else {"seq": 0, "memory": None}
-        store.load("short_term", kept["memory"])
+        runtime.load_memory(key, kept["memory"])  # the host's memory of this key, replaced from Flink's state
         if self._calls is not None:
             self._calls.offer(kid, key, kept["seq"], input_value)  # input `seq` of the key: its calls replay
             report = runtime.run(())
         else:
             report = runtime.run(((key, input_value),))
-        self._key_state.update(dumps({"seq": kept["seq"] + 1, "memory": store.dump("short_term")}).decode())
+        self._key_state.update(dumps({"seq": kept["seq"] + 1, "memory": runtime.dump_memory(key)}).decode())
         for out_key, output in report.outputs:
             yield dumps({"key": out_key, "output": output}).decode()
         for error in report.errors:

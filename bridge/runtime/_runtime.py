@@ -224,6 +224,18 @@ class Runtime:
         """The short-term memory of ``key`` (for inspection between runs)."""
         return MemoryView(self._scheduler.store_for(key), "short_term")
 
+    def dump_memory(self, key: Any) -> Any:
+        """The short-term memory of ``key`` in its stored JSON form (None when empty), for a host that keeps it.
+
+        A host that owns each key's state itself between inputs (``bridge.flink``: Flink keyed state, which its
+        checkpoints hold) takes this after an input and hands it back with :meth:`load_memory` before the next.
+        """
+        return self._scheduler.store_for(key).dump("short_term")
+
+    def load_memory(self, key: Any, stored: Any) -> None:
+        """Replace the short-term memory of ``key`` with a form :meth:`dump_memory` gave (None: empty)."""
+        self._scheduler.store_for(key).load("short_term", stored)
+
     # -- the run lifecycle (needs a state store) -----------------------------------------------------
     @property
     def state(self) -> StateStore:

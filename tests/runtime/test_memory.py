@@ -87,3 +87,26 @@ def test_an_update_log_cannot_sneak_a_leading_dot_past_the_path_check() -> None:
         store.apply([["short_term", "set", "x", 1], ["short_term", "set", ".a", 2]])
     store.rollback()
     assert store.snapshot("short_term") == {}
+
+
+def test_a_host_that_keeps_each_keys_memory_dumps_it_as_json_and_loads_it_into_another_runtime() -> None:
+    # bridge.flink's way: the memory leaves the runtime after an input (Flink keyed state) and comes back before the
+    # next, possibly in another worker's runtime after a restore.
+    import json
+    from pathlib import Path
+
+    from bridge import Runtime
+
+    plan = Path(__file__).resolve().parents[1] / "conformance" / "scenarios" / "python_only" / "plan.json"
+    with Runtime(plan) as first:
+        first.run([("a", "hello world")])
+        stored = first.dump_memory("a")
+    assert json.loads(json.dumps(stored)) == stored, "the stored form is JSON"
+    with Runtime(plan) as second:
+        assert second.dump_memory("a") is None
+        second.load_memory("a", stored)
+        second.run([("a", "again")])
+        assert second.short_term_memory("a").get("stats.inputs") == 2
+        assert second.short_term_memory("a").get("stats.words") == 3
+        second.load_memory("a", None)
+        assert second.dump_memory("a") is None and not second.short_term_memory("a").is_exist("stats")
