@@ -3,8 +3,12 @@
 Under Flink, Flink owns the input position, each key's memory and its input count (keyed state, checkpointed);
 bridge's store (``--state``: PostgreSQL shared by every TaskManager, or SQLite for a one-slot job) keeps only
 what a checkpoint cannot: the outcomes of durable calls, whose side effects happened in the world. The records
-are keyed by the plan key, the key's input number in Flink state and the action step, so when a restored job
-processes an input again its actions replay the calls that completed instead of running them twice.
+are keyed by the plan key with a digest of the input, the key's input number in Flink state and the action
+step, so when a restored job processes an input again its actions replay the calls that completed instead of
+running them twice. The input's digest is there because a new job numbers each key's inputs from 0 again: a
+later job over other inputs for the same keys must make its calls, not get the outcomes an earlier job's input
+of that number recorded (a job over the same inputs, as after a restore from before a key's first checkpoint,
+still replays them).
 
 Each input reaches the runtime as a key the store says an earlier process left unfinished: that is the path
 on which the scheduler looks for recorded calls, and the same path serves every input (a first run finds no
@@ -19,7 +23,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from bridge.store import CallRecord, Commit, InputRecord, KeyRecord, StateStore, now, open_store
+from bridge.store import CallRecord, Commit, InputRecord, KeyRecord, StateStore, digest, now, open_store
 
 _IDS = uuid.UUID("6b1f3c52-57a4-4a3e-9a53-3c1d0f6f8a10")  # input event ids are uuid5 of key and number: stable
 
@@ -32,11 +36,14 @@ class FlinkCallStore(StateStore):
         self.url = self._inner.url if self._inner is not None else "(the worker's memory)"
         self._calls: dict[tuple[str, int, int], dict[int, CallRecord]] = {}
         self._offered: list[KeyRecord] = []
+        self._scoped: dict[str, str] = {}  # the offered kid -> the kid its call records are under: kid@input digest
 
     def offer(self, kid: str, key: Any, seq: int, payload: Any) -> None:
         """The next :meth:`Runtime.run <bridge.runtime.Runtime.run>` takes up input ``seq`` of ``key``."""
         record = InputRecord(kid, seq, str(uuid.uuid5(_IDS, f"{kid}#{seq}")), payload)
         t = now()
+        # Not valid JSON, so no key's own text (a kid) is ever the same as one of these.
+        self._scoped = {kid: f"{kid}@{digest(payload)}"}  # one input per run: only its key's
         self._offered.append(KeyRecord(kid, key, "running", t, t, queued=[record]))
 
     # -- the call records: bridge's store -----------------------------------------------------------
@@ -45,17 +52,20 @@ class FlinkCallStore(StateStore):
             self._inner.bind(plan_identity, force=force)
 
     def calls(self, kid: str, seq: int, step: int) -> list[CallRecord]:  # noqa: D102
+        kid = self._scoped.get(kid, kid)
         if self._inner is not None:
             return self._inner.calls(kid, seq, step)
         return sorted(self._calls.get((kid, seq, step), {}).values(), key=lambda r: r.index)
 
     def record_call(self, kid: str, seq: int, step: int, call: CallRecord) -> None:  # noqa: D102
+        kid = self._scoped.get(kid, kid)
         if self._inner is not None:
             self._inner.record_call(kid, seq, step, call)
         else:
             self._calls.setdefault((kid, seq, step), {})[call.index] = call
 
     def drop_calls(self, kid: str, seq: int, step: int, from_index: int) -> None:  # noqa: D102
+        kid = self._scoped.get(kid, kid)
         if self._inner is not None:
             self._inner.drop_calls(kid, seq, step, from_index)
         else:
