@@ -24,7 +24,7 @@ import orjson
 from bridge.api._values import dumps, loads
 from bridge.errors import StateError
 
-FORMAT = 2  # the layout version written in every state; another one is refused (2: inputs end in the key row)
+FORMAT = 3  # the layout version written in every state; another one is refused (3: fewer rows per action)
 STATUSES = ("running", "waiting", "done", "error", "stopped")
 Status = Literal["running", "waiting", "done", "error", "stopped"]
 

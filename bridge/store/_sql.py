@@ -5,12 +5,13 @@ Statements are written with ``?`` placeholders and portable SQL (``ON CONFLICT``
 prefixed ``bridge_`` so a PostgreSQL database can hold them beside other tables.
 
 Each finished action costs few rows, because a group commit writes thousands of them: its action row (the
-event, memory updates and sent events in one JSON record), its outputs, and its key's row (once per key and
-group). An input's end is not a write of its own: a key's inputs finish in their order, so the key row's
-``done_seq`` (the last finished input) says which are done; an input row's status only ever says ``queued``
-or ``error``. The records of durable calls whose action commits in the same group go into the action row's
-``calls`` (a finished action never runs again, so they are kept for people only); ``bridge_calls`` holds the
-others: those of actions still running, waiting or interrupted, which a replay needs.
+event, memory updates and sent events in one JSON record, and its outputs with ``ord``, their place among
+the outputs of their source) and its key's row (once per key and group). An input's end is not a write of
+its own: a key's inputs finish in their order, so the key row's ``done_seq`` (the last finished input) says
+which are done; an input row's status only ever says ``queued`` or ``error``. The records of durable calls
+whose action commits in the same group go into the action row's ``calls`` (a finished action never runs
+again, so they are kept for people only); ``bridge_calls`` holds the others: those of actions still
+running, waiting or interrupted, which a replay needs.
 """
 
 from __future__ import annotations
@@ -51,15 +52,12 @@ SCHEMA = [
     "payload TEXT, status TEXT NOT NULL, source TEXT, PRIMARY KEY (kid, seq))",
     "CREATE TABLE IF NOT EXISTS bridge_sources (name TEXT PRIMARY KEY, taken INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS bridge_actions (kid TEXT NOT NULL, seq INTEGER NOT NULL, step INTEGER NOT NULL, "
-    "action TEXT NOT NULL, record TEXT NOT NULL, calls TEXT, at DOUBLE PRECISION NOT NULL, "
-    "PRIMARY KEY (kid, seq, step))",
+    "action TEXT NOT NULL, record TEXT NOT NULL, calls TEXT, ord DOUBLE PRECISION, source TEXT, outputs TEXT, "
+    "at DOUBLE PRECISION NOT NULL, PRIMARY KEY (kid, seq, step))",
+    "CREATE INDEX IF NOT EXISTS bridge_actions_outputs ON bridge_actions (source, ord) WHERE ord IS NOT NULL",
     "CREATE TABLE IF NOT EXISTS bridge_calls (kid TEXT NOT NULL, seq INTEGER NOT NULL, step INTEGER NOT NULL, "
     "idx INTEGER NOT NULL, fid TEXT NOT NULL, digest TEXT NOT NULL, status TEXT NOT NULL, result TEXT, "
     "PRIMARY KEY (kid, seq, step, idx))",
-    "CREATE TABLE IF NOT EXISTS bridge_outputs (kid TEXT NOT NULL, seq INTEGER NOT NULL, step INTEGER NOT NULL, "
-    "n INTEGER NOT NULL, ord DOUBLE PRECISION NOT NULL, source TEXT, key TEXT NOT NULL, output TEXT, "
-    "PRIMARY KEY (kid, seq, step, n))",
-    "CREATE INDEX IF NOT EXISTS bridge_outputs_source ON bridge_outputs (source, ord)",
 ]
 _UPSERT_CALL = ("INSERT INTO bridge_calls (kid, seq, step, idx, fid, digest, status, result) VALUES (?, ?, ?, ?, ?, ?, "
                 "?, ?) ON CONFLICT (kid, seq, step, idx) DO UPDATE SET fid = excluded.fid, digest = excluded.digest, "
@@ -67,11 +65,12 @@ _UPSERT_CALL = ("INSERT INTO bridge_calls (kid, seq, step, idx, fid, digest, sta
 _DROP_CALLS = "DELETE FROM bridge_calls WHERE kid = ? AND seq = ? AND step = ? AND idx >= ?"
 _COMMIT_KEY = ("UPDATE bridge_keys SET memory = ?, run = ?, last_action = ?, updated_at = ?, status = ?, "
                "done_seq = COALESCE(?, done_seq) WHERE kid = ?")
-_COMMIT_ACTION = ("INSERT INTO bridge_actions (kid, seq, step, action, record, calls, at) VALUES (?, ?, ?, ?, ?, ?, "
-                  "?) ON CONFLICT (kid, seq, step) DO UPDATE SET action = excluded.action, record = excluded.record, "
-                  "calls = COALESCE(excluded.calls, bridge_actions.calls), at = excluded.at")
-_COMMIT_OUTPUT = ("INSERT INTO bridge_outputs (kid, seq, step, n, ord, source, key, output) VALUES (?, ?, ?, ?, ?, ?, "
-                  "?, ?) ON CONFLICT DO NOTHING")
+_COMMIT_ACTION = ("INSERT INTO bridge_actions (kid, seq, step, action, record, calls, ord, source, outputs, at) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kid, seq, step) DO UPDATE SET action = "
+                  "excluded.action, record = excluded.record, calls = COALESCE(excluded.calls, bridge_actions.calls), "
+                  "at = excluded.at, ord = COALESCE(bridge_actions.ord, excluded.ord), source = CASE WHEN "
+                  "bridge_actions.ord IS NULL THEN excluded.source ELSE bridge_actions.source END, "
+                  "outputs = COALESCE(bridge_actions.outputs, excluded.outputs)")  # outputs once written stay
 _KEY_COLUMNS = ("kid, key, status, started_at, updated_at, memory, run, last_action, error, wait, next_seq, stop, "
                 "done_seq")
 _UPSERT_KEY = ("INSERT INTO bridge_keys (kid, key, status, started_at, updated_at, next_seq) VALUES (?, ?, ?, ?, ?, ?) "
@@ -100,7 +99,7 @@ def _embed_calls(calls: list[tuple[str, Any]], actions: list[tuple[Any, ...]], u
             kept.setdefault(row, {})[p[3]] = [p[3], p[4], p[5], p[6], None if p[7] is None else orjson.Fragment(p[7])]
     for row, records in kept.items():
         a = actions[row]
-        actions[row] = (*a[:5], orjson.dumps([records[i] for i in sorted(records)]).decode(), a[6])
+        actions[row] = (*a[:5], orjson.dumps([records[i] for i in sorted(records)]).decode(), *a[6:])
     return left
 
 
@@ -198,7 +197,7 @@ class SqlStore(StateStore):
         """Write a group, in fewer statements than it was made of, to the same end.
 
         Of a key's run-state updates only the last counts (kept until another write to ``bridge_keys`` comes);
-        action records and outputs are rows no other statement of the group touches, each kind written with one
+        action rows (with their outputs) are rows no other statement of the group touches, written with one
         ``executemany``; durable call records keep their order among themselves.
         """
         key_update, rows_of, calls = self._sql(_COMMIT_KEY), self._rows_of, []
@@ -236,11 +235,11 @@ class SqlStore(StateStore):
 
     @functools.cached_property
     def _rows_of(self) -> frozenset[str]:
-        return frozenset(self._sql(q) for q in (_COMMIT_ACTION, _COMMIT_OUTPUT))
+        return frozenset((self._sql(_COMMIT_ACTION),))
 
     @functools.cached_property
-    def _commit_sql(self) -> tuple[str, str, str]:
-        return self._sql(_COMMIT_KEY), self._sql(_COMMIT_ACTION), self._sql(_COMMIT_OUTPUT)
+    def _commit_sql(self) -> tuple[str, str]:
+        return self._sql(_COMMIT_KEY), self._sql(_COMMIT_ACTION)
 
     @functools.cached_property
     def _call_sql(self) -> frozenset[str]:
@@ -282,12 +281,12 @@ class SqlStore(StateStore):
             with self._tx() as cur:
                 cur.execute(self._sql("INSERT INTO bridge_meta (name, value) VALUES ('plan', ?) ON CONFLICT (name) "
                                       "DO UPDATE SET value = excluded.value"), (encode(plan_identity),))
-        top = self._read("SELECT MAX(ord) FROM bridge_outputs")
+        top = self._read("SELECT MAX(ord) FROM bridge_actions")
         self._ord = (top[0][0] or 0.0) if top else 0.0
-        # outputs too: prune keeps them (they record what the output files hold), and a seq taken again would
-        # meet its old (kid, seq, step, n) there and lose the new output to ON CONFLICT DO NOTHING
+        # actions too: prune keeps those with outputs (they record what the output files hold), and a seq taken
+        # again would meet its old (kid, seq, step) there and lose the new outputs to the first ones kept
         top = self._read("SELECT MAX(seq) FROM (SELECT seq FROM bridge_inputs UNION ALL "
-                         "SELECT seq FROM bridge_outputs) AS taken")
+                         "SELECT seq FROM bridge_actions) AS taken")
         self.next_seq = (top[0][0] + 1) if top and top[0][0] is not None else 0
 
     # -- recovery -----------------------------------------------------------------------------------
@@ -348,17 +347,17 @@ class SqlStore(StateStore):
             self._done[kid] = done
         else:  # the last update of a key in a group is the one written: it carries the last input finished
             done, run = self._done.get(kid), encode(c.run)
-        key_sql, action_sql, output_sql = self._commit_sql
+        if c.outputs:  # in the action's row: ``ord`` orders the outputs of a source
+            self._ord += 1
+            order, outputs = self._ord, encode(c.outputs)
+        else:
+            order = outputs = None
+        key_sql, action_sql = self._commit_sql
         ops: list[tuple[str, Any, bool]] = [
             (key_sql, (encode(c.memory), run, c.action, t, c.status, done, kid), False),
             (action_sql, (kid, c.seq, c.step, c.action, encode({"event": c.event, "updates": c.updates,
-                                                                "sent": c.sent}), None, t), False)]
-        if c.outputs:
-            rows = []
-            for n, output in enumerate(c.outputs):
-                self._ord += 1
-                rows.append((kid, c.seq, c.step, n, self._ord, c.source, kid, encode(output)))  # kid: the key's JSON
-            ops.append((output_sql, rows, True))
+                                                                "sent": c.sent}), None, order, c.source, outputs,
+                          t), False)]
         if self._batching:  # the hot path of a run: straight into the group
             # No lock: list.extend is atomic, and only this (the scheduler's) thread takes groups (flush). A
             # lock here would wait whenever a call worker holding it lost the interpreter for a switch interval.
@@ -452,7 +451,8 @@ class SqlStore(StateStore):
     def actions(self, kid: str, limit: int = 20) -> list[dict[str, Any]]:
         return [{"seq": r[0], "step": r[1], "action": r[2], **decode(r[3]), "at": r[4]}
                 for r in self._select("SELECT seq, step, action, record, at FROM bridge_actions "
-                                      "WHERE kid = ? ORDER BY seq DESC, step DESC LIMIT ?", (kid, limit))]
+                                      "WHERE kid = ? AND action <> '' ORDER BY seq DESC, step DESC LIMIT ?",
+                                      (kid, limit))]
 
     def key_calls(self, kid: str) -> list[dict[str, Any]]:
         found = {(r[0], r[1], r[2]): CallRecord(r[2], r[3], r[4], r[5], decode(r[6])) for r in self._select(
@@ -464,19 +464,28 @@ class SqlStore(StateStore):
 
     def outputs(self, source: str | None) -> Iterator[tuple[Any, Any]]:
         if source is None:
-            rows = self._select("SELECT key, output FROM bridge_outputs WHERE source IS NULL ORDER BY ord")
+            rows = self._select("SELECT kid, outputs FROM bridge_actions WHERE ord IS NOT NULL AND source IS NULL "
+                                "ORDER BY ord")
         else:
-            rows = self._select("SELECT key, output FROM bridge_outputs WHERE source = ? ORDER BY ord", (source,))
-        for key, output in rows:
-            yield decode(key), decode(output)
+            rows = self._select("SELECT kid, outputs FROM bridge_actions WHERE ord IS NOT NULL AND source = ? "
+                                "ORDER BY ord", (source,))
+        for kid, outputs in rows:  # a key's id is its JSON
+            key = decode(kid)
+            for output in decode(outputs):
+                yield key, output
 
     def prune(self, status: str, updated_before: float) -> int:
         with self._tx() as cur:  # chosen and deleted in one transaction: a key that changes meanwhile stays
             cur.execute(self._sql("DELETE FROM bridge_keys WHERE status = ? AND updated_at < ? RETURNING kid"),
                         (status, updated_before))
             kids = [r[0] for r in cur.fetchall()]
-            for table in ("bridge_inputs", "bridge_actions", "bridge_calls"):
-                cur.executemany(self._sql(f"DELETE FROM {table} WHERE kid = ?"), [(k,) for k in kids])
+            rows = [(k,) for k in kids]
+            for table in ("bridge_inputs", "bridge_calls"):
+                cur.executemany(self._sql(f"DELETE FROM {table} WHERE kid = ?"), rows)
+            cur.executemany(self._sql("DELETE FROM bridge_actions WHERE kid = ? AND ord IS NULL"), rows)
+            # An action that sent outputs keeps them (they record what the output files hold), nothing else.
+            cur.executemany(self._sql("UPDATE bridge_actions SET action = '', record = '{}', calls = NULL "
+                                      "WHERE kid = ?"), rows)
         return len(kids)
 
     def request_stop(self, kid: str) -> None:

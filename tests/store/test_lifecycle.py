@@ -119,6 +119,7 @@ def test_a_key_that_comes_back_after_prune_gets_its_outputs_written(store: State
     take(again, "k", "second", start=seq)
     again.commit(finished("k", seq, outputs=("second-out",), status="done"))
     assert list(again.outputs(SOURCE)) == [("k", "first-out"), ("k", "second-out")]
+    assert [a["seq"] for a in again.actions(kid_of("k"))] == [seq]  # of the pruned run, only its outputs stay
 
 
 # -- one runner per state -----------------------------------------------------------------------------------

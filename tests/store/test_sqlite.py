@@ -12,6 +12,7 @@ from store_support import PLAN, finished, take
 from bridge import Agent, InputEvent, OutputEvent, Runtime, action
 from bridge.errors import StateError
 from bridge.store import SQLiteStore, open_store
+from bridge.store._base import FORMAT
 
 
 def test_a_file_that_is_not_a_database_is_refused_untouched(tmp_path: Path) -> None:
@@ -42,7 +43,7 @@ def test_a_state_of_the_previous_layout_is_refused_untouched_naming_both_version
         db.execute("CREATE TABLE bridge_keys (kid TEXT PRIMARY KEY, key TEXT NOT NULL, status TEXT NOT NULL)")
         db.execute("CREATE TABLE bridge_inputs (kid TEXT NOT NULL, seq INTEGER NOT NULL, status TEXT NOT NULL)")
     db.close()
-    refused_untouched(path, "layout version 1; this bridge reads version 2 .*start a new state")
+    refused_untouched(path, f"layout version 1; this bridge reads version {FORMAT} .*start a new state")
 
 
 def refused_untouched(path: Path, why: str) -> None:
