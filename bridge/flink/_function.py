@@ -104,6 +104,7 @@ class PlanFunction(KeyedProcessFunction):
         else:
             report = runtime.run(((key, input_value),))
         self._key_state.update(dumps({"seq": kept["seq"] + 1, "memory": runtime.dump_memory(key)}).decode())
+        runtime.load_memory(key, None)  # Flink's state holds it now: a worker must not keep every key's memory too
         for out_key, output in report.outputs:
             yield dumps({"key": out_key, "output": output}).decode()
         for error in report.errors:

@@ -114,6 +114,19 @@ class KeyTable:
             self._looked_at.add(kid)
         return store
 
+    def forget(self, key: Any) -> None:
+        """Empty the key's short-term memory, and hold nothing for it when it has no work.
+
+        For a host that keeps each key's memory itself between inputs (bridge.flink: Flink keyed state): once it
+        took the memory, the runtime need not hold a copy for every key it ever ran.
+        """
+        kid = key_id(key)
+        store = self._stores.get(kid)
+        if store is not None and kid in self._work:
+            store.load("short_term", None)
+        elif store is not None:
+            del self._stores[kid]
+
     def reset(self) -> None:
         """End of a run that raised or stopped: roll back running actions, drop every work record."""
         for ks in self._work.values():

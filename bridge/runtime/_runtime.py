@@ -233,8 +233,15 @@ class Runtime:
         return self._scheduler.store_for(key).dump("short_term")
 
     def load_memory(self, key: Any, stored: Any) -> None:
-        """Replace the short-term memory of ``key`` with a form :meth:`dump_memory` gave (None: empty)."""
-        self._scheduler.store_for(key).load("short_term", stored)
+        """Replace the short-term memory of ``key`` with a form :meth:`dump_memory` gave.
+
+        None empties it, and the runtime then holds nothing for the key (a host keeping every key's memory
+        itself does not want a second copy of each in the runtime).
+        """
+        if stored is None:
+            self._scheduler.forget(key)
+        else:
+            self._scheduler.store_for(key).load("short_term", stored)
 
     # -- the run lifecycle (needs a state store) -----------------------------------------------------
     @property

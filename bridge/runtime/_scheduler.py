@@ -163,6 +163,10 @@ class Scheduler:
         """The key's memory store, for inspection between runs (see :meth:`KeyTable.store_for`)."""
         return self._keys.store_for(key)
 
+    def forget(self, key: Any) -> None:
+        """Empty the key's memory and drop its store when it is idle (see :meth:`KeyTable.forget`)."""
+        self._keys.forget(key)
+
     @property
     def key_count(self) -> int:
         """Keys whose state is held: those with work or with short-term memory."""

@@ -109,4 +109,5 @@ def test_a_host_that_keeps_each_keys_memory_dumps_it_as_json_and_loads_it_into_a
         assert second.short_term_memory("a").get("stats.inputs") == 2
         assert second.short_term_memory("a").get("stats.words") == 3
         second.load_memory("a", None)
+        assert second._scheduler.key_count == 0, "the runtime holds nothing more for the key"
         assert second.dump_memory("a") is None and not second.short_term_memory("a").is_exist("stats")
