@@ -23,8 +23,9 @@ input's key, one keyed function per slot hosts bridge's Python host (in
 PyFlink's Python worker, process mode; Java actions in that worker's JVM),
 and file sinks commit with checkpoints. Each key's short-term memory lives
 in Flink keyed state (JSON) and is checkpointed with the input position.
-Locally the job runs on a MiniCluster in this process; FLINK_CONF_DIR or
-`flink run --python` puts it on a real cluster (see the README).
+Locally the job runs on a MiniCluster in this process; --conf
+execution.target=remote --conf rest.address=HOST --conf rest.port=PORT
+submits it to a running cluster (see the README).
 
 \b
 Inputs, outputs, bad lines and exit codes are those of `bridge run`:
