@@ -56,6 +56,26 @@ def check_state(state: str | None, parallelism: int) -> None:
                      "calls need the shared store: give a postgresql:// URL, or --parallelism 1")
 
 
+# Settings under which the job's Python workers import from elsewhere than this process: a remote cluster's
+# machines, or files shipped to the workers; the plan's imports are then checked there only.
+_ELSEWHERE = ("execution.target", "python.files", "python.archives", "python.pythonpath", "python.requirements")
+
+
+def check_python_actions(plan: Any) -> None:
+    """Import the plan's Python actions here first, as ``bridge run`` does before its first input.
+
+    On a local MiniCluster the Python workers run this interpreter in this environment, so an action that cannot
+    be imported here fails there too: said at once as the plan's error (exit 2), not after the job failed in every
+    worker through its restarts (over a minute, a traceback per attempt).
+    """
+    from bridge.plan import PythonFunction
+    from bridge.runtime._functions import resolve_python_action
+
+    for name, action in plan.actions.items():
+        if isinstance(action.exec, PythonFunction):
+            resolve_python_action(name, action.exec.module, action.exec.qualname)
+
+
 class FlinkSession(_Session):
     """One ``bridge flink run``: ``bridge run``'s session whose work is a Flink job; ``execute()`` is the exit code."""
 
@@ -92,6 +112,8 @@ class FlinkSession(_Session):
 
             plan = load_plan(self.opts.plan)
             check_allowed(plan, tuple(self.opts.allow) or None)
+            if not any(name in self.config for name in _ELSEWHERE):
+                check_python_actions(plan)
         except BridgeError as exc:
             return self._end_early(f"error: {exc}", 2)
         if stopper.code is not None:

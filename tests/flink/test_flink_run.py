@@ -168,6 +168,22 @@ def test_without_flink_the_command_names_the_extra_to_install(tmp_path: Path) ->
     assert "No Flink installed" in result.stderr and "pip install 'bridge-agents[flink]'" in result.stderr
 
 
+def test_a_python_action_that_cannot_be_imported_is_the_plans_error_before_the_job_starts(tmp_path: Path) -> None:
+    # As bridge run: one error line and exit 2, not a job failing in its Python workers through every restart.
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"agent_name": "typo", "actions": {"a": {"name": "a", "exec": {
+        "func_type": "PythonFunction", "module": "no_such_module_here", "qualname": "act"},
+        "trigger_conditions": ["_input_event"]}}}))
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_text('{"key": 1, "input": 1}\n')
+    local = bridge(sys.executable, ["run", str(plan), "-i", str(inputs), "-o", str(tmp_path / "local.jsonl")], tmp_path)
+    job = bridge(FLINK_PYTHON, ["flink", "run", str(plan), "-i", str(inputs), "-o", str(tmp_path / "flink.jsonl")],
+                 tmp_path)
+    assert (job.returncode, local.returncode) == (2, 2), job.stderr[-3000:]
+    assert job.stderr == local.stderr
+    assert "cannot import module 'no_such_module_here'" in job.stderr
+
+
 def test_a_sqlite_state_on_a_multi_slot_job_is_refused_with_the_reason(tmp_path: Path) -> None:
     inputs = tmp_path / "in.jsonl"
     inputs.write_text('{"key": 1, "input": 1}\n')
