@@ -5,8 +5,8 @@ in a folder that is not the clone, run the README's mixed demo and the pytest pl
 (examples/pytest_plugin, run by the venv's own pytest, its marked test also with ``--bridge-host py4j``): first
 with the machine's JDK; then with every JDK of the machine hidden (no ``java`` on PATH, no JAVA_HOME,
 ``BRIDGE_JDK_ROOTS`` empty so /usr/lib/jvm and the other usual folders are not searched), where bridge must say
-how to get one, and, once the ``[jdk]`` extra is installed, run the same on the JDK it brings (and build the class data sharing archive with it). About 3 minutes here (the build
-~35-60 s, the venv ~30 s, each run a few s).
+how to get one, and, once the ``[jdk]`` extra is installed, run the same on the JDK it brings (and build the
+class data sharing archive with it). About 3 minutes here (the build ~35-60 s, the venv ~30 s, each run a few s).
 """
 
 from __future__ import annotations
