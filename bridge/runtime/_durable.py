@@ -33,6 +33,9 @@ WAIT_FID = "bridge.wait_for_input"
 
 
 _tokens = itertools.count(1)
+# A timed-out call's late outcome races the scheduler's record of the timeout: the first outcome wins. One lock
+# for every log (held only to record an outcome) instead of one made per action run.
+_FINISHING = threading.Lock()
 
 
 def _warn(message: str, *args: Any) -> None:
@@ -120,7 +123,7 @@ def replayed_error(record: dict[str, str]) -> BaseException:
 class CallLog:
     """The durable calls of one action run (one attempt), matched against the records of earlier attempts."""
 
-    __slots__ = ("_store", "_where", "_key", "_action", "_strict", "_records", "_next", "_token", "_lock",
+    __slots__ = ("_store", "_where", "_key", "_action", "_strict", "_records", "_next", "_token",
                  "divergence", "__weakref__")
 
     def __init__(self, store: StateStore, kid: str, seq: int, step: int, key: Any, action: str, strict: bool,
@@ -133,8 +136,7 @@ class CallLog:
         # By index: calls of one wait (gather) may have been recorded in any order, and a crash may leave a gap.
         self._records = {r.index: r for r in store.calls(kid, seq, step)} if replay else {}
         self._next = 0
-        self._token = f"log-{next(_tokens)}"
-        self._lock = threading.Lock()  # a timed-out call's late outcome races the scheduler's record of the timeout
+        self._token: str | None = None  # named when another language's action first needs it (see token)
         self.divergence: NonDeterminismError | None = None  # kept even if the action swallows it
 
     def prepare(self, call: PendingCall) -> None:
@@ -188,7 +190,7 @@ class CallLog:
                     value, error = None, exc
         record = (CallRecord(call.index, call.fid, call.digest, "done", value) if error is None else
                   CallRecord(call.index, call.fid, call.digest, "failed", error_record(error)))
-        with self._lock:  # the first outcome wins: a timeout recorded by the scheduler, or the call's own
+        with _FINISHING:  # the first outcome wins: a timeout recorded by the scheduler, or the call's own
             if call.replay is not None:
                 return value, error
             call.replay = record
@@ -221,6 +223,8 @@ class CallLog:
 
         Never reused: a call of an abandoned Java run that reports late must not land in another run's log.
         """
+        if self._token is None:
+            self._token = f"log-{next(_tokens)}"
         return self._token
 
     def record_foreign(self, record: dict[str, Any]) -> None:

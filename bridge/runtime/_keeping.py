@@ -112,7 +112,8 @@ class StateKeeper:
     # -- actions ------------------------------------------------------------------------------------
     def call_log(self, ks: KeyWork, action: str) -> CallLog:
         """The durable calls of the action starting now: replayed when its input may have run before."""
-        return self.log_for(ks.skid, ks.seq, ks.steps, ks.key, action, ks.seq <= ks.replay)  # type: ignore[arg-type]
+        seq = ks.seq  # log_for's body: this runs once per action
+        return CallLog(self.state, ks.skid, seq, ks.steps, ks.key, action, self._strict, seq <= ks.replay)  # type: ignore[arg-type]
 
     def log_for(self, skid: str, seq: int, step: int, key: Any, action: str, replay: bool) -> CallLog:
         """The call log of action step ``step`` of input ``seq`` (``replay``: an earlier attempt may have recorded)."""
@@ -145,7 +146,8 @@ class StateKeeper:
         """A finished action into the group commit (any scheduler's); its outputs are handed on at the flush."""
         self.state.commit(commit)
         self.unflushed += 1
-        self._outputs.extend((commit.key, output) for output in commit.outputs)
+        for output in commit.outputs:  # most actions send none or one: no generator made for them
+            self._outputs.append((commit.key, output))
 
     def flush(self) -> None:
         """Group commit: record what finished since the last one, then hand its outputs on."""

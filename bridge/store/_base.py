@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import orjson
 
-from bridge.api._values import dumps, loads
+from bridge.api._values import _default, dumps, loads
 from bridge.errors import StateError
 
 FORMAT = 3  # the layout version written in every state; another one is refused (3: fewer rows per action)
@@ -64,9 +64,8 @@ def digest(value: Any) -> str:
     return hashlib.sha256(text).hexdigest()[:32]
 
 
-def now() -> float:
-    """Seconds since the epoch, the unit every time in a state is kept in."""
-    return time.time()
+now = time.time
+"""Seconds since the epoch, the unit every time in a state is kept in (the builtin itself: no frame per call)."""
 
 
 @dataclass(slots=True)
@@ -141,8 +140,16 @@ def kid_of(key: Any) -> str:
 
 
 def encode(value: Any) -> str:
-    """JSON text of a portable value (None stays SQL NULL)."""
-    return dumps(value).decode()
+    """JSON text of a portable value (None stays SQL NULL).
+
+    :func:`bridge.api._values.dumps`'s fast path inline (a run encodes a few values per action); what orjson
+    refuses (an int beyond 64 bits, a value that is not portable) goes through ``dumps`` for its exact form or
+    its error.
+    """
+    try:
+        return orjson.dumps(value, default=_default).decode()
+    except orjson.JSONEncodeError:
+        return dumps(value).decode()
 
 
 def decode(text: str | bytes | None) -> Any:

@@ -68,7 +68,7 @@ def _filesystem(path: str) -> str | None:
 class JournalFile:
     """One append-only journal file of whole lines, mapped into memory."""
 
-    __slots__ = ("path", "_map", "_end")
+    __slots__ = ("path", "_map", "_size")
 
     def __init__(self, path: Path, need: int) -> None:
         size = max(SIZE, need)
@@ -82,17 +82,18 @@ class JournalFile:
             raise
         os.close(fd)
         self.path = path
-        self._end = 0
+        self._size = size
 
     def room(self, n: int) -> bool:
         """Whether ``n`` more bytes fit."""
-        return self._end + n <= len(self._map)
+        return self._map.tell() + n <= self._size
 
     def append(self, line: bytes) -> None:
-        """Add one whole line (ending in a newline); it is in the file when this returns."""
-        end = self._end + len(line)
-        self._map[self._end:end] = line
-        self._end = end
+        """Add one whole line (ending in a newline); it is in the file when this returns.
+
+        ``mmap.write`` copies at the map's own position: no slice object, no length computed here.
+        """
+        self._map.write(line)
 
     def close(self) -> None:
         """Unmap the file; what was appended stays in it."""

@@ -87,19 +87,26 @@ def _embed_calls(calls: list[tuple[str, Any]], actions: list[tuple[Any, ...]], u
     its upserts would. An action whose records were dropped in this group (a replay that diverged) keeps them
     all as rows, in order.
     """
-    rows = {(a[0], a[1], a[2]): i for i, a in enumerate(actions)}
+    rows = {a[:3]: i for i, a in enumerate(actions)}
     dropped = {p[:3] for sql, p in calls if sql != upsert}
-    kept: dict[int, dict[int, list[Any]]] = {}
+    kept: dict[int, dict[int, tuple[Any, ...]]] = {}
     left = []
     for sql, p in calls:
-        row = rows.get(p[:3]) if sql == upsert else None
-        if row is None or p[:3] in dropped:
+        where = p[:3]
+        row = rows.get(where) if sql == upsert else None
+        if row is None or (dropped and where in dropped):
             left.append((sql, p))
-        else:  # (kid, seq, step, idx, fid, digest, status, result): the result is JSON text already
-            kept.setdefault(row, {})[p[3]] = [p[3], p[4], p[5], p[6], None if p[7] is None else orjson.Fragment(p[7])]
-    for row, records in kept.items():
+        else:
+            records = kept.get(row)
+            if records is None:
+                records = kept[row] = {}
+            records[p[3]] = p
+    fragment = orjson.Fragment
+    for row, records in kept.items():  # (kid, seq, step, idx, fid, digest, status, result): result is JSON text
         a = actions[row]
-        actions[row] = (*a[:5], orjson.dumps([records[i] for i in sorted(records)]).decode(), *a[6:])
+        ordered = records.values() if len(records) == 1 else [records[i] for i in sorted(records)]
+        text = orjson.dumps([(p[3], p[4], p[5], p[6], None if p[7] is None else fragment(p[7])) for p in ordered])
+        actions[row] = (*a[:5], text.decode(), *a[6:])
     return left
 
 
