@@ -1,4 +1,10 @@
-"""Shared test helpers: where ``../shared`` is, and how its absence is handled (skip here, fail on CI)."""
+"""Shared test helpers: where ``../shared`` is, and how its absence is handled (skip here, fail on CI).
+
+Test modules do ``from conftest import ...``. The folders have no ``__init__.py``, so pytest imports a nested
+conftest.py under the same module name and it shadows this one for every module collected after it
+(``ImportError: cannot import name 'java_plan' from 'conftest'``): fixtures for a folder go here (the session's
+PostgreSQL server is imported below for every folder), or into that folder's test modules.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
+from postgres_server import postgres_server  # noqa: F401  (the session's PostgreSQL server, a fixture for every folder)
 
 ROOT = Path(__file__).resolve().parents[1]
 # One JVM serves the whole test session; a small heap keeps the out-of-memory test quick.
@@ -26,6 +33,7 @@ def shared_path(*parts: str) -> Path:
 
 
 JARS = ROOT / "java" / "dist" / "target" / "jars"
+
 
 
 @pytest.fixture(scope="session")
