@@ -176,7 +176,10 @@ class Runtime:
     # -- running ------------------------------------------------------------------------------------
     def run(self, inputs: Iterable[tuple[Any, Any]], *, on_output: Callable[[Any, Any], None] | None = None,
             on_progress: Callable[[int], None] | None = None, live: bool = False,
-            source: str | None = None, skip_taken: bool = True) -> RunReport:
+            source: str | None = None, skip_taken: bool = True,
+            on_error: Callable[[ActionError], None] | None = None,
+            on_input_end: Callable[[Any, Any], None] | None = None,
+            memory_of: Callable[[Any], Any] | None = None) -> RunReport:
         """Process ``(key, input)`` pairs; outputs are collected and also passed to ``on_output``.
 
         An action that raises fails the event (and the rest of that input's run) with an
@@ -190,16 +193,38 @@ class Runtime:
         (unless ``skip_taken=False``: a stream such as a pipe, whose every item is new), so the same call after
         a crash continues where it stopped. Outputs are handed on when the action that
         sent them finishes, once.
+
+        A host that keeps each key's memory itself while the run goes on (``bridge.flink``: Flink keyed state,
+        written by a timer of the key) gives ``on_input_end``: called on the scheduler thread, the one that owns
+        memory, as each input of a key finishes, with the key and its short-term memory's stored form (what
+        :meth:`dump_memory` gives). The runtime then holds nothing for a key with no further input accepted;
+        when one comes, ``memory_of(key)`` (on the scheduler thread too) gives the memory back. Failures are
+        passed to ``on_error`` as they happen, before the input's ``on_input_end``; such a run may last as long as
+        its stream, so its report keeps no outputs or failures (only counts).
         """
         report = RunReport()
 
+        # A host handed each input's results as it ends runs for as long as its stream: the report keeps none.
+        keep = on_input_end is None
+
         def output(key: Any, value: Any) -> None:
-            report.outputs.append((key, value))
+            if keep:
+                report.outputs.append((key, value))
             if on_output is not None:
                 on_output(key, value)
 
-        def input_done() -> None:
+        def error(exc: ActionError) -> None:
+            if keep:
+                report.errors.append(exc)
+            if on_error is not None:
+                on_error(exc)
+
+        def input_done(ks: Any) -> None:
             report.inputs += 1
+            if on_input_end is not None:
+                on_input_end(ks.key, ks.store.dump("short_term"))
+                if not ks.inputs:  # the host has it: no copy of every key it ever ran stays here
+                    self._scheduler.forget(ks.key)
             if on_progress is not None:
                 on_progress(report.inputs)
 
@@ -207,8 +232,12 @@ class Runtime:
         stream = iter(inputs)
         if self._state is not None and source is not None and skip_taken:
             stream = islice(stream, self._state.source_count(source), None)
-        report.stopped = self._scheduler.run(stream, self._window, output, report.errors.append, on_action,
-                                             input_done, live, source)
+        self._scheduler.host_memory(memory_of)
+        try:
+            report.stopped = self._scheduler.run(stream, self._window, output, error, on_action, input_done, live,
+                                                 source)
+        finally:
+            self._scheduler.host_memory(None)
         report.not_started = self._scheduler.not_started
         return report
 

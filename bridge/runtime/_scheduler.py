@@ -167,6 +167,25 @@ class Scheduler:
         """Empty the key's memory and drop its store when it is idle (see :meth:`KeyTable.forget`)."""
         self._keys.forget(key)
 
+    def host_memory(self, memory_of: Callable[[Any], Any] | None) -> None:
+        """While set, a key's memory store made on this thread is filled with ``memory_of(key)`` (a stored form).
+
+        After the state's own loader, if any: a host that keeps each key's memory itself hands it in here.
+        """
+        keeper = self._keeper.load_key if self._keeper is not None else None
+        if memory_of is None:
+            self._keys.loader = keeper
+            return
+
+        def load(key: Any, store: MemoryStore) -> None:
+            if keeper is not None:
+                keeper(key, store)
+            stored = memory_of(key)
+            if stored is not None:
+                store.load("short_term", stored)
+
+        self._keys.loader = load
+
     @property
     def key_count(self) -> int:
         """Keys whose state is held: those with work or with short-term memory."""
@@ -179,7 +198,7 @@ class Scheduler:
     # -- the loop -----------------------------------------------------------------------------------
     def run(self, inputs: Iterator[tuple[Any, Any]], window: int,
             on_output: Callable[[Any, Any], None], on_error: Callable[[ActionError], None],
-            on_action: Callable[[ActionRecord], None] | None, on_input_done: Callable[[], None],
+            on_action: Callable[[ActionRecord], None] | None, on_input_done: Callable[[KeyWork], None],
             live: bool = False, source: str | None = None) -> bool:
         """Process every input; returns when all runs ended (False) or a stop's grace period ran out (True).
 
@@ -412,7 +431,7 @@ class Scheduler:
                     self._slots.release()
                 if self._keeper is not None:
                     self._keeper.input_ended(ks)
-                self._on_input_done()
+                self._on_input_done(ks)
             if ks.inputs and self._stop_at is None:
                 item = ks.inputs.popleft()
                 if type(item) is InputRecord:
