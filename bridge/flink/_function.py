@@ -6,9 +6,11 @@ Python and Flink's own shutdown, never JPype's signal thread). Thread mode (CPyt
 through pemja) crashes with JPype and is not offered.
 
 Each key's short-term memory and its input count live in Flink keyed state as JSON text (never pickle), so a
-checkpoint holds them and a restore hands them back; the host's memory for the key is replaced from that
-state before each input and written back after it, in the same call that emits the input's outputs, so a
-checkpoint barrier sees either the whole input (state and outputs) or none of it.
+checkpoint holds them and a restore hands them back; they are written back in the same call that emits the
+input's outputs, so a checkpoint barrier sees either the whole input (state and outputs) or none of it. Without
+a call store that call is a timer of the key, and the inputs taken but not written back wait in the key's
+state too (:mod:`bridge.flink._live`: the host's scheduler runs inside the operator, so keys do not wait for
+each other); with one, it is ``process_element``, each input run there in turn.
 
 Elements are JSONL input lines, ``{"key": ..., "input": ...}``, keyed by :func:`key_of_line` in PyFlink's
 ``key_by``, which runs at its input's parallelism, so each key's lines keep their order.
@@ -25,13 +27,17 @@ from typing import Any
 from pyflink.common import Types
 from pyflink.datastream import KeyedProcessFunction, OutputTag, RuntimeContext
 from pyflink.datastream.state import ValueStateDescriptor
+from pyflink.datastream.time_domain import TimeDomain
 
 from bridge._jsonl import parse_line
 from bridge.api._values import dumps, loads
 from bridge.errors import InputError
+from bridge.flink._live import LiveHost
 from bridge.plan import AgentPlan
 
 _OPENING = threading.Lock()
+_POLL_MS = 20  # how soon a key's timer looks again for its finished inputs while some are under way
+_END_OF_INPUT = 2**63 - 2  # an event-time timer the watermark at the end of a bounded input fires
 
 #: Failed events and the other problems a job reports: one JSON object per line (see :func:`error_record`).
 ERRORS = OutputTag("bridge-errors", Types.STRING())
@@ -60,6 +66,10 @@ class PlanFunction(KeyedProcessFunction):
 
     The function object is pickled into the job, so it carries only the plan as JSON and plain options; the
     runtime (and its JVM) exists only in the worker.
+
+    Without a call store the runtime's own scheduler runs inside the operator (see :class:`LiveHost`), so a key
+    waiting on a durable call does not hold up the other keys of its slot; with one (``--state``), each element
+    runs through the runtime in turn, on the path whose durable calls replay after a restore.
     """
 
     def __init__(self, plan: AgentPlan, options: dict[str, Any] | None = None) -> None:
@@ -68,6 +78,7 @@ class PlanFunction(KeyedProcessFunction):
         self._runtime: Any = None
         self._calls: Any = None
         self._key_state: Any = None
+        self._live: LiveHost | None = None
 
     def open(self, runtime_context: RuntimeContext) -> None:  # noqa: D102 - Flink's lifecycle
         from bridge.flink._store import FlinkCallStore
@@ -83,8 +94,11 @@ class PlanFunction(KeyedProcessFunction):
             # after a restore (the records would die with the worker), so inputs take the plain, faster way.
             self._calls = FlinkCallStore(state) if state is not None else None
             self._runtime = Runtime(plan, state=self._calls, **options)
-        # One value per key: {"seq": inputs taken, "memory": the short-term memory's stored form}, as JSON text.
+        # One value per key: {"seq": inputs written back, "memory": the short-term memory's stored form,
+        # "pending": inputs taken and not written back yet, "poll": the key's look-again timer}, as JSON text.
         self._key_state = runtime_context.get_state(ValueStateDescriptor("bridge.key", Types.STRING()))
+        if self._calls is None:
+            self._live = LiveHost(self._runtime, options.get("window", 4096))
         _leave_without_waiting_for_java()
 
     def process_element(self, value: str, ctx: KeyedProcessFunction.Context) -> Any:  # noqa: D102
@@ -94,27 +108,77 @@ class PlanFunction(KeyedProcessFunction):
             yield ERRORS, error_record(exc)
             return
         kid = dumps(key).decode()
+        kept = self._kept()
+        if self._live is not None:
+            kept.setdefault("pending", []).append(input_value)
+            timers = ctx.timer_service()
+            if not kept.get("poll"):  # one look-again timer per key with inputs under way, not one per input
+                kept["poll"] = timers.current_processing_time() + _POLL_MS
+                timers.register_processing_time_timer(kept["poll"])
+            timers.register_event_time_timer(_END_OF_INPUT)  # fired by the end of a bounded input's watermark
+            self._key_state.update(dumps(kept).decode())
+            self._live.catch_up(kid, key, kept)
+            return
         runtime = self._runtime
-        saved = self._key_state.value()
-        kept = loads(saved) if saved else {"seq": 0, "memory": None}
         runtime.load_memory(key, kept["memory"])  # the host's memory of this key, replaced from Flink's state
-        if self._calls is not None:
-            self._calls.offer(kid, key, kept["seq"], input_value)  # input `seq` of the key: its calls replay
-            report = runtime.run(())
-        else:
-            report = runtime.run(((key, input_value),))
+        self._calls.offer(kid, key, kept["seq"], input_value)  # input `seq` of the key: its calls replay
+        report = runtime.run(())
         self._key_state.update(dumps({"seq": kept["seq"] + 1, "memory": runtime.dump_memory(key)}).decode())
         runtime.load_memory(key, None)  # Flink's state holds it now: a worker must not keep every key's memory too
-        for out_key, output in report.outputs:
-            yield dumps({"key": out_key, "output": output}).decode()
-        for error in report.errors:
-            yield ERRORS, error_record(error)
+        yield from _lines(report.outputs, report.errors)
+
+    def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Any:
+        """Write back the key's finished inputs: its memory and input count to keyed state, its outputs downstream.
+
+        In the key's context, so state and outputs of an input reach a checkpoint together. A timer of a key this
+        worker has not run yet (after a restore) submits the key's pending inputs first. The end-of-input timer
+        waits for the key's last input; the others come back later while the key has inputs under way.
+        """
+        if self._live is None:
+            return
+        kid = ctx.get_current_key()
+        kept = self._kept()
+        final = ctx.time_domain() == TimeDomain.EVENT_TIME
+        if not final and kept.get("poll") == timestamp:
+            kept["poll"] = None
+        elif not kept.get("pending"):
+            return  # a stale timer of a key with nothing under way
+        if kept.get("pending"):
+            live = self._live
+            live.catch_up(kid, loads(kid), kept)
+            while True:
+                for outputs, errors, memory in live.take(kid, wait=final):
+                    kept["seq"] += 1
+                    kept["memory"] = memory
+                    kept["pending"].pop(0)
+                    yield from _lines(outputs, errors)
+                if not final or not kept["pending"]:
+                    break
+            if kept["pending"] and not kept.get("poll"):
+                timers = ctx.timer_service()
+                kept["poll"] = timers.current_processing_time() + _POLL_MS
+                timers.register_processing_time_timer(kept["poll"])
+        self._key_state.update(dumps(kept).decode())
+
+    def _kept(self) -> dict[str, Any]:
+        saved = self._key_state.value()
+        return loads(saved) if saved else {"seq": 0, "memory": None, "pending": []}
 
     def close(self) -> None:  # noqa: D102
+        if self._live is not None:
+            self._live.close()
+            self._live = None
         if self._runtime is not None:
             with contextlib.suppress(Exception):
                 self._runtime.close()
             self._runtime = None
+
+
+def _lines(outputs: Any, errors: Any) -> Any:
+    for out_key, output in outputs:
+        yield dumps({"key": out_key, "output": output}).decode()
+    for error in errors:
+        yield ERRORS, error_record(error)
 
 
 _LEAVE_REGISTERED = False

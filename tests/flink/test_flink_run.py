@@ -60,6 +60,15 @@ def per_key(path: Path) -> dict[str, list[Any]]:
     return dict(found)
 
 
+def one_action_plan(tmp_path: Path, action: str) -> Path:
+    """A plan file of one Python action of flink_actions, triggered by each input."""
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"agent_name": action, "actions": {action: {
+        "name": action, "exec": {"func_type": "PythonFunction", "module": "flink_actions", "qualname": action},
+        "trigger_conditions": ["_input_event"]}}}))
+    return plan
+
+
 def problem_lines(stderr: str) -> list[str]:
     return sorted(line for line in stderr.splitlines() if line.startswith(("error:", "skipped:")))
 
@@ -101,10 +110,7 @@ def test_two_slots_share_a_postgres_call_store_and_a_second_run_replays_every_co
     inputs = tmp_path / "in.jsonl"
     inputs.write_text("".join(json.dumps({"key": f"k{i % 6}", "input": {"n": i, "log": str(log), "pause": 0}}) + "\n"
                               for i in range(60)))
-    plan = tmp_path / "plan.json"
-    plan.write_text(json.dumps({"agent_name": "effects", "actions": {"effect": {
-        "name": "effect", "exec": {"func_type": "PythonFunction", "module": "flink_actions", "qualname": "effect"},
-        "trigger_conditions": ["_input_event"]}}}))
+    plan = one_action_plan(tmp_path, "effect")
     args = ["flink", "run", str(plan), "-i", str(inputs), "--parallelism", "2", "--state", postgres_server.url]
     first = bridge(FLINK_PYTHON, [*args, "-o", str(tmp_path / "first.jsonl")], tmp_path)
     assert first.returncode == 0, first.stderr
@@ -122,10 +128,7 @@ def test_a_later_job_with_other_inputs_on_the_same_store_makes_its_calls_instead
     # Tomorrow's inputs for the same keys: Flink numbers each key's inputs from 0 again, and a call whose arguments
     # happen to be the same (a price lookup of the same product) must not get yesterday's recorded outcome.
     log = tmp_path / "effects.log"
-    plan = tmp_path / "plan.json"
-    plan.write_text(json.dumps({"agent_name": "effects", "actions": {"effect": {
-        "name": "effect", "exec": {"func_type": "PythonFunction", "module": "flink_actions", "qualname": "effect"},
-        "trigger_conditions": ["_input_event"]}}}))
+    plan = one_action_plan(tmp_path, "effect")
     state = str(tmp_path / "calls.db")
     for day in ("monday", "tuesday"):
         inputs = tmp_path / f"{day}.jsonl"
@@ -138,8 +141,6 @@ def test_a_later_job_with_other_inputs_on_the_same_store_makes_its_calls_instead
         "tuesday's calls replayed monday's records instead of running"
 
 
-@pytest.mark.xfail(strict=True, reason="not built: a slot runs one input at a time, so a key waiting on a durable "
-                   "call holds up the other keys of its slot (README, 'Keys within a slot')")
 def test_a_key_waiting_on_a_durable_call_does_not_hold_up_another_key_of_its_slot(tmp_path: Path) -> None:
     # One slot. Key "a" waits in a durable call until a file exists; key "b", whose line comes after, makes it.
     # Had "a" held the slot, "b" would not run meanwhile and "a"'s call would fail after 10 s.
@@ -147,14 +148,27 @@ def test_a_key_waiting_on_a_durable_call_does_not_hold_up_another_key_of_its_slo
     inputs = tmp_path / "in.jsonl"
     inputs.write_text(json.dumps({"key": "a", "input": {"wait": str(meeting)}}) + "\n"
                       + json.dumps({"key": "b", "input": {"make": str(meeting)}}) + "\n")
-    plan = tmp_path / "plan.json"
-    plan.write_text(json.dumps({"agent_name": "meet", "actions": {"meet": {
-        "name": "meet", "exec": {"func_type": "PythonFunction", "module": "flink_actions", "qualname": "meet"},
-        "trigger_conditions": ["_input_event"]}}}))
+    plan = one_action_plan(tmp_path, "meet")
     job = bridge(FLINK_PYTHON, ["flink", "run", str(plan), "-i", str(inputs), "-o", str(tmp_path / "out.jsonl")],
                  tmp_path)
     assert job.returncode == 0, job.stderr
     assert per_key(tmp_path / "out.jsonl") == {'"a"': ["met"], '"b"': ["made"]}
+
+
+def test_inputs_still_under_way_when_the_input_ends_are_written_back_with_each_keys_memory(tmp_path: Path) -> None:
+    # The file source ends long before the last calls return: the key's end-of-input timer waits for them, and
+    # each key's second input sees the memory its first left (handed out by the runtime, kept in keyed state).
+    log = tmp_path / "effects.log"
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_text("".join(json.dumps({"key": f"k{i % 3}", "input": {
+        "n": i, "log": str(log), "pause": 3 * (i // 3)}}) + "\n" for i in range(6)))
+    plan = one_action_plan(tmp_path, "effect")
+    job = bridge(FLINK_PYTHON, ["flink", "run", str(plan), "-i", str(inputs), "-o", str(tmp_path / "out.jsonl")],
+                 tmp_path)
+    assert job.returncode == 0, job.stderr
+    assert per_key(tmp_path / "out.jsonl") == {f'"k{k}"': [{"n": k, "doubled": 2 * k, "seen": 1},
+                                                           {"n": k + 3, "doubled": 2 * (k + 3), "seen": 2}]
+                                               for k in range(3)}
 
 
 def test_without_flink_the_command_names_the_extra_to_install(tmp_path: Path) -> None:
