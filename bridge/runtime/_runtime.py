@@ -198,7 +198,8 @@ class Runtime:
         written by a timer of the key) gives ``on_input_end``: called on the scheduler thread, the one that owns
         memory, as each input of a key finishes, with the key and its short-term memory's stored form (what
         :meth:`dump_memory` gives). The runtime then holds nothing for a key with no further input accepted;
-        when one comes, ``memory_of(key)`` (on the scheduler thread too) gives the memory back. Failures are
+        when one comes, ``memory_of(key)`` (on the scheduler thread too) gives the memory back (without
+        ``memory_of`` the runtime keeps each key's memory as usual: nothing would give it back). Failures are
         passed to ``on_error`` as they happen, before the input's ``on_input_end``; such a run may last as long as
         its stream, so its report keeps no outputs or failures (only counts).
         """
@@ -223,7 +224,7 @@ class Runtime:
             report.inputs += 1
             if on_input_end is not None:
                 on_input_end(ks.key, ks.store.dump("short_term"))
-                if not ks.inputs:  # the host has it: no copy of every key it ever ran stays here
+                if memory_of is not None and not ks.inputs:  # the host has it and gives it back: no copy stays
                     self._scheduler.forget(ks.key)
             if on_progress is not None:
                 on_progress(report.inputs)

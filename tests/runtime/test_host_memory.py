@@ -63,3 +63,13 @@ def test_memory_of_fills_a_key_the_runtime_has_not_seen_and_outputs_and_failures
     assert dict(ends)["k"]["stats"] == {"inputs": 6, "words": 11}
     assert dict(ends)["j"]["stats"] == {"inputs": 1, "words": 1}
     assert sorted(outputs) == ["j", "k"]
+
+
+def test_on_input_end_without_memory_of_keeps_each_keys_memory_in_the_runtime() -> None:
+    # A host that only listens (no memory_of to hand memory back) must not make a key's next input start empty.
+    ends: list[Any] = []
+    with Runtime(PLAN) as runtime:
+        report = runtime.run([("k", "x y"), ("k", "z")], on_input_end=lambda key, memory: ends.append(memory))
+        assert report.inputs == 2 and report.ok
+        assert [memory["stats"]["inputs"] for memory in ends] == [1, 2], "the second input saw the first's memory"
+        assert runtime.dump_memory("k")["stats"] == {"inputs": 2, "words": 3}
