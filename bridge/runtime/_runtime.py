@@ -36,11 +36,12 @@ class RunReport:
     actions: list[ActionRecord] = field(default_factory=list)
     stopped: bool = False  # request_stop() ended the run before every input was read and finished
     not_started: int = 0  # inputs read but not started when the run was stopped
+    failures: int = 0  # failed events, also those a run with ``on_input_end`` handed out and did not keep
 
     @property
     def ok(self) -> bool:
         """True when no action failed."""
-        return not self.errors
+        return not self.errors and not self.failures
 
 
 DEFAULT_CALL_TIMEOUT = 300.0  # seconds a durable call may take unless the call, the runtime or the plan says
@@ -201,7 +202,7 @@ class Runtime:
         when one comes, ``memory_of(key)`` (on the scheduler thread too) gives the memory back (without
         ``memory_of`` the runtime keeps each key's memory as usual: nothing would give it back). Failures are
         passed to ``on_error`` as they happen, before the input's ``on_input_end``; such a run may last as long as
-        its stream, so its report keeps no outputs or failures (only counts).
+        its stream, so its report keeps no outputs or failures (only counts: ``failures``, ``ok``).
         """
         report = RunReport()
 
@@ -215,6 +216,7 @@ class Runtime:
                 on_output(key, value)
 
         def error(exc: ActionError) -> None:
+            report.failures += 1
             if keep:
                 report.errors.append(exc)
             if on_error is not None:

@@ -73,3 +73,15 @@ def test_on_input_end_without_memory_of_keeps_each_keys_memory_in_the_runtime() 
         assert report.inputs == 2 and report.ok
         assert [memory["stats"]["inputs"] for memory in ends] == [1, 2], "the second input saw the first's memory"
         assert runtime.dump_memory("k")["stats"] == {"inputs": 2, "words": 3}
+
+
+def test_a_run_that_hands_each_input_out_still_reports_its_failures_as_not_ok() -> None:
+    # Such a run keeps no failures in its report (the host took them through on_error), but its report must not
+    # say every action succeeded: count_words fails on a word count that is not a number.
+    failures: list[Any] = []
+    with Runtime(PLAN) as runtime:
+        report = runtime.run([("k", "a b"), ("j", "c")], on_error=failures.append,
+                             on_input_end=lambda key, memory: None,
+                             memory_of=lambda key: {"stats": {"words": "many"}} if key == "k" else None)
+    assert [failure.key for failure in failures] == ["k"] and report.errors == []
+    assert report.failures == 1 and not report.ok, "one action failed: the report says so"
