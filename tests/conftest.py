@@ -2,8 +2,9 @@
 
 Test modules do ``from conftest import ...``. The folders have no ``__init__.py``, so pytest imports a nested
 conftest.py under the same module name and it shadows this one for every module collected after it
-(``ImportError: cannot import name 'java_plan' from 'conftest'``): fixtures for a folder go here (the session's
-PostgreSQL server is imported below for every folder), or into that folder's test modules.
+(``ImportError: cannot import name 'java_plan' from 'conftest'``): fixtures for a folder go here, or into that
+folder's test modules (``from postgres_server import postgres_server``, as tests/flink/test_flink_run.py does:
+not here, since action modules that import this one also run in child processes without tests/ on their path).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import os
 from pathlib import Path
 
 import pytest
-from postgres_server import postgres_server  # noqa: F401  (the session's PostgreSQL server, a fixture for every folder)
 
 ROOT = Path(__file__).resolve().parents[1]
 # One JVM serves the whole test session; a small heap keeps the out-of-memory test quick.

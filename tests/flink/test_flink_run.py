@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from postgres_server import postgres_server  # noqa: F401  (a fixture, used by name)
 
 from tests.flink.procs import session_processes
 
@@ -104,7 +105,7 @@ def test_failed_events_and_bad_lines_are_reported_as_bridge_run_reports_them(tmp
 
 
 def test_two_slots_share_a_postgres_call_store_and_a_second_run_replays_every_completed_call(
-        tmp_path: Path, postgres_server: Any) -> None:
+        tmp_path: Path, postgres_server: Any) -> None:  # noqa: F811
     postgres_server.reset()
     log = tmp_path / "effects.log"
     inputs = tmp_path / "in.jsonl"
