@@ -185,6 +185,14 @@ class StateError(BridgeError):
     """
 
 
+class FlinkMissingError(BridgeError):
+    """``bridge flink`` (or ``bridge.flink``) was used where PyFlink is not installed: the message names the extra."""
+
+
+class FlinkJobError(BridgeError):
+    """The Flink job failed (a task failed past its restarts, the cluster went away): Flink's reason."""
+
+
 class NonDeterminismError(BridgeError):
     """A re-run action made another durable call than the one recorded at the same position (strict mode).
 

@@ -12,13 +12,9 @@ source and file sinks.
 
 from __future__ import annotations
 
-from bridge.errors import BridgeError
+from bridge.errors import FlinkMissingError
 
 FLINK_EXTRA = "bridge-agents[flink]"
-
-
-class FlinkMissingError(BridgeError):
-    """PyFlink is not installed where bridge runs."""
 
 
 _PYFLINK_NAMES = {

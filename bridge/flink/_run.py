@@ -21,11 +21,7 @@ from bridge._jsonl import InputReader, OnBadInput
 from bridge._runner import RunOptions, _Session
 from bridge._signals import StopOnSignal
 from bridge.api._values import dumps, loads
-from bridge.errors import BridgeError, StateError
-
-
-class FlinkJobError(BridgeError):
-    """The Flink job failed (a task failed past its restarts, the cluster went away): Flink's reason."""
+from bridge.errors import BridgeError, FlinkJobError, StateError
 
 
 class _JobFailure:
