@@ -15,6 +15,13 @@ failed write-back to nobody: there each record is a ``write`` instead (:class:`W
 slower. A record is one line; the unused tail of a mapped file is zero bytes. A process killed in the middle of
 a copy leaves a line that is not JSON (it runs into zero bytes or starts with them), which the reader skips:
 that record was not finished.
+
+A mapped file is used again once its records are in the database (making, reserving, faulting in and deleting
+a file per group cost more than the group's records themselves). Every line starts with its number, given in
+the order lines are appended; a file begins with a header holding the lowest number its current records have.
+Starting a file over first raises that number (one 8-byte store, so a crash sees the old or the new one) and
+then zeroes the old lines: a crash in between leaves old lines the reader skips by their number, and a later
+line torn by a crash runs into zeros, never into the rest of an old line.
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ import os
 from pathlib import Path
 
 SIZE = 1 << 20  # bytes reserved per file; a group's records that need more go on in a new file
+MAGIC = b"#BJ2\x00\x00\x00\x00"  # a mapped file's header: these 8 bytes, then the lowest current line number
+HEADER = 16
 # Filesystems where a shared mapping's blocks are not written in place, or whose write-back errors nobody sees.
 _UNMAPPABLE = ("btrfs", "zfs", "bcachefs", "nfs", "nfs4", "cifs", "smb3", "9p", "fuse", "ceph", "glusterfs")
 
@@ -66,12 +75,12 @@ def _filesystem(path: str) -> str | None:
 
 
 class JournalFile:
-    """One append-only journal file of whole lines, mapped into memory."""
+    """One append-only journal file of whole lines, mapped into memory, that can start over (see the module)."""
 
     __slots__ = ("path", "_map", "_size")
 
     def __init__(self, path: Path, need: int) -> None:
-        size = max(SIZE, need)
+        size = max(SIZE, need + HEADER)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
             os.posix_fallocate(fd, 0, size)
@@ -81,6 +90,8 @@ class JournalFile:
             path.unlink(missing_ok=True)
             raise
         os.close(fd)
+        self._map.write(MAGIC)  # the lowest number: 0 (the file is zeros)
+        self._map.seek(HEADER)
         self.path = path
         self._size = size
 
@@ -94,6 +105,13 @@ class JournalFile:
         ``mmap.write`` copies at the map's own position: no slice object, no length computed here.
         """
         self._map.write(line)
+
+    def start_over(self, first: int) -> None:
+        """Drop every line: lines numbered below ``first`` are old from now on, then their bytes become zeros."""
+        used = self._map.tell()
+        self._map[len(MAGIC):HEADER] = first.to_bytes(8, "little")
+        self._map[HEADER:used] = bytes(used - HEADER)
+        self._map.seek(HEADER)
 
     def close(self) -> None:
         """Unmap the file; what was appended stays in it."""
@@ -121,6 +139,14 @@ class WrittenJournal:
         os.close(self._fd)
 
 
-def read_lines(path: Path) -> list[bytes]:
-    """The lines of a journal file, its zero-filled tail left out (a partial line is the reader's to refuse)."""
-    return path.read_bytes().rstrip(b"\x00").split(b"\n")
+def read_lines(path: Path) -> tuple[int, list[bytes]]:
+    """The lowest current line number of a journal file and its lines, its zero-filled tail left out.
+
+    A line numbered below that number is old (see the module docstring); a partial line is the reader's to refuse.
+    """
+    data = path.read_bytes()
+    first = 0
+    if data.startswith(MAGIC):
+        first = int.from_bytes(data[len(MAGIC):HEADER], "little")
+        data = data[HEADER:]
+    return first, data.rstrip(b"\x00").split(b"\n")

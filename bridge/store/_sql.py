@@ -21,10 +21,11 @@ import functools
 import threading
 from abc import abstractmethod
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
+from bridge.api._values import _default, dumps
 from bridge.errors import StateError
 from bridge.store._base import (
     FORMAT,
@@ -78,42 +79,45 @@ _UPSERT_KEY = ("INSERT INTO bridge_keys (kid, key, status, started_at, updated_a
                "status = CASE WHEN bridge_keys.status = 'done' THEN 'running' ELSE bridge_keys.status END")
 
 
-def _embed_calls(calls: list[tuple[str, Any]], actions: list[tuple[Any, ...]], upsert: str
-                 ) -> list[tuple[str, Any]]:
-    """Move the call records of actions committed in this group into their action rows; the calls left to write.
-
-    ``calls`` are a group's call writes in order (``upsert`` records, or drops of records); ``actions`` the
-    group's action rows, whose ``calls`` slot (index 5) is filled in place. The last record of a call wins, as
-    its upserts would. An action whose records were dropped in this group (a replay that diverged) keeps them
-    all as rows, in order.
-    """
-    rows = {a[:3]: i for i, a in enumerate(actions)}
-    dropped = {p[:3] for sql, p in calls if sql != upsert}
-    kept: dict[int, dict[int, tuple[Any, ...]]] = {}
-    left = []
-    for sql, p in calls:
-        where = p[:3]
-        row = rows.get(where) if sql == upsert else None
-        if row is None or (dropped and where in dropped):
-            left.append((sql, p))
-        else:
-            records = kept.get(row)
-            if records is None:
-                records = kept[row] = {}
-            records[p[3]] = p
-    fragment = orjson.Fragment
-    for row, records in kept.items():  # (kid, seq, step, idx, fid, digest, status, result): result is JSON text
-        a = actions[row]
-        ordered = records.values() if len(records) == 1 else [records[i] for i in sorted(records)]
-        text = orjson.dumps([(p[3], p[4], p[5], p[6], None if p[7] is None else fragment(p[7])) for p in ordered])
-        actions[row] = (*a[:5], text.decode(), *a[6:])
-    return left
-
-
 def _key(row: Any) -> KeyRecord:
     return KeyRecord(kid=row[0], key=decode(row[1]), status=row[2], started_at=row[3], updated_at=row[4],
                      memory=decode(row[5]), run=decode(row[6]), last_action=row[7], error=decode(row[8]),
                      wait=decode(row[9]), next_seq=row[10], stop=bool(row[11]), done_seq=row[12])
+
+
+class _Group(NamedTuple):
+    """What a group commit writes (see :meth:`SqlStore._apply`)."""
+
+    ops: list[tuple[str, Any, bool]]  # statements, in the order they were made: (sql, params, executemany)
+    keys: dict[str, tuple[Any, ...]]  # per key, its last run-state update (``_COMMIT_KEY``'s parameters)
+    actions: list[tuple[Any, ...]]  # finished actions' rows (``_COMMIT_ACTION``'s parameters)
+    calls: dict[tuple[str, int, int], dict[int, bytes]]  # journaled call records of actions not finished
+
+    def __bool__(self) -> bool:
+        return bool(self.ops or self.keys or self.actions or self.calls)
+
+
+def call_json(call: CallRecord) -> bytes:
+    """A call record as it is journaled and kept in its action's row: ``[index, fid, digest, status, result]``."""
+    value = (call.index, call.fid, call.digest, call.status, call.result)
+    try:
+        return orjson.dumps(value, default=_default)
+    except orjson.JSONEncodeError:  # an int beyond 64 bits: the exact form (or the error) of bridge's dumps
+        return dumps(value)
+
+
+def call_row(record: bytes) -> tuple[Any, ...]:
+    """A record of :func:`call_json` as ``bridge_calls``'s ``(idx, fid, digest, status, result)``."""
+    index, fid, dg, status, result = decode(record)
+    return index, fid, dg, status, None if result is None else encode(result)
+
+
+def embedded_calls(records: dict[int, bytes]) -> str:
+    """An action's call records (by index) as its row's ``calls``: their JSON array, in index order."""
+    if len(records) == 1:
+        for record in records.values():
+            return f"[{record.decode()}]"
+    return f"[{','.join(records[i].decode() for i in sorted(records))}]"
 
 
 class _Buffer:
@@ -138,7 +142,12 @@ class SqlStore(StateStore):
         self.url = url
         self._ord = 0.0
         self._batching = False
+        # The group being made: statements in their order, then (written after them) each key's last run-state
+        # update, the finished actions' rows, and the journaled call records of actions not finished (see flush).
         self._pending: list[tuple[str, Any, bool]] = []
+        self._key_rows: dict[str, tuple[Any, ...]] = {}
+        self._action_rows: list[tuple[Any, ...]] = []
+        self._open_calls: dict[tuple[str, int, int], dict[int, bytes]] = {}
         self._done: dict[str, int] = {}  # per key, the last input this process finished (see commit)
         self._buffer_lock = threading.RLock()
         self._flush_lock = threading.Lock()
@@ -165,18 +174,29 @@ class SqlStore(StateStore):
     def flush(self) -> None:
         with self._flush_lock:  # one group at a time, so groups reach the database in the order they were made
             with self._buffer_lock:  # only to take the group: writers go on buffering while it is written
-                ops, self._pending = self._pending, []
+                group = _Group(self._pending, self._key_rows, self._action_rows, self._open_calls)
+                self._pending, self._key_rows, self._action_rows, self._open_calls = [], {}, [], {}
                 token = self._next_group()
             try:
-                if ops:
+                if group:
                     with self._tx() as cur:
-                        self._apply(cur, ops)
+                        self._apply(cur, group)
             except BaseException:
-                with self._buffer_lock:
-                    self._pending[:0] = ops  # not written: kept for the next flush, never dropped
+                with self._buffer_lock:  # not written: back in front of what came since, never dropped
+                    self._restore(group)
                     self._group_failed(token)
                 raise
             self._flushed(token)
+
+    def _restore(self, group: _Group) -> None:
+        """Put a group that was not written back before the writes made since it was taken (holding the lock)."""
+        ops = group.ops
+        if group.keys:  # they came after the group's statements, before any made since
+            ops = [*ops, (self._commit_sql[0], list(group.keys.values()), True)]
+        self._pending[:0] = ops
+        self._action_rows[:0] = group.actions
+        for where, records in group.calls.items():
+            self._open_calls[where] = {**records, **self._open_calls.get(where, {})}
 
     def _next_group(self) -> Any:
         """Called when a group is taken from the buffer (holding its lock); what ``_flushed`` gets back."""
@@ -198,63 +218,46 @@ class SqlStore(StateStore):
         ops: list[tuple[str, Any, bool]] = []
         yield _Buffer(ops)
         with self._buffer_lock:
+            self._keys_in_order()
             self._pending.extend(ops)
 
-    def _apply(self, cur: Any, ops: list[tuple[str, Any, bool]]) -> None:
-        """Write a group, in fewer statements than it was made of, to the same end.
+    def _keys_in_order(self) -> None:
+        """The key rows made so far join the group's statements: a statement made now comes after them."""
+        if self._key_rows:
+            self._pending.append((self._commit_sql[0], list(self._key_rows.values()), True))
+            self._key_rows = {}
 
-        Of a key's run-state updates only the last counts (kept until another write to ``bridge_keys`` comes);
-        action rows (with their outputs) are rows no other statement of the group touches, written with one
-        ``executemany``; durable call records keep their order among themselves.
+    def _apply(self, cur: Any, group: _Group) -> None:
+        """Write a group in as few statements as it allows, to the same end as its writes one by one.
+
+        Its statements first, in their order (a key's run-state updates among them once another statement on
+        ``bridge_keys`` came after them); then each key's last run-state update (only the last counts), the rows
+        of the finished actions (rows no statement of a group touches) and the call records of actions that did
+        not finish in the group (their journal is deleted once the group is in, so they must be too). A drop of
+        records among the group's statements came before the records kept, which are the newest.
         """
-        key_update, rows_of, calls = self._sql(_COMMIT_KEY), self._rows_of, []
-        keys: dict[Any, tuple[Any, ...]] = {}
-        rows: dict[str, list[Any]] = {}
-        for sql, params, many in ops:
-            if sql == key_update:
-                keys[params[-1]] = params
-            elif sql in rows_of:
-                rows.setdefault(sql, []).extend(params if many else (params,))
-            elif sql in self._call_sql:
-                calls.append((sql, params))
+        for sql, params, many in group.ops:
+            if many:
+                cur.executemany(sql, params)
             else:
-                if keys and "bridge_keys" in sql:
-                    cur.executemany(key_update, list(keys.values()))
-                    keys.clear()
-                if many:
-                    cur.executemany(sql, params)
-                else:
-                    cur.execute(sql, params)
-        if keys:
-            cur.executemany(key_update, list(keys.values()))
-        action_sql = self._commit_sql[1]
-        if calls and action_sql in rows:
-            calls = _embed_calls(calls, rows[action_sql], self._sql(_UPSERT_CALL))
-        for sql, batch in rows.items():
-            cur.executemany(sql, batch)
-        i = 0
-        while i < len(calls):
-            j = i
-            while j < len(calls) and calls[j][0] == calls[i][0]:
-                j += 1
-            cur.executemany(calls[i][0], [params for _, params in calls[i:j]])
-            i = j
-
-    @functools.cached_property
-    def _rows_of(self) -> frozenset[str]:
-        return frozenset((self._sql(_COMMIT_ACTION),))
+                cur.execute(sql, params)
+        key_sql, action_sql = self._commit_sql
+        if group.keys:
+            cur.executemany(key_sql, list(group.keys.values()))
+        if group.actions:
+            cur.executemany(action_sql, group.actions)
+        if group.calls:
+            cur.executemany(self._sql(_UPSERT_CALL), [(*where, *call_row(record))
+                                                       for where, records in group.calls.items()
+                                                       for record in records.values()])
 
     @functools.cached_property
     def _commit_sql(self) -> tuple[str, str]:
         return self._sql(_COMMIT_KEY), self._sql(_COMMIT_ACTION)
 
-    @functools.cached_property
-    def _call_sql(self) -> frozenset[str]:
-        return frozenset(self._sql(q) for q in (_UPSERT_CALL, _DROP_CALLS))
-
     @property
     def pending(self) -> bool:
-        return bool(self._pending)
+        return bool(self._pending or self._key_rows or self._action_rows or self._open_calls)
 
     def _select(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         """A read; outside a batch it sees every write made before it, inside one only what was flushed.
@@ -262,7 +265,7 @@ class SqlStore(StateStore):
         A run's reads never force its group commit: the scheduler flushes and hands on the outputs of what it
         flushed together, so nothing is recorded as done whose output was not handed on.
         """
-        if self._pending and not self._batching:
+        if not self._batching and self.pending:
             self.flush()
         return self._read(sql, params)
 
@@ -359,19 +362,24 @@ class SqlStore(StateStore):
             order, outputs = self._ord, encode(c.outputs)
         else:
             order = outputs = None
-        key_sql, action_sql = self._commit_sql
-        ops: list[tuple[str, Any, bool]] = [
-            (key_sql, (encode(c.memory), run, c.action, t, c.status, done, kid), False),
-            (action_sql, (kid, c.seq, c.step, c.action, encode({"event": c.event, "updates": c.updates,
-                                                                "sent": c.sent}), None, order, c.source, outputs,
-                          t), False)]
+        calls = None
+        if self._open_calls:  # its journaled call records go into its row (no thread records its calls now)
+            records = self._open_calls.pop((kid, c.seq, c.step), None)
+            if records:
+                calls = embedded_calls(records)
+        key_row = (encode(c.memory), run, c.action, t, c.status, done, kid)
+        action_row = (kid, c.seq, c.step, c.action, encode({"event": c.event, "updates": c.updates, "sent": c.sent}),
+                      calls, order, c.source, outputs, t)
         if self._batching:  # the hot path of a run: straight into the group
-            # No lock: list.extend is atomic, and only this (the scheduler's) thread takes groups (flush). A
-            # lock here would wait whenever a call worker holding it lost the interpreter for a switch interval.
-            self._pending.extend(ops)
+            # No lock: only this (the scheduler's) thread makes these and takes groups (flush). A lock here would
+            # wait whenever a call worker holding it lost the interpreter for a switch interval.
+            self._key_rows[kid] = key_row
+            self._action_rows.append(action_row)
             return
+        key_sql, action_sql = self._commit_sql
         with self._tx() as cur:
-            self._apply(cur, ops)
+            cur.execute(key_sql, key_row)
+            cur.execute(action_sql, action_row)
 
     def finish_input(self, kid: str, seq: int, status: Status, error: dict[str, Any] | None = None) -> None:
         t = now()

@@ -22,8 +22,9 @@ from typing import Any
 import orjson
 
 from bridge.errors import StateError
+from bridge.store._base import CallRecord, encode
 from bridge.store._journal import JournalFile, WrittenJournal, open_journal, read_lines
-from bridge.store._sql import _DROP_CALLS, _UPSERT_CALL, SqlStore
+from bridge.store._sql import _DROP_CALLS, _UPSERT_CALL, SqlStore, call_json
 
 _HEADER = b"SQLite format 3\x00"
 
@@ -65,9 +66,10 @@ class SQLiteStore(SqlStore):
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._create()
             self._journal = None if path == ":memory:" else Path(self._path)
-            self._journal_files: list[Path] = []  # journal files of records not yet in the database
+            self._journal_files: list[JournalFile | WrittenJournal] = []  # journals of records not in the database
+            self._spare: list[JournalFile] = []  # journals whose records are in, started over for the next groups
             self._generations = itertools.count()
-            self._line_numbers = itertools.count()
+            self._line_numbers = itertools.count()  # taken as a line is appended (holding the buffer lock)
             self._journal_file: JournalFile | WrittenJournal | None = None  # the open journal of the group being made
             self._checkpointer: _Checkpointer | None = None  # the runner's, started with its lock
             self._closed = False
@@ -92,47 +94,80 @@ class SQLiteStore(SqlStore):
                 cur.execute("COMMIT")
 
     # -- durable call records: an append-only journal while a run groups its commits ----------------------
-    def _call_write(self, sql: str, params: tuple[Any, ...]) -> None:
+    def record_call(self, kid: str, seq: int, step: int, call: CallRecord) -> None:
         """While a run groups commits, a call's record is one line in a journal beside the state.
 
         That is as durable as a WAL commit with ``synchronous=NORMAL`` (it survives the death of the process,
         not of the machine), costs a memory copy into a mapped file (:mod:`bridge.store._journal`) instead of a
-        transaction, and the record joins the group commit. Each group has journal files of its own
-        (``<state>-calls.<n>``): a group commit starts a new one and deletes its own once the group is in the
-        database (a group that fails keeps them). Every line carries a sequence number; the process that takes
-        the runner lock replays them all in that order.
+        transaction, and the record joins the group commit: in its action's row when the action finishes in the
+        group, else in ``bridge_calls``. Each group has journal files of its own (``<state>-calls.<n>``): a group
+        commit starts the next group in another file and starts its own over once the group is in the database
+        (a group that fails keeps them as they are). Every line carries a sequence number; the process that takes
+        the runner lock replays them all in that order, and deletes them.
         """
-        # Encoded before the lock (the replay orders lines by their number, not by their place in the file).
-        line = orjson.dumps(["r" if sql is _UPSERT_CALL else "d", next(self._line_numbers), *params],
-                            option=orjson.OPT_APPEND_NEWLINE)
+        record = call_json(call)
+        body = orjson.dumps([kid, seq, step, orjson.Fragment(record)])  # encoded before the lock
         with self._buffer_lock:
-            if not self._batching or self._journal is None or self._closed:
-                super()._call_write(sql, params)
+            if not self._journaled(b'["c",', body):
+                super().record_call(kid, seq, step, call)
                 return
-            journal = self._journal_file
-            if journal is None or not journal.room(len(line)):
-                if journal is not None:
-                    self._journal_file = None  # closed: a failure to make the next one must not leave it in use
-                    journal.close()
-                name = Path(f"{self._journal}-calls.{next(self._generations)}")
-                journal = self._journal_file = open_journal(name, len(line))
-                self._journal_files.append(name)
-            journal.append(line)
-            self._pending.append((sql, params, False))
+            where = (kid, seq, step)
+            records = self._open_calls.get(where)
+            if records is None:
+                records = self._open_calls[where] = {}
+            records[call.index] = record
+
+    def drop_calls(self, kid: str, seq: int, step: int, from_index: int) -> None:
+        body = orjson.dumps([kid, seq, step, from_index])
+        with self._buffer_lock:
+            if not self._journaled(b'["d",', body):
+                super().drop_calls(kid, seq, step, from_index)
+                return
+            records = self._open_calls.get((kid, seq, step))
+            for index in [i for i in records or () if i >= from_index]:
+                del records[index]  # type: ignore[index]
+            # and those an earlier group wrote: before the group's call records, which are newer
+            self._pending.append((_DROP_CALLS, (kid, seq, step, from_index), False))
+
+    def _journaled(self, kind: bytes, body: bytes) -> bool:
+        """Append a line ``kind``, its number, ``body``'s items (holding the buffer lock); False if not journaled.
+
+        Records are not journaled outside a run's group commits, on ``:memory:`` and once the store is closing:
+        there a record is a transaction of its own. The number is taken here, so a file's lines are numbered in
+        the order they were appended (what starting a file over relies on).
+        """
+        if not self._batching or self._journal is None or self._closed:
+            return False
+        line = b"%b%d,%b\n" % (kind, next(self._line_numbers), body[1:])
+        journal = self._journal_file
+        if journal is None or not journal.room(len(line)):
+            if journal is not None:
+                self._journal_file = None  # full: its records stay in it until the group is written
+            spare = self._spare
+            journal = spare.pop() if spare and spare[-1].room(len(line)) else open_journal(
+                Path(f"{self._journal}-calls.{next(self._generations)}"), len(line))
+            self._journal_file = journal
+            self._journal_files.append(journal)
+        journal.append(line)
+        return True
 
     def _next_group(self) -> Any:
         files, self._journal_files = self._journal_files, []
-        journal, self._journal_file = self._journal_file, None  # the next records start a file of their own
-        if journal is not None:
-            journal.close()
+        self._journal_file = None  # the next records start a file of their own
         return files
 
     def _group_failed(self, token: Any) -> None:
         self._journal_files[:0] = token  # their records are back in the buffer: the files stay until written
 
     def _flushed(self, token: Any) -> None:
-        for name in token:
-            name.unlink(missing_ok=True)
+        for journal in token:  # their records are in the database: a mapped file starts over, two at most kept
+            if isinstance(journal, JournalFile) and len(self._spare) < 2 and not self._closed:
+                journal.start_over(next(self._line_numbers))
+                with self._buffer_lock:
+                    self._spare.append(journal)
+            else:
+                journal.close()
+                journal.path.unlink(missing_ok=True)
         if self._checkpointer is not None:
             if self._checkpointer.overdue():  # the thread's checkpoints never caught up: one here, between writes
                 with self._checkpointer.running, self._lock:  # after the thread's own, so this one can finish
@@ -142,12 +177,19 @@ class SQLiteStore(SqlStore):
     def _journal_lines(self) -> list[tuple[int, str, tuple[Any, ...]]]:
         lines = []
         for journal in sorted(self._journal.parent.glob(self._journal.name + "-calls.*")):  # type: ignore[union-attr]
-            for raw in read_lines(journal):
+            first, raws = read_lines(journal)
+            for raw in raws:
                 try:
                     kind, number, *params = orjson.loads(raw)
                 except (orjson.JSONDecodeError, ValueError, TypeError):
                     continue  # an empty or half-written last line: that record was not finished
-                lines.append((number, _UPSERT_CALL if kind == "r" else _DROP_CALLS, tuple(params)))
+                if number < first:
+                    continue  # a line of the file's earlier records, already in the database
+                if kind == "c":  # kid, seq, step, [index, fid, digest, status, result]
+                    index, fid, dg, status, result = params.pop()
+                    params += [index, fid, dg, status, None if result is None else encode(result)]
+                # "r": a record in bridge_calls's columns (as an earlier bridge wrote it); "d": a drop
+                lines.append((number, _DROP_CALLS if kind == "d" else _UPSERT_CALL, tuple(params)))
         return sorted(lines, key=lambda line: line[0])
 
     def _replay_journal(self) -> None:
@@ -199,12 +241,17 @@ class SQLiteStore(SqlStore):
     def close(self) -> None:
         with self._buffer_lock:  # a late record from a call worker goes to the database, never to a closed file
             self._closed = True
-            if self._journal_file is not None:
-                self._journal_file.close()
-                self._journal_file = None
-            if not self._pending:  # everything journaled is in the database
+            self._journal_file = None
+            spare, self._spare = self._spare, []
+            for journal in spare:
+                journal.close()
+                journal.path.unlink(missing_ok=True)
+            if not self.pending:  # everything journaled is in the database
                 self._flushed(self._journal_files)
-                self._journal_files = []
+            else:
+                for journal in self._journal_files:
+                    journal.close()
+            self._journal_files = []
         if self._checkpointer is not None:
             self._checkpointer.stop()
             self._checkpointer = None

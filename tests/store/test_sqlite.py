@@ -116,7 +116,7 @@ def test_a_call_recorded_while_a_run_groups_commits_survives_a_crash_before_the_
     [journal] = tmp_path.glob("runs.db-calls.*")
     # The journal is a mapped file: its records are in the file as soon as they are recorded, then zero bytes.
     with journal.open("r+b") as f:
-        end = f.read().index(b"\x00")
+        end = f.read().index(b"\x00", 16)  # after its header (the lowest current line number: 0)
         f.seek(end)
         f.write(b'["r",9,"k",0,3')  # a record half copied when the process died
         f.seek(end + 100)
@@ -136,19 +136,52 @@ def test_a_call_recorded_while_a_run_groups_commits_survives_a_crash_before_the_
         again.close()
 
 
-def test_the_journal_is_deleted_by_the_group_commit(tmp_path: Path) -> None:
+def test_a_journal_starts_over_after_the_group_commit_and_its_old_lines_are_never_replayed(tmp_path: Path) -> None:
+    from bridge.store import CallRecord
+
+    path = tmp_path / "runs.db"
+    store = open_store(path)
+    store.batch(True)
+    store.record_call("k", 0, 1, CallRecord(0, "m:f", "d0", "pending"))
+    store.flush()
+    store.record_call("k", 0, 1, CallRecord(0, "m:f", "d0", "done", 7))
+    store.flush()
+    for n in range(5):  # more groups: the same file, started over each time, not a file per group
+        store.record_call("k", 0, 2, CallRecord(n, "m:g", "d1", "done", n))
+        store.flush()
+    journals = sorted(tmp_path.glob("runs.db-calls.*"))
+    assert len(journals) == 1
+    assert [c.result for c in store.calls("k", 0, 1)] == [7]
+    # A crash while a file started over, after its lowest line number rose and before its old lines were
+    # zeroed: the "pending" line (number 0) is still in it. Replaying it would undo the call's "done".
+    for journal in journals:
+        with journal.open("r+b") as f:
+            f.seek(16)
+            f.write(b'["c",0,"k",0,1,[0,"m:f","d0","pending",null]]\n')
+    store._closed = True  # noqa: SLF001 - as if the process had died: its files stay as they are
+    again = open_store(path)
+    try:
+        again.lock_runner()
+        assert [(c.status, c.result) for c in again.calls("k", 0, 1)] == [("done", 7)]
+        assert list(tmp_path.glob("runs.db-calls.*")) == []
+    finally:
+        again.close()
+
+
+def test_closing_a_store_deletes_the_journals_whose_records_are_in(tmp_path: Path) -> None:
     from bridge.store import CallRecord
 
     store = open_store(tmp_path / "runs.db")
+    store.batch(True)
+    store.record_call("k", 0, 1, CallRecord(0, "m:f", "d0", "done", 1))
+    store.batch(False)
+    store.close()
+    assert list(tmp_path.glob("runs.db-calls.*")) == []
+    again = open_store(tmp_path / "runs.db")
     try:
-        store.batch(True)
-        store.record_call("k", 0, 1, CallRecord(0, "m:f", "d0", "done", 1))
-        assert len(list(tmp_path.glob("runs.db-calls.*"))) == 1
-        store.flush()
-        assert list(tmp_path.glob("runs.db-calls.*")) == []
-        assert [c.result for c in store.calls("k", 0, 1)] == [1]
+        assert [c.result for c in again.calls("k", 0, 1)] == [1]
     finally:
-        store.close()
+        again.close()
 
 
 def test_a_group_commit_that_fails_keeps_its_journal_until_a_later_one_writes_it(tmp_path: Path) -> None:
@@ -168,7 +201,6 @@ def test_a_group_commit_that_fails_keeps_its_journal_until_a_later_one_writes_it
         blocker.rollback()
         blocker.close()
         store.batch(False)
-        assert list(tmp_path.glob("runs.db-calls.*")) == []
         assert [(c.status, c.result) for c in store.calls("k", 0, 1)] == [("done", 7)]
     finally:
         store.close()
