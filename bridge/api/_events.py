@@ -7,6 +7,7 @@ inside the host: it is serialized only at a language boundary or for stored stat
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 from typing import Any, ClassVar
@@ -21,19 +22,40 @@ LINEAGE = {"upstream_event_id": "upstream_event_id", "upstreamEventId": "upstrea
            "upstream_action_name": "upstream_action_name", "upstreamActionName": "upstream_action_name"}
 _WIRE_FIELDS = frozenset({"id", "type", "attributes", *LINEAGE})
 _PLAIN_FIELDS = frozenset({"id", "type", "attributes"})
-# Event ids are random version-4 UUIDs. ``uuid.uuid4()`` asks the kernel for 16 bytes each time (a system call,
+# Event ids are version-4 UUIDs. ``uuid.uuid4()`` asks the kernel for 16 bytes each time (a system call,
 # ~2.5 us); ids need to be unique, not secret, so they come from a generator of our own seeded by the kernel
 # (again in a forked child, which must not repeat its parent's ids) and untouched by ``random.seed()``.
 _ids = random.Random()
-os.register_at_fork(after_in_child=_ids.seed)
 _UUID4_MASK = ~(0xF000 << 64 | 0xC000 << 48) & ((1 << 128) - 1)
 _UUID4_BITS = 0x4000 << 64 | 0x8000 << 48
 
 
-def new_id() -> str:
-    """A fresh random UUID (version 4) as text: an event's id, a recorded input's id."""
+def random_id() -> str:
+    """A fresh random UUID (version 4) as text."""
     h = "%032x" % (_ids.getrandbits(128) & _UUID4_MASK | _UUID4_BITS)
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+# Most ids are made one by one for events a run stores (an action's sent events): a random UUID's first 24
+# characters, drawn once per process, then a 48-bit serial number. Unique (74 random bits per process, then
+# distinct numbers), in the same form, and a fifth of a random one's cost.
+_prefix = random_id()[:24]
+_serial = itertools.count()
+
+
+def _fresh_ids() -> None:
+    """In a forked child: a new seed and a new prefix, so the child never makes its parent's ids."""
+    global _prefix, _serial  # noqa: PLW0603 - the process's id source, replaced once per fork
+    _ids.seed()
+    _prefix, _serial = random_id()[:24], itertools.count()
+
+
+os.register_at_fork(after_in_child=_fresh_ids)
+
+
+def new_id() -> str:
+    """A fresh id in the form of a version-4 UUID: an event's id (see above)."""
+    return f"{_prefix}{next(_serial):012x}"
 
 
 _FORM = ("an event is {id, type, attributes} plus optional upstream_event_id and upstream_action_name "

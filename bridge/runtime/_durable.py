@@ -24,10 +24,12 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from bridge.api._calls import RUN_AGAIN, CallResult, PendingCall
 from bridge.api._values import check_portable
 from bridge.errors import ContextError, NonDeterminismError, ReplayError, ValueContractError
-from bridge.store import CallRecord, StateStore, digest
+from bridge.store import CallRecord, StateStore, digest, digest_text
 
 WAIT_FID = "bridge.wait_for_input"
 
@@ -85,6 +87,18 @@ def _name_id(fn: Callable[..., Any], action: str) -> str:
 def arguments_digest(args: tuple[Any, ...], kwargs: dict[str, Any], explicit_id: bool, fid: str,
                      action: str) -> str:
     """The digest of a call's arguments; non-portable arguments are allowed only with an explicit id."""
+    if not kwargs:  # the common call: a few plain arguments, checked and written inline
+        for arg in args:
+            t = type(arg)
+            if not (t is int or t is bool or arg is None or (t is str and arg.isascii())):
+                break
+        else:
+            try:
+                text = orjson.dumps({"args": args, "kwargs": {}})  # canonical: its keys are in order
+            except orjson.JSONEncodeError:  # an int beyond 64 bits: the general way below
+                pass
+            else:
+                return text.decode() if len(text) < 32 else digest_text(text)
     value = {"args": list(args), "kwargs": kwargs}
     try:
         check_portable(value["args"], "arguments.args")
@@ -207,6 +221,8 @@ class CallLog:
             value, error = self.finish(call, result.value, result.error)
         except Exception as exc:  # noqa: BLE001 - the state cannot record it: the action gets why
             value, error = None, exc
+        if value is result.value and error is result.error:  # recorded as it was (the common case)
+            return result
         return CallResult(result.call_id, value=value, error=error)
 
     def foreign_records(self) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from bridge.api._events import Event, new_id
+from bridge.api._events import Event, random_id
 from bridge.runtime._durable import CallLog
 from bridge.runtime._keys import KeyTable, KeyWork
 from bridge.runtime._memory import MemoryStore
@@ -41,7 +41,7 @@ class StateKeeper:
         self._outputs: list[tuple[Any, Any]] = []  # outputs of those actions, handed on at the flush
         # An input's event id: a random UUID's first 24 characters, fresh per process, and the input's sequence
         # number (unique in the state) as its last 12 hex digits: unique, and a quarter of a random id's cost.
-        self._id_prefix = new_id()[:24]
+        self._id_prefix = random_id()[:24]
 
     # -- a run's start and end ----------------------------------------------------------------------
     def begin(self, source: str | None, on_output: Callable[[Any, Any], None]) -> None:

@@ -375,24 +375,16 @@ class Scheduler:
                 return
             if self._call_logs:
                 logged = self._call_logs.pop(token, None)
-                if logged is not None:  # recorded as the scheduler takes it, before the action goes on
-                    payload = (payload[0], self._record(logged, payload[1]))
+                if logged is not None:  # recorded as the scheduler takes it, before the action goes on (on this
+                    # thread: a worker that wrote it would give up the interpreter for the write and then wait a
+                    # switch interval to get it back, holding the call's completion meanwhile)
+                    payload = (payload[0], logged[0].settle(logged[1], payload[1]))
         ks = self._waiting.pop(ref, None)
         if ks is not None:
             self._current = ks
             self._settle(ks, self.executor.resume(ref, payload))
         elif self.executor.holds(ref):  # woken before its suspension was settled: keep it for then
             self._early.setdefault(ref, []).append(payload)
-
-    @staticmethod
-    def _record(logged: tuple[CallLog, PendingCall], result: CallResult) -> CallResult:
-        """A call's outcome recorded in the state; what the action gets (an outcome the state refuses, its why).
-
-        On the scheduler's thread: a worker that wrote it would give up the interpreter for the write and then
-        wait a switch interval to get it back, holding the call's completion meanwhile.
-        """
-        log, call = logged
-        return log.settle(call, result)
 
     def _expire(self) -> None:
         """Fail durable calls past their timeout; the action gets a CallTimeoutError it may catch."""
@@ -406,7 +398,7 @@ class Scheduler:
                 error: BaseException = call.timed_out()
                 logged = self._call_logs.pop((ref, call.call_id), None)
                 if logged is not None:  # recorded as the action sees it; the call's late outcome is then ignored
-                    error = self._record(logged, CallResult(call.call_id, error=error)).error  # type: ignore[assignment]
+                    error = logged[0].settle(logged[1], CallResult(call.call_id, error=error)).error  # type: ignore[assignment]
                 self._complete(ref, (call.call_id, CallResult(call.call_id, error=error)))
 
     def _step(self, ks: KeyWork) -> None:

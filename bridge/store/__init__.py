@@ -13,6 +13,7 @@ from bridge.store._base import (
     canonical,
     decode,
     digest,
+    digest_text,
     encode,
     kid_of,
     now,
@@ -50,4 +51,4 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = ["CallRecord", "Commit", "InputRecord", "KeyRecord", "SQLiteStore", "StateStore", "canonical", "decode",
-           "digest", "encode", "kid_of", "now", "open_store"]
+           "digest", "digest_text", "encode", "kid_of", "now", "open_store"]

@@ -57,8 +57,11 @@ def digest(value: Any) -> str:
     The lengths differ, so the two forms never meet.
     """
     text = canonical(value)
-    if len(text) < 32:
-        return text.decode()
+    return text.decode() if len(text) < 32 else digest_text(text)
+
+
+def digest_text(text: bytes) -> str:
+    """:func:`digest` of canonical JSON of 32 bytes or more: the first 32 hex digits of its SHA-256."""
     import hashlib  # here, not at the top: a run without long arguments never needs it
 
     return hashlib.sha256(text).hexdigest()[:32]

@@ -55,7 +55,9 @@ SCHEMA = [
     "CREATE TABLE IF NOT EXISTS bridge_actions (kid TEXT NOT NULL, seq INTEGER NOT NULL, step INTEGER NOT NULL, "
     "action TEXT NOT NULL, record TEXT NOT NULL, calls TEXT, ord DOUBLE PRECISION, source TEXT, outputs TEXT, "
     "at DOUBLE PRECISION NOT NULL, PRIMARY KEY (kid, seq, step))",
-    "CREATE INDEX IF NOT EXISTS bridge_actions_outputs ON bridge_actions (source, ord) WHERE ord IS NOT NULL",
+    # No index on (source, ord): only a restart with --output reads the outputs back, and it reads every one of its
+    # source; an index would cost each action with outputs a sixth of its row's insert (the state's layout 3 had
+    # one, and keeps it).
     "CREATE TABLE IF NOT EXISTS bridge_calls (kid TEXT NOT NULL, seq INTEGER NOT NULL, step INTEGER NOT NULL, "
     "idx INTEGER NOT NULL, fid TEXT NOT NULL, digest TEXT NOT NULL, status TEXT NOT NULL, result TEXT, "
     "PRIMARY KEY (kid, seq, step, idx))",
@@ -114,9 +116,6 @@ def call_row(record: bytes) -> tuple[Any, ...]:
 
 def embedded_calls(records: dict[int, bytes]) -> str:
     """An action's call records (by index) as its row's ``calls``: their JSON array, in index order."""
-    if len(records) == 1:
-        for record in records.values():
-            return f"[{record.decode()}]"
     return f"[{','.join(records[i].decode() for i in sorted(records))}]"
 
 
@@ -352,24 +351,34 @@ class SqlStore(StateStore):
     def commit(self, c: Commit) -> None:
         t = now()
         kid = c.kid
+        record = {"event": c.event, "updates": c.updates, "sent": c.sent}
+        try:  # encode's fast path, inline: three values per action
+            memory = orjson.dumps(c.memory, default=_default).decode()
+            record_text = orjson.dumps(record, default=_default).decode()
+            outputs = orjson.dumps(c.outputs, default=_default).decode() if c.outputs else None
+        except orjson.JSONEncodeError:  # an int beyond 64 bits (its exact form), or the error saying what is wrong
+            memory, record_text = encode(c.memory), encode(record)
+            outputs = encode(c.outputs) if c.outputs else None
         if c.run is None:  # the input's run ended with this action: the key row says it is done
             done, run = c.seq, None
             self._done[kid] = done
         else:  # the last update of a key in a group is the one written: it carries the last input finished
             done, run = self._done.get(kid), encode(c.run)
-        if c.outputs:  # in the action's row: ``ord`` orders the outputs of a source
+        order = None
+        if outputs is not None:  # in the action's row: ``ord`` orders the outputs of a source
             self._ord += 1
-            order, outputs = self._ord, encode(c.outputs)
-        else:
-            order = outputs = None
+            order = self._ord
         calls = None
         if self._open_calls:  # its journaled call records go into its row (no thread records its calls now)
             records = self._open_calls.pop((kid, c.seq, c.step), None)
             if records:
-                calls = embedded_calls(records)
-        key_row = (encode(c.memory), run, c.action, t, c.status, done, kid)
-        action_row = (kid, c.seq, c.step, c.action, encode({"event": c.event, "updates": c.updates, "sent": c.sent}),
-                      calls, order, c.source, outputs, t)
+                if len(records) == 1:
+                    for one in records.values():
+                        calls = f"[{one.decode()}]"
+                else:
+                    calls = embedded_calls(records)
+        key_row = (memory, run, c.action, t, c.status, done, kid)
+        action_row = (kid, c.seq, c.step, c.action, record_text, calls, order, c.source, outputs, t)
         if self._batching:  # the hot path of a run: straight into the group
             # No lock: only this (the scheduler's) thread makes these and takes groups (flush). A lock here would
             # wait whenever a call worker holding it lost the interpreter for a switch interval.

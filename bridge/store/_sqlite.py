@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from bridge.api._values import _default
 from bridge.errors import StateError
 from bridge.store._base import CallRecord, encode
 from bridge.store._journal import JournalFile, WrittenJournal, open_journal, read_lines
@@ -105,7 +106,11 @@ class SQLiteStore(SqlStore):
         (a group that fails keeps them as they are). Every line carries a sequence number; the process that takes
         the runner lock replays them all in that order, and deletes them.
         """
-        record = call_json(call)
+        value = (call.index, call.fid, call.digest, call.status, call.result)  # call_json's, inline: once per call
+        try:
+            record = orjson.dumps(value, default=_default)
+        except orjson.JSONEncodeError:
+            record = call_json(call)
         body = orjson.dumps([kid, seq, step, orjson.Fragment(record)])  # encoded before the lock
         with self._buffer_lock:
             if not self._journaled(b'["c",', body):
