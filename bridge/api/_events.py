@@ -108,7 +108,7 @@ class Event:
 
     def to_dict(self) -> dict[str, Any]:
         """The wire form, as Python values (lineage fields only when the event has them)."""
-        d = {"id": self.id, "type": self.type, "attributes": self.attributes}
+        d = {"id": self._id if self._id is not None else self.id, "type": self.type, "attributes": self.attributes}
         if self.lineage:
             d.update(self.lineage)
         return d

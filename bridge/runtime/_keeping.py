@@ -10,7 +10,7 @@ It runs on the scheduler's thread only (call outcomes are recorded by :mod:`brid
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 from bridge.api._events import Event, random_id
@@ -74,10 +74,15 @@ class StateKeeper:
     # -- inputs -------------------------------------------------------------------------------------
     def take(self, ks: KeyWork, key: Any, payload: Any) -> InputRecord | None:
         """Number and record an input (recorded at the next ``tend``); None when its key holds its inputs."""
-        if ks.skid is None:
-            ks.skid = kid_of(key)
-        record = self.take_input(ks.skid, key, payload)
-        return None if ks.skid in self.held else record
+        skid = ks.skid
+        if skid is None:
+            skid = ks.skid = kid_of(key)
+        state = self.state  # take_input's body: this runs once per input
+        seq = state.next_seq
+        record = InputRecord(skid, seq, f"{self._id_prefix}{seq:012x}", payload, "queued", self.source)
+        state.next_seq = seq + 1
+        self._new_inputs.append((key, record))
+        return None if skid in self.held else record
 
     def take_input(self, skid: str, key: Any, payload: Any) -> InputRecord:
         """Number an input of the key ``skid`` and keep it for the next ``tend`` (any scheduler's keys)."""
@@ -124,23 +129,26 @@ class StateKeeper:
         """A finished action and the key's run state after it go into the group; its outputs follow the flush."""
         # The input's run ends with this action when nothing is left to do and what it sent triggers nothing (the
         # common last action): then the same commit finishes the input.
-        done = self.ends_run(bool(ks.todo), ks.events)
+        done = not ks.todo and self._router.trigger_nothing(ks.events)
         run = None if done else run_state(ks.seq, ks.steps, [e.to_dict() for e in ks.events],
                                           [[n, e.to_dict()] for n, e in ks.todo], ks.store.dump("sensory"))
-        self.keep(Commit(
-            kid=ks.skid, key=ks.key, seq=ks.seq, step=ks.steps, action=name, event=event.to_dict(),  # type: ignore[arg-type]
-            updates=[list(u) for u in updates], sent=[e.to_dict() for e in sent], memory=ks.store.dump("short_term"),
-            run=run, outputs=outputs, source=ks.source, status="done" if done and not ks.inputs else "running"))
+        key = ks.key
+        self.state.commit(Commit(ks.skid, key, ks.seq, ks.steps, name, event.to_dict(),  # type: ignore[arg-type]
+                                 [list(u) for u in updates], [e.to_dict() for e in sent], ks.store.dump("short_term"),
+                                 run, outputs, ks.source, "done" if done and not ks.inputs else "running"))
+        self.unflushed += 1
+        if outputs:
+            self._outputs.extend([(key, output) for output in outputs])
         if done:
             ks.seq = -1  # finished: the end of the run has nothing more to record
 
-    def ends_run(self, todo: bool, events: Iterable[Event]) -> bool:
+    def ends_run(self, todo: bool, events: Collection[Event]) -> bool:
         """Whether the input's run ends with the action just finished.
 
         It does when no action is left (``todo`` says whether one is) and the events it left trigger nothing (the
         common last action).
         """
-        return not todo and all(map(self._router.triggers_nothing, events))
+        return not todo and self._router.trigger_nothing(events)
 
     def keep(self, commit: Commit) -> None:
         """A finished action into the group commit (any scheduler's); its outputs are handed on at the flush."""

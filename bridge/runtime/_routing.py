@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from bridge.api._events import Event
 from bridge.errors import PlanError
 from bridge.plan._models import AgentPlan
@@ -24,9 +26,15 @@ class Router:
             if triggers.expressions:
                 self._with_expressions.append((name, triggers))
 
-    def triggers_nothing(self, event: Event) -> bool:
-        """True when ``event`` surely triggers no action (no type match and no condition to evaluate)."""
-        return not self._with_expressions and event.type not in self._by_type
+    def trigger_nothing(self, events: Collection[Event]) -> bool:
+        """True when none of ``events`` surely triggers an action (no type match and no condition to evaluate)."""
+        if self._with_expressions:
+            return not events
+        by_type = self._by_type
+        for event in events:
+            if event.type in by_type:
+                return False
+        return True
 
     def actions_for(self, event: Event) -> list[str]:
         """Names of the actions ``event`` triggers, each once.

@@ -337,12 +337,16 @@ class SqlStore(StateStore):
         last: dict[str, tuple[Any, int]] = {}
         for key, record in rows:
             last[record.kid] = (key, record.seq + 1)
+        try:  # encode's fast path, inline: once per input
+            inputs = [(r.kid, r.seq, r.event_id, orjson.dumps(r.payload, default=_default).decode(), r.source)
+                      for _, r in rows]
+        except orjson.JSONEncodeError:  # an int beyond 64 bits (its exact form), or the error saying what is wrong
+            inputs = [(r.kid, r.seq, r.event_id, encode(r.payload), r.source) for _, r in rows]
         with self._tx() as cur:  # at once: what the calls of these inputs record refers to them
             cur.executemany(self._sql(_UPSERT_KEY),
                             [(kid, encode(key), "running", t, t, nxt) for kid, (key, nxt) in last.items()])
             cur.executemany(self._sql("INSERT INTO bridge_inputs (kid, seq, event_id, payload, status, source) "
-                                      "VALUES (?, ?, ?, ?, 'queued', ?)"),
-                            [(r.kid, r.seq, r.event_id, encode(r.payload), r.source) for _, r in rows])
+                                      "VALUES (?, ?, ?, ?, 'queued', ?)"), inputs)
             if source is not None:
                 cur.execute(self._sql("INSERT INTO bridge_sources (name, taken) VALUES (?, ?) ON CONFLICT (name) "
                                       "DO UPDATE SET taken = bridge_sources.taken + excluded.taken"),
