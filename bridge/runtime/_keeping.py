@@ -134,7 +134,7 @@ class StateKeeper:
                                           [[n, e.to_dict()] for n, e in ks.todo], ks.store.dump("sensory"))
         key = ks.key
         self.state.commit(Commit(ks.skid, key, ks.seq, ks.steps, name, event.to_dict(),  # type: ignore[arg-type]
-                                 [list(u) for u in updates], [e.to_dict() for e in sent], ks.store.dump("short_term"),
+                                 [list(u) for u in updates], [e.to_dict() for e in sent], ks.store.committed,
                                  run, outputs, ks.source, "done" if done and not ks.inputs else "running"))
         self.unflushed += 1
         if outputs:

@@ -263,6 +263,31 @@ class MemoryStore:
         root = self._short if memory == "short_term" else self._sensory
         return _dump(root) if root else None
 
+    def committed(self) -> Any:
+        """The short-term tree in its stored form (:meth:`dump`) as the last finished action left it.
+
+        A running action's writes are left out: undone for the dump, then done again in their order (the undo
+        journal holds each write's parent, name and old value; the new values are read before undoing). What
+        the state store writes for a key at its group commit, however far its next action has got.
+        """
+        undo = self._undo
+        if not undo:
+            return self.dump("short_term")
+        redo = [(parent, name, parent.get(name, _MISSING)) for parent, name, _ in undo]
+        for parent, name, old in reversed(undo):
+            if old is _MISSING:
+                del parent[name]
+            else:
+                parent[name] = old
+        try:
+            return self.dump("short_term")
+        finally:
+            for parent, name, new in redo:
+                if new is _MISSING:
+                    parent.pop(name, None)
+                else:
+                    parent[name] = new
+
     def load(self, memory: Scope, data: Any) -> None:
         """Replace one tree with its stored form (see :meth:`dump`); not journaled or logged."""
         node = _load(data) if data else _Node()

@@ -130,7 +130,8 @@ class Commit:
     event: dict[str, Any]
     updates: list[Any]
     sent: list[dict[str, Any]]
-    memory: Any  # the key's encoded short-term memory after the action
+    memory: Any  # the key's short-term memory after the action (stored form), or a function that gives it then:
+    # called when the key's row is written, so a group commit dumps only a key's last memory
     run: dict[str, Any] | None  # the run state after the action (None: the input's run ended with it)
     outputs: list[Any]  # outputs the action sent, in order
     source: str | None

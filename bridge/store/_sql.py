@@ -99,6 +99,11 @@ class _Group(NamedTuple):
         return bool(self.ops or self.keys or self.actions or self.calls)
 
 
+def _key_params(rows: dict[str, tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """``_COMMIT_KEY``'s parameters of a group's key rows, each memory given as a function (see commit) dumped."""
+    return [(encode(row[0]()), *row[1:]) if callable(row[0]) else row for row in rows.values()]
+
+
 def call_json(call: CallRecord) -> bytes:
     """A call record as it is journaled and kept in its action's row: ``[index, fid, digest, status, result]``."""
     value = (call.index, call.fid, call.digest, call.status, call.result)
@@ -191,7 +196,7 @@ class SqlStore(StateStore):
         """Put a group that was not written back before the writes made since it was taken (holding the lock)."""
         ops = group.ops
         if group.keys:  # they came after the group's statements, before any made since
-            ops = [*ops, (self._commit_sql[0], list(group.keys.values()), True)]
+            ops = [*ops, (self._commit_sql[0], _key_params(group.keys), True)]
         self._pending[:0] = ops
         self._action_rows[:0] = group.actions
         for where, records in group.calls.items():
@@ -223,7 +228,7 @@ class SqlStore(StateStore):
     def _keys_in_order(self) -> None:
         """The key rows made so far join the group's statements: a statement made now comes after them."""
         if self._key_rows:
-            self._pending.append((self._commit_sql[0], list(self._key_rows.values()), True))
+            self._pending.append((self._commit_sql[0], _key_params(self._key_rows), True))
             self._key_rows = {}
 
     def _apply(self, cur: Any, group: _Group) -> None:
@@ -242,7 +247,7 @@ class SqlStore(StateStore):
                 cur.execute(sql, params)
         key_sql, action_sql = self._commit_sql
         if group.keys:
-            cur.executemany(key_sql, list(group.keys.values()))
+            cur.executemany(key_sql, _key_params(group.keys))
         if group.actions:
             cur.executemany(action_sql, group.actions)
         if group.calls:
@@ -356,12 +361,17 @@ class SqlStore(StateStore):
         t = now()
         kid = c.kid
         record = {"event": c.event, "updates": c.updates, "sent": c.sent}
-        try:  # encode's fast path, inline: three values per action
-            memory = orjson.dumps(c.memory, default=_default).decode()
+        memory = c.memory
+        if callable(memory):  # the key's memory, dumped when its row is written: only a group's last row is
+            if not self._batching:
+                memory = encode(memory())
+        else:
+            memory = encode(memory)
+        try:  # encode's fast path, inline: twice per action
             record_text = orjson.dumps(record, default=_default).decode()
             outputs = orjson.dumps(c.outputs, default=_default).decode() if c.outputs else None
         except orjson.JSONEncodeError:  # an int beyond 64 bits (its exact form), or the error saying what is wrong
-            memory, record_text = encode(c.memory), encode(record)
+            record_text = encode(record)
             outputs = encode(c.outputs) if c.outputs else None
         if c.run is None:  # the input's run ended with this action: the key row says it is done
             done, run = c.seq, None

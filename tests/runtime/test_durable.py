@@ -7,13 +7,15 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import durable_agents as agents
 import pytest
 from durable_agents import Approval, Catcher, Changing, Counter, Swallows, TimesOut, Unnamed, effects
 
-from bridge import ContextError, NonDeterminismError, Runtime, StateError
+from bridge import Agent, ContextError, InputEvent, NonDeterminismError, OutputEvent, Runtime, StateError, action
 from bridge.store import digest, kid_of
 
 HERE = Path(__file__).parent
@@ -301,3 +303,54 @@ def test_call_records_are_matched_by_index_so_a_gap_replays_only_what_was_record
         assert log.foreign_records() == []  # Java replays by position: nothing past the gap
     finally:
         store.close()
+
+
+GATE = threading.Event()
+
+
+def gate() -> int:
+    """A durable call that waits until the test opens the gate."""
+    GATE.wait(30)
+    return 0
+
+
+class GatedTotal(Agent):
+    @action(InputEvent)
+    @staticmethod
+    async def handle(event, ctx):
+        total = (ctx.short_term_memory.get("total") or 0) + event.input
+        ctx.short_term_memory.set("total", total)
+        if event.input == 2:  # written, then waiting: not finished while the group commit is written
+            await ctx.durable_execute_async(gate)
+        ctx.send_event(OutputEvent(output=total))
+
+
+def test_a_group_commit_stores_a_keys_memory_without_the_writes_of_its_unfinished_action(work) -> None:
+    from bridge.store import open_store
+
+    GATE.clear()
+    path = work / "gated.db"
+    result: list = []
+    with Runtime(GatedTotal, state=path) as rt:
+        runner = threading.Thread(target=lambda: result.append(rt.run([("k", 1), ("k", 2)])))
+        runner.start()
+        try:
+            deadline = time.monotonic() + 20
+            stored = None
+            while stored is None and time.monotonic() < deadline:  # the scheduler flushes while the call waits
+                reader = open_store(path)
+                try:
+                    stored = reader.memory(kid_of("k"))
+                finally:
+                    reader.close()
+                time.sleep(0.02)
+            assert stored == {"total": 1}  # input 2's write (total 3) is not the key's memory until it finishes
+        finally:
+            GATE.set()
+            runner.join(30)
+        assert [o for _, o in result[0].outputs] == [1, 3]
+    after = open_store(path)
+    try:
+        assert after.memory(kid_of("k")) == {"total": 3}
+    finally:
+        after.close()

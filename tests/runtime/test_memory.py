@@ -111,3 +111,20 @@ def test_a_host_that_keeps_each_keys_memory_dumps_it_as_json_and_loads_it_into_a
         second.load_memory("a", None)
         assert second._scheduler.key_count == 0, "the runtime holds nothing more for the key"
         assert second.dump_memory("a") is None and not second.short_term_memory("a").is_exist("stats")
+
+
+def test_committed_leaves_out_the_running_actions_writes_and_keeps_them() -> None:
+    store = MemoryStore()
+    store.begin()
+    store.set("short_term", "total", 1)
+    store.set("short_term", "order.id", "A")
+    store.commit()
+    store.begin()  # the next action, part way: a value changed, an object and a value added under it
+    store.set("short_term", "total", 2)
+    store.new_object("short_term", "user", overwrite=False)
+    store.set("short_term", "user.name", "ada")
+    store.set("short_term", "order.items", 3)
+    assert store.committed() == {"total": 1, "order": {"id": "A"}}
+    assert store.dump("short_term") == {"total": 2, "order": {"id": "A", "items": 3}, "user": {"name": "ada"}}
+    store.rollback()
+    assert store.dump("short_term") == {"total": 1, "order": {"id": "A"}}

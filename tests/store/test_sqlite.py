@@ -286,3 +286,29 @@ def test_the_runner_keeps_the_wal_bounded(tmp_path: Path, monkeypatch) -> None:
     # than CAP times the limit plus the group being written
     assert len(sizes) > 10 and max(sizes) <= _sqlite._Checkpointer.CAP * limit + (1 << 20), max(sizes)
     assert not wal.exists()  # the last connection's close checkpointed it all
+
+
+def test_a_group_commit_dumps_only_each_keys_last_memory(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "runs.db")
+    dumped: list[int] = []
+
+    def memory_after(n: int):
+        def dump() -> dict:
+            dumped.append(n)
+            return {"n": n}
+        return dump
+
+    try:
+        store.bind(PLAN)
+        take(store, "k", 0, 1, 2)
+        store.batch(True)
+        for seq in range(3):  # three actions of one key in one group: one row written, one memory dumped
+            store.commit(finished("k", seq, memory=memory_after(seq)))
+        store.flush()
+        assert dumped == [2]
+        assert store.memory(finished("k", 0).kid) == {"n": 2}
+        store.batch(False)
+        store.commit(finished("k", 3, memory=memory_after(3)))  # outside a group: dumped with its commit
+        assert dumped == [2, 3]
+    finally:
+        store.close()
