@@ -113,10 +113,14 @@ def call_json(call: CallRecord) -> bytes:
         return dumps(value)
 
 
-def call_row(record: bytes) -> tuple[Any, ...]:
-    """A record of :func:`call_json` as ``bridge_calls``'s ``(idx, fid, digest, status, result)``."""
-    index, fid, dg, status, result = decode(record)
-    return index, fid, dg, status, None if result is None else encode(result)
+def _call_rows(calls: dict[tuple[str, int, int], dict[int, bytes]]) -> list[tuple[Any, ...]]:
+    """``bridge_calls`` rows of call records (:func:`call_json`) by action: ``(kid, seq, step, idx, fid, ...)``."""
+    rows = []
+    for where, records in calls.items():
+        for record in records.values():
+            index, fid, dg, status, result = decode(record)  # bridge's reader: big ints stay exact
+            rows.append((*where, index, fid, dg, status, None if result is None else encode(result)))
+    return rows
 
 
 def embedded_calls(records: dict[int, bytes]) -> str:
@@ -197,10 +201,10 @@ class SqlStore(StateStore):
         ops = group.ops
         if group.keys:  # they came after the group's statements, before any made since
             ops = [*ops, (self._commit_sql[0], _key_params(group.keys), True)]
+        if group.calls:  # as rows, before any statement made since: a drop of records made since comes after them
+            ops = [*ops, (self._sql(_UPSERT_CALL), _call_rows(group.calls), True)]
         self._pending[:0] = ops
         self._action_rows[:0] = group.actions
-        for where, records in group.calls.items():
-            self._open_calls[where] = {**records, **self._open_calls.get(where, {})}
 
     def _next_group(self) -> Any:
         """Called when a group is taken from the buffer (holding its lock); what ``_flushed`` gets back."""
@@ -251,9 +255,7 @@ class SqlStore(StateStore):
         if group.actions:
             cur.executemany(action_sql, group.actions)
         if group.calls:
-            cur.executemany(self._sql(_UPSERT_CALL), [(*where, *call_row(record))
-                                                       for where, records in group.calls.items()
-                                                       for record in records.values()])
+            cur.executemany(self._sql(_UPSERT_CALL), _call_rows(group.calls))
 
     @functools.cached_property
     def _commit_sql(self) -> tuple[str, str]:

@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from bridge.api._values import _default
+from bridge.api._values import _default, loads
 from bridge.errors import StateError
 from bridge.store._base import CallRecord, encode
 from bridge.store._journal import JournalFile, WrittenJournal, open_journal, read_lines
@@ -184,9 +184,9 @@ class SQLiteStore(SqlStore):
         for journal in sorted(self._journal.parent.glob(self._journal.name + "-calls.*")):  # type: ignore[union-attr]
             first, raws = read_lines(journal)
             for raw in raws:
-                try:
-                    kind, number, *params = orjson.loads(raw)
-                except (orjson.JSONDecodeError, ValueError, TypeError):
+                try:  # bridge's reader: a result's ints beyond 64 bits come back exact (orjson's would be floats)
+                    kind, number, *params = loads(raw)
+                except (ValueError, TypeError):
                     continue  # an empty or half-written last line: that record was not finished
                 if number < first:
                     continue  # a line of the file's earlier records, already in the database

@@ -312,3 +312,46 @@ def test_a_group_commit_dumps_only_each_keys_last_memory(tmp_path: Path) -> None
         assert dumped == [2, 3]
     finally:
         store.close()
+
+
+def test_a_journaled_result_replays_exactly_after_a_crash_big_ints_and_bytes_included(tmp_path: Path) -> None:
+    from bridge.store import CallRecord
+
+    path = tmp_path / "runs.db"
+    store = open_store(path)
+    store.batch(True)
+    store.record_call("k", 0, 1, CallRecord(0, "m:f", "d0", "done", 2**70))
+    store.record_call("k", 0, 1, CallRecord(1, "m:f", "d1", "done", {"n": -(2**65), "b": b"\x00\x01"}))
+    store._closed = True  # noqa: SLF001 - the process dies before the group commit: only the journal holds them
+    again = open_store(path)
+    try:
+        again.lock_runner()
+        assert [c.result for c in again.calls("k", 0, 1)] == [2**70, {"n": -(2**65), "b": b"\x00\x01"}]
+    finally:
+        again.close()
+
+
+def test_a_drop_made_while_a_failed_group_was_written_still_drops_its_records(tmp_path: Path, monkeypatch) -> None:
+    from bridge.store import CallRecord
+    from bridge.store._sql import SqlStore
+
+    store = open_store(tmp_path / "runs.db")
+    store.batch(True)
+    for i in range(4):
+        store.record_call("k", 0, 1, CallRecord(i, "m:f", f"d{i}", "done", i))
+    write = SqlStore._apply
+
+    def busy(self, cur, group):  # another thread reports a diverged re-run while the group is being written
+        self.record_call("k", 0, 1, CallRecord(1, "m:g", "dX", "done", 99))
+        self.drop_calls("k", 0, 1, 2)
+        raise StateError("database is busy")
+
+    monkeypatch.setattr(SqlStore, "_apply", busy)
+    with pytest.raises(StateError):
+        store.flush()
+    monkeypatch.setattr(SqlStore, "_apply", write)
+    try:
+        store.batch(False)  # the failed group is written again, before what was made since
+        assert [(c.index, c.fid, c.result) for c in store.calls("k", 0, 1)] == [(0, "m:f", 0), (1, "m:g", 99)]
+    finally:
+        store.close()
