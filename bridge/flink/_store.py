@@ -10,16 +10,21 @@ later job over other inputs for the same keys must make its calls, not get the o
 of that number recorded (a job over the same inputs, as after a restore from before a key's first checkpoint,
 still replays them).
 
-Each input reaches the runtime as a key the store says an earlier process left unfinished: that is the path
-on which the scheduler looks for recorded calls, and the same path serves every input (a first run finds no
-records). Without ``--state`` the records live only as long as the worker (nothing to replay after a restore,
-as ``bridge run`` without a state). Everything else the scheduler would record (inputs, finished actions,
-memory, outputs, key status) is Flink's, so those writes are dropped here.
+The worker's runtime runs live (:mod:`bridge.flink._live`) and numbers the inputs it takes itself; before the
+keyed function submits a key's inputs it tells the store their Flink numbers (:meth:`FlinkCallStore.expect`),
+and the store files each taken input's calls under the key, the input's digest and its Flink number. The store
+does not keep runs (``keeps_runs``): the scheduler then looks for recorded calls for every input, hands outputs
+on as actions finish and lets a failed input's key go on. Without ``--state`` the records live only as long as
+the worker (nothing to replay after a restore, as ``bridge run`` without a state). Everything else the
+scheduler would record (inputs, finished actions, memory, outputs, key status) is Flink's, so those writes are
+dropped here.
 """
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,7 +34,9 @@ _IDS = uuid.UUID("6b1f3c52-57a4-4a3e-9a53-3c1d0f6f8a10")  # input event ids are 
 
 
 class FlinkCallStore(StateStore):
-    """Call records in ``inner`` (or in memory); inputs handed over one per key by :meth:`offer`."""
+    """Call records in ``inner`` (or in memory), filed by Flink's numbering of each key's inputs."""
+
+    keeps_runs = False
 
     def __init__(self, inner: str | None) -> None:
         self._inner: StateStore | None = open_store(inner) if inner is not None else None
@@ -37,6 +44,30 @@ class FlinkCallStore(StateStore):
         self._calls: dict[tuple[str, int, int], dict[int, CallRecord]] = {}
         self._offered: list[KeyRecord] = []
         self._scoped: dict[str, str] = {}  # the offered kid -> the kid its call records are under: kid@input digest
+        # Per key, where the calls of its next inputs go, in order (see expect); per input taken (by the kid and
+        # the runtime's own number), where its calls go: (kid@input digest, the input's Flink number).
+        self._expected: dict[str, deque[tuple[str, int]]] = {}
+        self._where: dict[tuple[str, int], tuple[str, int]] = {}
+        self._expecting = threading.Lock()  # expect runs on the Flink thread, add_inputs on the scheduler's
+
+    def expect(self, kid: str, first: int, payloads: list[Any]) -> None:
+        """The key's next inputs are ``payloads``, Flink's inputs ``first``, ``first + 1``, ... of the key.
+
+        Called (on the Flink thread) before they are submitted to the live run, which takes a key's inputs in
+        the order they were submitted; :meth:`add_inputs` (on the scheduler thread) files each as it is taken.
+        """
+        # Not valid JSON, so no key's own text (a kid) is ever the same as one of these.
+        filed = [(f"{kid}@{digest(payload)}", first + i) for i, payload in enumerate(payloads)]
+        with self._expecting:
+            queue = self._expected.get(kid)
+            if queue is None:
+                queue = self._expected[kid] = deque()
+            queue.extend(filed)
+
+    def _filed(self, kid: str, seq: int) -> tuple[str, int]:
+        """Where the calls of the runtime's input ``seq`` of ``kid`` go."""
+        where = self._where.get((kid, seq))
+        return where if where is not None else (self._scoped.get(kid, kid), seq)
 
     def offer(self, kid: str, key: Any, seq: int, payload: Any) -> None:
         """The next :meth:`Runtime.run <bridge.runtime.Runtime.run>` takes up input ``seq`` of ``key``."""
@@ -52,20 +83,20 @@ class FlinkCallStore(StateStore):
             self._inner.bind(plan_identity, force=force)
 
     def calls(self, kid: str, seq: int, step: int) -> list[CallRecord]:  # noqa: D102
-        kid = self._scoped.get(kid, kid)
+        kid, seq = self._filed(kid, seq)
         if self._inner is not None:
             return self._inner.calls(kid, seq, step)
         return sorted(self._calls.get((kid, seq, step), {}).values(), key=lambda r: r.index)
 
     def record_call(self, kid: str, seq: int, step: int, call: CallRecord) -> None:  # noqa: D102
-        kid = self._scoped.get(kid, kid)
+        kid, seq = self._filed(kid, seq)
         if self._inner is not None:
             self._inner.record_call(kid, seq, step, call)
         else:
             self._calls.setdefault((kid, seq, step), {})[call.index] = call
 
     def drop_calls(self, kid: str, seq: int, step: int, from_index: int) -> None:  # noqa: D102
-        kid = self._scoped.get(kid, kid)
+        kid, seq = self._filed(kid, seq)
         if self._inner is not None:
             self._inner.drop_calls(kid, seq, step, from_index)
         else:
@@ -99,8 +130,15 @@ class FlinkCallStore(StateStore):
         return offered
 
     # -- Flink's: memory, inputs, outputs, status (kept in keyed state and the sinks) ------------------
-    def lock_runner(self) -> None:  # noqa: D102 - every slot's worker shares the store; Flink keys them apart
-        pass
+    def lock_runner(self) -> None:
+        """Take the runner lock of a SQLite file (a one-slot job's), replaying what a killed worker left in its journal.
+
+        PostgreSQL is shared by every slot's worker: no lock there, Flink keys them apart.
+        """
+        from bridge.store import SQLiteStore
+
+        if isinstance(self._inner, SQLiteStore):
+            self._inner.lock_runner()
 
     def source_count(self, source: str) -> int:  # noqa: D102
         return 0
@@ -111,14 +149,22 @@ class FlinkCallStore(StateStore):
     def memory(self, kid: str) -> Any:  # noqa: D102
         return None
 
-    def add_inputs(self, rows: list[tuple[Any, InputRecord]], source: str | None) -> None:  # noqa: D102
-        pass
+    def add_inputs(self, rows: list[tuple[Any, InputRecord]], source: str | None) -> None:
+        """The live run took these inputs: each is the next one :meth:`expect` named for its key."""
+        with self._expecting:
+            for _, record in rows:
+                queue = self._expected.get(record.kid)
+                if queue:
+                    self._where[(record.kid, record.seq)] = queue.popleft()
+                    if not queue:
+                        del self._expected[record.kid]
 
     def commit(self, commit: Commit) -> None:  # noqa: D102
         pass
 
-    def finish_input(self, kid: str, seq: int, status: Any, error: dict[str, Any] | None = None) -> None:  # noqa: D102
-        pass
+    def finish_input(self, kid: str, seq: int, status: Any, error: dict[str, Any] | None = None) -> None:
+        """The input's run ended: its actions make no more calls (its records stay, for a replay)."""
+        self._where.pop((kid, seq), None)
 
     def set_wait(self, kid: str, wait: dict[str, Any] | None, status: Any) -> None:  # noqa: D102
         pass

@@ -31,6 +31,7 @@ class StateKeeper:
         self.state = state
         self._router = router
         self._strict = strict
+        self._keeps_runs = state.keeps_runs  # False: a host keeps runs itself, only calls are recorded here
         self.source: str | None = None
         self.on_output: Callable[[Any, Any], None] = lambda key, output: None
         self.held: set[str] = set()  # keys whose inputs queue without running: in error, stopped or waiting
@@ -118,7 +119,8 @@ class StateKeeper:
     def call_log(self, ks: KeyWork, action: str) -> CallLog:
         """The durable calls of the action starting now: replayed when its input may have run before."""
         seq = ks.seq  # log_for's body: this runs once per action
-        return CallLog(self.state, ks.skid, seq, ks.steps, ks.key, action, self._strict, seq <= ks.replay)  # type: ignore[arg-type]
+        return CallLog(self.state, ks.skid, seq, ks.steps, ks.key, action, self._strict,  # type: ignore[arg-type]
+                       seq <= ks.replay or not self._keeps_runs)
 
     def log_for(self, skid: str, seq: int, step: int, key: Any, action: str, replay: bool) -> CallLog:
         """The call log of action step ``step`` of input ``seq`` (``replay``: an earlier attempt may have recorded)."""
@@ -130,6 +132,13 @@ class StateKeeper:
         # The input's run ends with this action when nothing is left to do and what it sent triggers nothing (the
         # common last action): then the same commit finishes the input.
         done = not ks.todo and self._router.trigger_nothing(ks.events)
+        if not self._keeps_runs:  # the host keeps runs: outputs go now, the store hears only of inputs ending
+            for output in outputs:
+                self.on_output(ks.key, output)
+            if done:
+                self.state.finish_input(ks.skid, ks.seq, "done")  # type: ignore[arg-type]
+                ks.seq = -1
+            return
         run = None if done else run_state(ks.seq, ks.steps, [e.to_dict() for e in ks.events],
                                           [[n, e.to_dict()] for n, e in ks.todo], ks.store.dump("sensory"))
         key = ks.key
@@ -176,6 +185,10 @@ class StateKeeper:
 
     def input_failed(self, ks: KeyWork, name: str, event: Event, error: BaseException, details: str) -> int:
         """The key waits in error, its later inputs queued in the state, until a retry; how many it held."""
+        if not self._keeps_runs:  # the host reports it; the key goes on with its next input, as without a store
+            self.state.finish_input(ks.skid, ks.seq, "error")  # type: ignore[arg-type]
+            ks.seq = -1
+            return 0
         self.fail_input(ks.skid, ks.seq, name, event.type, f"{type(error).__name__}: {error}", details)  # type: ignore[arg-type]
         ks.seq = -1
         held = len(ks.inputs)

@@ -166,6 +166,13 @@ class StateStore(ABC):
 
     url: str  # where it is, for messages (a password is never in it)
     next_seq: int = 0  # the sequence number the next input taken gets (one counter for all keys)
+    keeps_runs: bool = True
+    """Whether the store keeps what runs do (inputs, finished actions, memory, outputs, key status) besides calls.
+
+    False for a host that keeps those itself (a Flink job: its keyed state and sinks) and wants only durable
+    calls recorded: then the scheduler hands each action's outputs on as it finishes, a failed input does not
+    hold its key, and every input's actions look for recorded calls (the host may run an input again).
+    """
 
     # -- opening ------------------------------------------------------------------------------------
     @abstractmethod
