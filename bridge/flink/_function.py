@@ -22,11 +22,12 @@ import atexit
 import contextlib
 import os
 import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from pyflink.common import Types
 from pyflink.datastream import KeyedProcessFunction, OutputTag, RuntimeContext
-from pyflink.datastream.state import ValueStateDescriptor
+from pyflink.datastream.state import ListStateDescriptor, ValueStateDescriptor
 from pyflink.datastream.time_domain import TimeDomain
 
 from bridge._jsonl import parse_line
@@ -38,6 +39,7 @@ from bridge.plan import AgentPlan
 _OPENING = threading.Lock()
 _POLL_MS = 20  # how soon a key's timer looks again for its finished inputs while some are under way
 _END_OF_INPUT = 2**63 - 2  # an event-time timer the watermark at the end of a bounded input fires
+_NONE: Any = object()  # no input of the key had finished
 
 #: Failed events and the other problems a job reports: one JSON object per line (see :func:`error_record`).
 ERRORS = OutputTag("bridge-errors", Types.STRING())
@@ -78,7 +80,10 @@ class PlanFunction(KeyedProcessFunction):
         self._runtime: Any = None
         self._calls: Any = None
         self._key_state: Any = None
+        self._pending: Any = None
         self._live: LiveHost | None = None
+        self._under: dict[str, _Under] = {}
+        self._polls: dict[str, int] = {}
 
     def open(self, runtime_context: RuntimeContext) -> None:  # noqa: D102 - Flink's lifecycle
         from bridge.flink._store import FlinkCallStore
@@ -94,10 +99,11 @@ class PlanFunction(KeyedProcessFunction):
             # after a restore (the records would die with the worker), so inputs take the plain, faster way.
             self._calls = FlinkCallStore(state) if state is not None else None
             self._runtime = Runtime(plan, state=self._calls, **options)
-        # One value per key: {"seq": inputs written back, "memory": the short-term memory's stored form,
-        # "pending": inputs taken and not written back yet, "poll": the key's look-again timer}, as JSON text.
+        # One value per key: {"seq": inputs written back, "memory": the short-term memory's stored form}, as JSON
+        # text; without a store, also a list per key: the input lines taken and not written back yet, oldest first.
         self._key_state = runtime_context.get_state(ValueStateDescriptor("bridge.key", Types.STRING()))
         if self._calls is None:
+            self._pending = runtime_context.get_list_state(ListStateDescriptor("bridge.pending", Types.STRING()))
             self._live = LiveHost(self._runtime, options.get("window", 4096))
         _leave_without_waiting_for_java()
 
@@ -107,18 +113,11 @@ class PlanFunction(KeyedProcessFunction):
         except InputError as exc:  # the same rule as bridge run: a bad line is reported and skipped
             yield ERRORS, error_record(exc)
             return
+        if self._live is not None:
+            yield from self._take_in(ctx.get_current_key(), key, value, input_value, ctx)
+            return
         kid = dumps(key).decode()
         kept = self._kept()
-        if self._live is not None:
-            kept.setdefault("pending", []).append(input_value)
-            timers = ctx.timer_service()
-            if not kept.get("poll"):  # one look-again timer per key with inputs under way, not one per input
-                kept["poll"] = timers.current_processing_time() + _POLL_MS
-                timers.register_processing_time_timer(kept["poll"])
-            timers.register_event_time_timer(_END_OF_INPUT)  # fired by the end of a bounded input's watermark
-            self._key_state.update(dumps(kept).decode())
-            self._live.catch_up(kid, key, kept)
-            return
         runtime = self._runtime
         runtime.load_memory(key, kept["memory"])  # the host's memory of this key, replaced from Flink's state
         self._calls.offer(kid, key, kept["seq"], input_value)  # input `seq` of the key: its calls replay
@@ -131,38 +130,109 @@ class PlanFunction(KeyedProcessFunction):
         """Write back the key's finished inputs: its memory and input count to keyed state, its outputs downstream.
 
         In the key's context, so state and outputs of an input reach a checkpoint together. A timer of a key this
-        worker has not run yet (after a restore) submits the key's pending inputs first. The end-of-input timer
-        waits for the key's last input; the others come back later while the key has inputs under way.
+        worker has nothing under way for (after a restore) submits the key's pending inputs first. The end-of-input
+        timer waits for the key's last input; the others come back later while the key has inputs under way.
         """
         if self._live is None:
             return
         kid = ctx.get_current_key()
-        kept = self._kept()
         final = ctx.time_domain() == TimeDomain.EVENT_TIME
-        if not final and kept.get("poll") == timestamp:
-            kept["poll"] = None
-        elif not kept.get("pending"):
+        if not final and self._polls.get(kid) == timestamp:
+            del self._polls[kid]
+        under = self._under.get(kid) or self._resume(kid, ctx)
+        if under is None:
             return  # a stale timer of a key with nothing under way
-        if kept.get("pending"):
-            live = self._live
-            live.catch_up(kid, loads(kid), kept)
-            while True:
-                for outputs, errors, memory in live.take(kid, wait=final):
-                    kept["seq"] += 1
-                    kept["memory"] = memory
-                    kept["pending"].pop(0)
-                    yield from _lines(outputs, errors)
-                if not final or not kept["pending"]:
-                    break
-            if kept["pending"] and not kept.get("poll"):
-                timers = ctx.timer_service()
-                kept["poll"] = timers.current_processing_time() + _POLL_MS
-                timers.register_processing_time_timer(kept["poll"])
-        self._key_state.update(dumps(kept).decode())
+        if (yield from self._write_back(kid, under, wait=final)) is not _NONE:
+            self._save_pending(under)
+        if not under.lines:
+            del self._under[kid]  # the key's state has all of it now
+        self._look_again(kid, under, ctx)
+
+    # -- without a call store: the live run (see bridge.flink._live) ---------------------------------------
+    def _take_in(self, kid: str, key: Any, line: str, input_value: Any, ctx: Any) -> Any:
+        """One input line of the key: noted in its pending list, submitted to the live run.
+
+        A key with inputs under way here needs no state read: the worker knows its pending lines and its input
+        count. Its inputs finished by now are written back in this call too (it is the key's context), so a key
+        with a steady stream of lines seldom needs its timer.
+        """
+        under = self._under.get(kid)
+        if under is None:
+            under = self._resume(kid, ctx, line, input_value)
+            assert under is not None  # it has the new line at least
+        else:
+            memory = yield from self._write_back(kid, under, wait=False)
+            # Once every input under way is written back, the worker holds nothing more of the key: the new input
+            # starts from the memory just written.
+            under.lines.append(line)
+            self._live.submit(kid, key, [input_value], None if memory is _NONE else memory)  # type: ignore[union-attr]
+            if memory is _NONE:
+                self._pending.add(line)
+            else:
+                self._save_pending(under)
+        self._look_again(kid, under, ctx)
+
+    def _resume(self, kid: str, ctx: Any, line: str | None = None, input_value: Any = None) -> _Under | None:
+        """Start a key that has nothing under way in this worker from its keyed state, plus ``line`` if given.
+
+        Its pending lines (inputs an earlier worker took, after a restore) are submitted first, in order, from the
+        memory and input count in its state. None when there is nothing to run.
+        """
+        earlier = list(self._pending.get() or ())
+        if line is None and not earlier:
+            return None
+        kept = self._kept()
+        under = self._under[kid] = _Under(kept["seq"], earlier)
+        inputs = [parse_line(text.encode(), file="<state>", number=0)[1] for text in earlier]
+        if line is not None:
+            under.lines.append(line)
+            inputs.append(input_value)
+            self._pending.add(line)
+        self._live.submit(kid, loads(kid), inputs, kept["memory"])  # type: ignore[union-attr]
+        # Fired by the end of a bounded input's watermark: the key's last inputs are written back then. Timers are
+        # checkpointed with the state; registering it again each time the key starts here costs a message, not a
+        # second timer (Flink keeps one per key and time).
+        ctx.timer_service().register_event_time_timer(_END_OF_INPUT)
+        return under
+
+    def _write_back(self, kid: str, under: _Under, *, wait: bool) -> Any:
+        """Emit the key's finished inputs and write its input count and memory; with ``wait``, every input.
+
+        Returns the memory written (``_NONE`` when no input had finished); the caller writes the pending lines.
+        """
+        live = self._live
+        assert live is not None
+        taken = 0
+        memory = _NONE
+        while True:
+            for outputs, errors, after in live.take(kid, wait=wait and taken < len(under.lines)):
+                taken += 1
+                memory = after
+                yield from _lines(outputs, errors)
+            if not wait or taken >= len(under.lines):
+                break
+        if taken:
+            under.seq += taken
+            del under.lines[:taken]
+            self._key_state.update(dumps({"seq": under.seq, "memory": memory}).decode())
+        return memory
+
+    def _save_pending(self, under: _Under) -> None:
+        if under.lines:
+            self._pending.update(under.lines)
+        else:
+            self._pending.clear()
+
+    def _look_again(self, kid: str, under: _Under, ctx: Any) -> None:
+        """While the key has inputs under way, one timer of it looks again a moment later (not one per input)."""
+        if under.lines and kid not in self._polls:
+            timers = ctx.timer_service()
+            self._polls[kid] = timers.current_processing_time() + _POLL_MS
+            timers.register_processing_time_timer(self._polls[kid])
 
     def _kept(self) -> dict[str, Any]:
         saved = self._key_state.value()
-        return loads(saved) if saved else {"seq": 0, "memory": None, "pending": []}
+        return loads(saved) if saved else {"seq": 0, "memory": None}
 
     def close(self) -> None:  # noqa: D102
         if self._live is not None:
@@ -172,6 +242,14 @@ class PlanFunction(KeyedProcessFunction):
             with contextlib.suppress(Exception):
                 self._runtime.close()
             self._runtime = None
+
+
+@dataclass
+class _Under:
+    """A key with inputs under way in this worker: its input count written back, its pending lines (as in state)."""
+
+    seq: int
+    lines: list[str] = field(default_factory=list)
 
 
 def _lines(outputs: Any, errors: Any) -> Any:

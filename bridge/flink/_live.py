@@ -46,24 +46,22 @@ class LiveHost:
         self._thread.start()
 
     # -- the Flink thread ---------------------------------------------------------------------------
-    def catch_up(self, kid: str, key: Any, kept: dict[str, Any]) -> None:
-        """Submit the key's pending inputs this worker has not submitted (all of them after a restore), in order.
+    def submit(self, kid: str, key: Any, inputs: list[Any], memory: Any = None) -> None:
+        """Submit inputs of the key, in order.
 
-        ``kept`` is the key's keyed state; its memory is what the key starts from when none is in flight here.
+        ``memory`` is what the key starts from (as its keyed state holds it), used only when none of its inputs
+        is in flight here; the runtime's ``memory_of`` hands it over when the first of them starts.
         """
         with self._lock:
             flight = self._flight.get(kid, 0)
-            todo = kept["pending"][flight:]
-            if not todo:
-                return
             if flight == 0:
-                self._memory[kid] = kept["memory"]
-            self._flight[kid] = flight + len(todo)
+                self._memory[kid] = memory
+            self._flight[kid] = flight + len(inputs)
             # Back pressure: Flink's input waits while the runtime has a full window of inputs under way.
             while self._running >= self._window and self._failure is None:
                 self._lock.wait()
-            self._running += len(todo)
-        for payload in todo:
+            self._running += len(inputs)
+        for payload in inputs:
             self._feed.put((key, payload))
 
     def take(self, kid: str, *, wait: bool) -> list[tuple[list[Any], list[Any], Any]]:
