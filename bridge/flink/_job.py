@@ -69,6 +69,11 @@ def environment(opts: JobOptions) -> StreamExecutionEnvironment:
     if (opts.config or {}).get("execution.target") == "remote":
         env = _remote(conf, opts.config or {})
     else:
+        # On a local MiniCluster PyFlink runs every slot's Python worker as threads of this very process (its
+        # "loopback" mode) unless this variable, which it reads as the environment is made, says otherwise: all
+        # slots then shared this interpreter's one GIL with the job's client (a second slot added no throughput)
+        # and the plan's JPype JVM lived in the command. A worker process per slot is what a cluster gives.
+        os.environ.setdefault("_python_worker_execution_mode", "process")
         env = StreamExecutionEnvironment.get_execution_environment(conf)
     env.set_parallelism(opts.parallelism)
     env.enable_checkpointing(opts.checkpoint_ms)
