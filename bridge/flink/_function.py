@@ -28,7 +28,7 @@ from typing import Any
 
 from pyflink.common import Types
 from pyflink.datastream import KeyedProcessFunction, OutputTag, RuntimeContext
-from pyflink.datastream.state import ListStateDescriptor, ValueStateDescriptor
+from pyflink.datastream.state import ValueStateDescriptor
 from pyflink.datastream.time_domain import TimeDomain
 
 from bridge._jsonl import parse_line
@@ -81,7 +81,6 @@ class PlanFunction(KeyedProcessFunction):
         self._runtime: Any = None
         self._calls: Any = None
         self._key_state: Any = None
-        self._pending: Any = None
         self._live: LiveHost | None = None
         self._under: dict[str, _Under] = {}
         self._polls: dict[str, int] = {}
@@ -101,10 +100,11 @@ class PlanFunction(KeyedProcessFunction):
             self._calls = FlinkCallStore(state) if state is not None else None
             self._runtime = Runtime(plan, state=self._calls, **options)
         # One value per key: {"seq": inputs written back, "memory": the short-term memory's stored form}, as JSON
-        # text; without a store, also a list per key: the input lines taken and not written back yet, oldest first.
+        # text; without a store also "pending": the input records taken and not written back yet, oldest first.
+        # One value, not one per part: Flink's Python worker sends each state a key changed at each bundle's end,
+        # and a second state cost two more requests (clear, append) per key and bundle.
         self._key_state = runtime_context.get_state(ValueStateDescriptor("bridge.key", Types.STRING()))
         if self._calls is None:
-            self._pending = runtime_context.get_list_state(ListStateDescriptor("bridge.pending", Types.STRING()))
             self._live = LiveHost(self._runtime, options.get("window", 4096))
         _leave_without_waiting_for_java()
         # JPype runs a full collection of Python's garbage after collections of its JVM's, and a worker's heap holds
@@ -148,7 +148,7 @@ class PlanFunction(KeyedProcessFunction):
         if under is None:
             return  # a stale timer of a key with nothing under way
         if (yield from self._write_back(kid, under, wait=final)) is not _NONE:
-            self._save_pending(under)
+            self._save(under)
         if not under.lines:
             del self._under[kid]  # the key's state has all of it now
         self._look_again(kid, under, ctx)
@@ -157,9 +157,10 @@ class PlanFunction(KeyedProcessFunction):
     def _take_in(self, kid: str, key: Any, line: str, input_value: Any, ctx: Any) -> Any:
         """One input line of the key: noted in its pending list, submitted to the live run.
 
-        A key with inputs under way here needs no state read: the worker knows its pending lines and its input
-        count. Its inputs finished by now are written back in this call too (it is the key's context), so a key
-        with a steady stream of lines seldom needs its timer.
+        A key with inputs under way here needs no state read: the worker knows its pending lines, its input count
+        and its memory's JSON text, and writes the key's value from them (pending lines are JSON records already:
+        joined, not encoded again). Its inputs finished by now are written back in this call too (it is the key's
+        context), so a key with a steady stream of lines seldom needs its timer.
         """
         under = self._under.get(kid)
         if under is None:
@@ -171,10 +172,7 @@ class PlanFunction(KeyedProcessFunction):
             # starts from the memory just written.
             under.lines.append(line)
             self._live.submit(kid, key, [input_value], None if memory is _NONE else memory)  # type: ignore[union-attr]
-            if memory is _NONE:
-                self._pending.add(line)
-            else:
-                self._save_pending(under)
+        self._save(under)
         self._look_again(kid, under, ctx)
 
     def _resume(self, kid: str, ctx: Any, line: str | None = None, input_value: Any = None) -> _Under | None:
@@ -183,16 +181,16 @@ class PlanFunction(KeyedProcessFunction):
         Its pending lines (inputs an earlier worker took, after a restore) are submitted first, in order, from the
         memory and input count in its state. None when there is nothing to run.
         """
-        earlier = list(self._pending.get() or ())
+        kept = self._kept()
+        earlier = kept.get("pending") or []
         if line is None and not earlier:
             return None
-        kept = self._kept()
-        under = self._under[kid] = _Under(kept["seq"], earlier)
-        inputs = [parse_line(text.encode(), file="<state>", number=0)[1] for text in earlier]
+        under = self._under[kid] = _Under(kept["seq"], dumps(kept["memory"]).decode(),
+                                          [dumps(record).decode() for record in earlier])
+        inputs = [record["input"] for record in earlier]
         if line is not None:
             under.lines.append(line)
             inputs.append(input_value)
-            self._pending.add(line)
         self._live.submit(kid, loads(kid), inputs, kept["memory"])  # type: ignore[union-attr]
         # Fired by the end of a bounded input's watermark: the key's last inputs are written back then. Timers are
         # checkpointed with the state; registering it again each time the key starts here costs a message, not a
@@ -203,7 +201,7 @@ class PlanFunction(KeyedProcessFunction):
     def _write_back(self, kid: str, under: _Under, *, wait: bool) -> Any:
         """Emit the key's finished inputs and write its input count and memory; with ``wait``, every input.
 
-        Returns the memory written (``_NONE`` when no input had finished); the caller writes the pending lines.
+        Returns the memory after them (``_NONE`` when no input had finished); the caller writes the key's value.
         """
         live = self._live
         assert live is not None
@@ -219,14 +217,12 @@ class PlanFunction(KeyedProcessFunction):
         if taken:
             under.seq += taken
             del under.lines[:taken]
-            self._key_state.update(dumps({"seq": under.seq, "memory": memory}).decode())
+            under.memory = dumps(memory).decode()
         return memory
 
-    def _save_pending(self, under: _Under) -> None:
-        if under.lines:
-            self._pending.update(under.lines)
-        else:
-            self._pending.clear()
+    def _save(self, under: _Under) -> None:
+        """Write the key's value from what the worker knows of it (see ``open``)."""
+        self._key_state.update(f'{{"seq":{under.seq},"memory":{under.memory},"pending":[{",".join(under.lines)}]}}')
 
     def _look_again(self, kid: str, under: _Under, ctx: Any) -> None:
         """While the key has inputs under way, one timer of it looks again a moment later (not one per input)."""
@@ -251,9 +247,13 @@ class PlanFunction(KeyedProcessFunction):
 
 @dataclass
 class _Under:
-    """A key with inputs under way in this worker: its input count written back, its pending lines (as in state)."""
+    """A key with inputs under way in this worker: what its keyed value holds, known here without reading it.
+
+    Its input count and memory (JSON text) as last written back, and its pending input lines (JSON records).
+    """
 
     seq: int
+    memory: str
     lines: list[str] = field(default_factory=list)
 
 

@@ -1,8 +1,7 @@
 """PlanFunction outside a job, run by the Flink venv's Python (test_flink_function.py): what a worker holds.
 
 Argument: a plan file. Runs ``--keys`` keys' first inputs, then a second input of one of them, through one
-PlanFunction whose keyed state is a dict per key (as Flink scopes a ValueState and a ListState to the current
-key), and prints
+PlanFunction whose keyed state is a dict per key (as Flink scopes a ValueState to the current key), and prints
 {"held": keys the worker's runtime still holds, "again": the second input's output lines}.
 """
 
@@ -19,43 +18,20 @@ from bridge.plan import load_plan
 
 
 class KeyedState:
-    """Flink's keyed state as the function sees it: one value and one list for the current key."""
+    """Flink's keyed state as the function sees it: one value for the current key."""
 
     def __init__(self) -> None:
         self.values: dict[str, Any] = {}
-        self.lists: dict[str, list[Any]] = {}
         self.key = ""
 
     def get_state(self, descriptor: Any) -> KeyedState:
         return self
-
-    def get_list_state(self, descriptor: Any) -> KeyedList:
-        return KeyedList(self)
 
     def value(self) -> Any:
         return self.values.get(self.key)
 
     def update(self, value: Any) -> None:
         self.values[self.key] = value
-
-
-class KeyedList:
-    """A list state of the current key (the function's pending input lines)."""
-
-    def __init__(self, state: KeyedState) -> None:
-        self.state = state
-
-    def get(self) -> list[Any]:
-        return list(self.state.lists.get(self.state.key, []))
-
-    def add(self, value: Any) -> None:
-        self.state.lists.setdefault(self.state.key, []).append(value)
-
-    def update(self, values: list[Any]) -> None:
-        self.state.lists[self.state.key] = list(values)
-
-    def clear(self) -> None:
-        self.state.lists.pop(self.state.key, None)
 
 
 class Context:
