@@ -7,10 +7,12 @@ through pemja) crashes with JPype and is not offered.
 
 Each key's short-term memory and its input count live in Flink keyed state as JSON text (never pickle), so a
 checkpoint holds them and a restore hands them back; they are written back in the same call that emits the
-input's outputs, so a checkpoint barrier sees either the whole input (state and outputs) or none of it. Without
-a call store that call is a timer of the key, and the inputs taken but not written back wait in the key's
+input's outputs, so a checkpoint barrier sees either the whole input (state and outputs) or none of it: a call
+of the key (its next element, or its timer), while the inputs taken but not written back wait in the key's
 state too (:mod:`bridge.flink._live`: the host's scheduler runs inside the operator, so keys do not wait for
-each other); with one, it is ``process_element``, each input run there in turn.
+each other). With a call store (``--state``) each input's durable calls are filed by the key, the input's
+digest and its number among the key's inputs (its written-back count plus its place among the pending ones),
+which a restore gives each input again, so their finished calls replay (:mod:`bridge.flink._store`).
 
 Elements are JSONL input lines, ``{"key": ..., "input": ...}``, keyed by :func:`key_of_line` in PyFlink's
 ``key_by``, which runs at its input's parallelism, so each key's lines keep their order.
@@ -70,9 +72,8 @@ class PlanFunction(KeyedProcessFunction):
     The function object is pickled into the job, so it carries only the plan as JSON and plain options; the
     runtime (and its JVM) exists only in the worker.
 
-    Without a call store the runtime's own scheduler runs inside the operator (see :class:`LiveHost`), so a key
-    waiting on a durable call does not hold up the other keys of its slot; with one (``--state``), each element
-    runs through the runtime in turn, on the path whose durable calls replay after a restore.
+    The runtime's own scheduler runs inside the operator (see :class:`LiveHost`), so a key waiting on a durable
+    call does not hold up the other keys of its slot, with or without a call store (``--state``).
     """
 
     def __init__(self, plan: AgentPlan, options: dict[str, Any] | None = None) -> None:
@@ -95,17 +96,16 @@ class PlanFunction(KeyedProcessFunction):
         # the first runtime that needs Java starts the process's one JVM, the others must find it started.
         state = options.pop("state", None)
         with _OPENING:
-            # With a store, inputs go the way whose durable calls replay; without one there is nothing to replay
-            # after a restore (the records would die with the worker), so inputs take the plain, faster way.
+            # Without a store there is nothing to replay after a restore (the records would die with the worker),
+            # so no call is recorded at all.
             self._calls = FlinkCallStore(state) if state is not None else None
             self._runtime = Runtime(plan, state=self._calls, **options)
-        # One value per key: {"seq": inputs written back, "memory": the short-term memory's stored form}, as JSON
-        # text; without a store also "pending": the input records taken and not written back yet, oldest first.
-        # One value, not one per part: Flink's Python worker sends each state a key changed at each bundle's end,
-        # and a second state cost two more requests (clear, append) per key and bundle.
+        # One value per key: {"seq": inputs written back, "memory": the short-term memory's stored form, "pending":
+        # the input records taken and not written back yet, oldest first}, as JSON text. One value, not one per
+        # part: Flink's Python worker sends each state a key changed at each bundle's end, and a second state cost
+        # two more requests (clear, append) per key and bundle.
         self._key_state = runtime_context.get_state(ValueStateDescriptor("bridge.key", Types.STRING()))
-        if self._calls is None:
-            self._live = LiveHost(self._runtime, options.get("window", 4096))
+        self._live = LiveHost(self._runtime, options.get("window", 4096))
         _leave_without_waiting_for_java()
         # JPype runs a full collection of Python's garbage after collections of its JVM's, and a worker's heap holds
         # PyFlink, Beam and gRPC besides the plan: walking all of that took 13 % of a worker's time on the mixed
@@ -118,18 +118,7 @@ class PlanFunction(KeyedProcessFunction):
         except InputError as exc:  # the same rule as bridge run: a bad line is reported and skipped
             yield ERRORS, error_record(exc)
             return
-        if self._live is not None:
-            yield from self._take_in(ctx.get_current_key(), key, value, input_value, ctx)
-            return
-        kid = dumps(key).decode()
-        kept = self._kept()
-        runtime = self._runtime
-        runtime.load_memory(key, kept["memory"])  # the host's memory of this key, replaced from Flink's state
-        self._calls.offer(kid, key, kept["seq"], input_value)  # input `seq` of the key: its calls replay
-        report = runtime.run(())
-        self._key_state.update(dumps({"seq": kept["seq"] + 1, "memory": runtime.dump_memory(key)}).decode())
-        runtime.load_memory(key, None)  # Flink's state holds it now: a worker must not keep every key's memory too
-        yield from _lines(report.outputs, report.errors)
+        yield from self._take_in(ctx.get_current_key(), key, value, input_value, ctx)
 
     def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Any:
         """Write back the key's finished inputs: its memory and input count to keyed state, its outputs downstream.
@@ -153,7 +142,7 @@ class PlanFunction(KeyedProcessFunction):
             del self._under[kid]  # the key's state has all of it now
         self._look_again(kid, under, ctx)
 
-    # -- without a call store: the live run (see bridge.flink._live) ---------------------------------------
+    # -- the live run (see bridge.flink._live) -------------------------------------------------------------
     def _take_in(self, kid: str, key: Any, line: str, input_value: Any, ctx: Any) -> Any:
         """One input line of the key: noted in its pending list, submitted to the live run.
 
@@ -170,6 +159,8 @@ class PlanFunction(KeyedProcessFunction):
             memory = yield from self._write_back(kid, under, wait=False)
             # Once every input under way is written back, the worker holds nothing more of the key: the new input
             # starts from the memory just written.
+            if self._calls is not None:  # the key's input number: those written back, then those under way
+                self._calls.expect(kid, under.seq + len(under.lines), [input_value])
             under.lines.append(line)
             self._live.submit(kid, key, [input_value], None if memory is _NONE else memory)  # type: ignore[union-attr]
         self._save(under)
@@ -191,6 +182,8 @@ class PlanFunction(KeyedProcessFunction):
         if line is not None:
             under.lines.append(line)
             inputs.append(input_value)
+        if self._calls is not None:  # numbered from the key's inputs written back: after a restore, as before it
+            self._calls.expect(kid, kept["seq"], inputs)
         self._live.submit(kid, loads(kid), inputs, kept["memory"])  # type: ignore[union-attr]
         # Fired by the end of a bounded input's watermark: the key's last inputs are written back then. Timers are
         # checkpointed with the state; registering it again each time the key starts here costs a message, not a

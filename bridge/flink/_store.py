@@ -23,14 +23,11 @@ dropped here.
 from __future__ import annotations
 
 import threading
-import uuid
 from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
-from bridge.store import CallRecord, Commit, InputRecord, KeyRecord, StateStore, digest, now, open_store
-
-_IDS = uuid.UUID("6b1f3c52-57a4-4a3e-9a53-3c1d0f6f8a10")  # input event ids are uuid5 of key and number: stable
+from bridge.store import CallRecord, Commit, InputRecord, KeyRecord, StateStore, digest, open_store
 
 
 class FlinkCallStore(StateStore):
@@ -42,8 +39,6 @@ class FlinkCallStore(StateStore):
         self._inner: StateStore | None = open_store(inner) if inner is not None else None
         self.url = self._inner.url if self._inner is not None else "(the worker's memory)"
         self._calls: dict[tuple[str, int, int], dict[int, CallRecord]] = {}
-        self._offered: list[KeyRecord] = []
-        self._scoped: dict[str, str] = {}  # the offered kid -> the kid its call records are under: kid@input digest
         # Per key, where the calls of its next inputs go, in order (see expect); per input taken (by the kid and
         # the runtime's own number), where its calls go: (kid@input digest, the input's Flink number).
         self._expected: dict[str, deque[tuple[str, int]]] = {}
@@ -67,15 +62,7 @@ class FlinkCallStore(StateStore):
     def _filed(self, kid: str, seq: int) -> tuple[str, int]:
         """Where the calls of the runtime's input ``seq`` of ``kid`` go."""
         where = self._where.get((kid, seq))
-        return where if where is not None else (self._scoped.get(kid, kid), seq)
-
-    def offer(self, kid: str, key: Any, seq: int, payload: Any) -> None:
-        """The next :meth:`Runtime.run <bridge.runtime.Runtime.run>` takes up input ``seq`` of ``key``."""
-        record = InputRecord(kid, seq, str(uuid.uuid5(_IDS, f"{kid}#{seq}")), payload)
-        t = now()
-        # Not valid JSON, so no key's own text (a kid) is ever the same as one of these.
-        self._scoped = {kid: f"{kid}@{digest(payload)}"}  # one input per run: only its key's
-        self._offered.append(KeyRecord(kid, key, "running", t, t, queued=[record]))
+        return where if where is not None else (kid, seq)
 
     # -- the call records: bridge's store -----------------------------------------------------------
     def bind(self, plan_identity: dict[str, Any], *, force: bool = False) -> None:  # noqa: D102
@@ -104,9 +91,14 @@ class FlinkCallStore(StateStore):
             for index in [i for i in records if i >= from_index]:
                 del records[index]
 
-    def batch(self, enabled: bool) -> None:  # noqa: D102
-        if self._inner is not None:
-            self._inner.batch(enabled)
+    def batch(self, enabled: bool) -> None:
+        """Not passed on: each call record is written at once, in a transaction of its own, never journaled.
+
+        A SQLite store groups writes and journals call records while a run groups its commits, and only the
+        process holding its runner lock replays a journal; after a TaskManager dies its worker may linger with
+        that lock while Flink restarts the task elsewhere. Written at once, a record needs no replay, and the
+        store keeps nothing else to group.
+        """
 
     @property
     def pending(self) -> bool:  # noqa: D102
@@ -124,21 +116,12 @@ class FlinkCallStore(StateStore):
         if self._inner is not None:
             self._inner.check_format()
 
-    # -- what the scheduler takes up: the inputs offered ----------------------------------------------
-    def unfinished(self) -> list[KeyRecord]:  # noqa: D102
-        offered, self._offered = self._offered, []
-        return offered
-
     # -- Flink's: memory, inputs, outputs, status (kept in keyed state and the sinks) ------------------
-    def lock_runner(self) -> None:
-        """Take the runner lock of a SQLite file (a one-slot job's), replaying what a killed worker left in its journal.
+    def unfinished(self) -> list[KeyRecord]:  # noqa: D102 - a restored job's inputs come back through Flink
+        return []
 
-        PostgreSQL is shared by every slot's worker: no lock there, Flink keys them apart.
-        """
-        from bridge.store import SQLiteStore
-
-        if isinstance(self._inner, SQLiteStore):
-            self._inner.lock_runner()
+    def lock_runner(self) -> None:  # noqa: D102 - every slot's worker shares the store; Flink keys them apart
+        pass
 
     def source_count(self, source: str) -> int:  # noqa: D102
         return 0

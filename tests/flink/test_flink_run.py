@@ -142,16 +142,18 @@ def test_a_later_job_with_other_inputs_on_the_same_store_makes_its_calls_instead
         "tuesday's calls replayed monday's records instead of running"
 
 
-def test_a_key_waiting_on_a_durable_call_does_not_hold_up_another_key_of_its_slot(tmp_path: Path) -> None:
+@pytest.mark.parametrize("state", [False, True], ids=["without-state", "with-state"])
+def test_a_key_waiting_on_a_durable_call_does_not_hold_up_another_key_of_its_slot(tmp_path: Path, state: bool) -> None:
     # One slot. Key "a" waits in a durable call until a file exists; key "b", whose line comes after, makes it.
-    # Had "a" held the slot, "b" would not run meanwhile and "a"'s call would fail after 10 s.
+    # Had "a" held the slot, "b" would not run meanwhile and "a"'s call would fail after 10 s. With a call store
+    # too: its calls are recorded (a SQLite file, one slot) and the keys still do not wait for each other.
     meeting = tmp_path / "meeting"
     inputs = tmp_path / "in.jsonl"
     inputs.write_text(json.dumps({"key": "a", "input": {"wait": str(meeting)}}) + "\n"
                       + json.dumps({"key": "b", "input": {"make": str(meeting)}}) + "\n")
     plan = one_action_plan(tmp_path, "meet")
-    job = bridge(FLINK_PYTHON, ["flink", "run", str(plan), "-i", str(inputs), "-o", str(tmp_path / "out.jsonl")],
-                 tmp_path)
+    job = bridge(FLINK_PYTHON, ["flink", "run", str(plan), "-i", str(inputs), "-o", str(tmp_path / "out.jsonl"),
+                                *(["--state", str(tmp_path / "calls.db")] if state else [])], tmp_path)
     assert job.returncode == 0, job.stderr
     assert per_key(tmp_path / "out.jsonl") == {'"a"': ["met"], '"b"': ["made"]}
 
