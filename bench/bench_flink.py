@@ -55,6 +55,11 @@ def flink_job(folder: Path, plan: Path, items: list[tuple[str, int]], parallelis
     return elapsed
 
 
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages: the job takes both cores of a 2-core machine, so anything else shows."""
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--inputs", type=int, default=20_000)
@@ -63,6 +68,7 @@ def main() -> None:
     args = parser.parse_args()
     items = inputs_for(args.inputs, args.keys)
     small = inputs_for(args.small, args.keys)
+    print(f"load before the runs: {_load()} (wall figures mean little above 1)")
     base = in_process(items)
     print(f"{'where':<28}{'inputs/s':>10}{'vs in-process':>15}")
     print(f"{'in-process (bridge run)':<28}{base:>10.0f}{1:>14.2f}x")
@@ -76,7 +82,7 @@ def main() -> None:
             rate = (len(items) - len(small)) / max(t_big - t_small, 1e-9)
             print(f"{f'flink, {parallelism} slot(s)':<28}{rate:>10.0f}{rate / base:>14.2f}x"
                   f"   (wall {t_small:.1f} s for {len(small)}, {t_big:.1f} s for {len(items)})")
-    print(f"machine: {os.cpu_count()} cores; {args.inputs} inputs over {args.keys} keys")
+    print(f"machine: {os.cpu_count()} cores, load {_load()} after the runs; {args.inputs} inputs over {args.keys} keys")
 
 
 if __name__ == "__main__":
