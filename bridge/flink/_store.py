@@ -59,10 +59,13 @@ class FlinkCallStore(StateStore):
                 queue = self._expected[kid] = deque()
             queue.extend(filed)
 
-    def _filed(self, kid: str, seq: int) -> tuple[str, int]:
-        """Where the calls of the runtime's input ``seq`` of ``kid`` go."""
-        where = self._where.get((kid, seq))
-        return where if where is not None else (kid, seq)
+    def _filed(self, kid: str, seq: int) -> tuple[str, int] | None:
+        """Where the calls of the runtime's input ``seq`` of ``kid`` go; None once its run ended (or never named).
+
+        A record without a place is dropped, never filed under the runtime's own number, which a later worker
+        gives another input (a Java background call may report after its input's run ended).
+        """
+        return self._where.get((kid, seq))
 
     # -- the call records: bridge's store -----------------------------------------------------------
     def bind(self, plan_identity: dict[str, Any], *, force: bool = False) -> None:  # noqa: D102
@@ -70,20 +73,29 @@ class FlinkCallStore(StateStore):
             self._inner.bind(plan_identity, force=force)
 
     def calls(self, kid: str, seq: int, step: int) -> list[CallRecord]:  # noqa: D102
-        kid, seq = self._filed(kid, seq)
+        where = self._filed(kid, seq)
+        if where is None:
+            return []
+        kid, seq = where
         if self._inner is not None:
             return self._inner.calls(kid, seq, step)
         return sorted(self._calls.get((kid, seq, step), {}).values(), key=lambda r: r.index)
 
     def record_call(self, kid: str, seq: int, step: int, call: CallRecord) -> None:  # noqa: D102
-        kid, seq = self._filed(kid, seq)
+        where = self._filed(kid, seq)
+        if where is None:
+            return
+        kid, seq = where
         if self._inner is not None:
             self._inner.record_call(kid, seq, step, call)
         else:
             self._calls.setdefault((kid, seq, step), {})[call.index] = call
 
     def drop_calls(self, kid: str, seq: int, step: int, from_index: int) -> None:  # noqa: D102
-        kid, seq = self._filed(kid, seq)
+        where = self._filed(kid, seq)
+        if where is None:
+            return
+        kid, seq = where
         if self._inner is not None:
             self._inner.drop_calls(kid, seq, step, from_index)
         else:

@@ -113,6 +113,13 @@ def arguments_digest(args: tuple[Any, ...], kwargs: dict[str, Any], explicit_id:
     return digest(value)
 
 
+def no_waiting(action: str, store: StateStore) -> ContextError:
+    """The error of a wait for outside input where the store does not keep runs (nothing could hand it in)."""
+    return ContextError(f"action '{action}': wait_for_input needs a store that keeps the waiting run ({store.url} "
+                        "keeps only durable calls: on a Flink job, Flink owns the run state); hand the input in "
+                        "with the key's next input line instead")
+
+
 def error_record(exc: BaseException) -> dict[str, str]:
     """An exception as it is recorded: its class's import path and its message."""
     cls = type(exc)
@@ -159,6 +166,8 @@ class CallLog:
         Raises :class:`NonDeterminismError` (strict) when the call differs from the recorded one.
         """
         fid = function_id(call.fn, call.durable_id, self._action)
+        if fid == WAIT_FID and not self._store.keeps_runs:
+            raise no_waiting(self._action, self._store)
         dg = arguments_digest(call.args, call.kwargs, call.durable_id is not None, fid, self._action)
         index = self._next
         self._next += 1

@@ -33,7 +33,7 @@ from bridge.api._events import Event, InputEvent, OutputEvent
 from bridge.api._values import check_portable
 from bridge.errors import ActionError, StepLimitError
 from bridge.runtime._context import HostRunnerContext
-from bridge.runtime._durable import WAIT_FID, CallLog, reconcile
+from bridge.runtime._durable import WAIT_FID, CallLog, no_waiting, reconcile
 from bridge.runtime._executor import ActionExecutor, ActionState
 from bridge.runtime._keeping import StateKeeper
 from bridge.runtime._keys import KeyTable, KeyWork
@@ -478,6 +478,11 @@ class Scheduler:
         while state.status == "suspended":
             assert state.ref is not None
             if state.wait is not None:  # a foreign action waits for outside input
+                keeper = self._keeper
+                if keeper is not None and not keeper.state.keeps_runs:  # nothing could hand it in: it fails
+                    self.executor.forget(state.ref)
+                    state = ActionState("failed", error=no_waiting(ks.running_action[0], keeper.state))  # type: ignore[index]
+                    break
                 self._park(state.ref, ks, state.wait["name"], state.wait["index"], "-")
                 self._waiting[state.ref] = ks
                 return

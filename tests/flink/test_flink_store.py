@@ -9,6 +9,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
+
 from bridge import Agent, InputEvent, OutputEvent, Runtime, action
 from bridge.flink._live import LiveHost
 from bridge.flink._store import FlinkCallStore
@@ -103,3 +105,42 @@ def test_inputs_run_again_after_a_restore_replay_their_finished_calls_and_a_fail
         assert [o for o, _ in _outputs(host, "k", 1)] == [[{"n": 9, "total": 90}]]
         host.close()
     assert CHARGED[-1] == ("k", 9)
+
+
+class Waits(Agent):
+    @action(InputEvent)
+    @staticmethod
+    async def handle(event, ctx):
+        if event.input == "wait":
+            await ctx.wait_for_input("approval")
+        ctx.send_event(OutputEvent(output=event.input))
+
+
+def _java_waits():
+    from bridge.plan import plan_from_data
+
+    exec_ = {"func_type": "JavaFunction", "qualname": "dev.bridge.examples.DurableActions", "method_name": "approval",
+             "parameter_types": ["dev.bridge.api.Event", "dev.bridge.api.RunnerContext"]}
+    return plan_from_data({"agent_name": "waits", "actions": {
+        "approval": {"name": "approval", "exec": exec_, "trigger_conditions": ["_input_event"]}}})
+
+
+@pytest.mark.parametrize("plan", [Waits, "java"], ids=["python", "java"])
+def test_wait_for_input_on_a_flink_worker_fails_the_action_saying_why_and_the_key_goes_on(plan, tmp_path: Path
+                                                                                         ) -> None:
+    # Flink owns the run state, so nothing could hand the input in: the action fails at once (a key parked for
+    # ever would hold its later inputs and the job's end-of-input timer).
+    store = FlinkCallStore(str(tmp_path / "calls.db"))
+    waits = Waits if plan is Waits else _java_waits()
+    inputs = ["wait", "after"] if plan is Waits else [{"n": 2, "work": str(tmp_path)}, {"n": 3, "work": str(tmp_path)}]
+    with Runtime(waits, state=store) as runtime:
+        host = LiveHost(runtime)
+        store.expect(kid_of("k"), 0, inputs)
+        host.submit(kid_of("k"), "k", inputs)
+        [(outputs, errors), (after, later_errors)] = _outputs(host, "k", 2)
+        host.close()
+    assert outputs == [] and "wait_for_input needs a store that keeps the waiting run" in errors[0]
+    if plan is Waits:
+        assert "action 'handle'" in errors[0] and after == ["after"] and later_errors == []
+    else:  # the Java action waits on each input: each fails the same way, none parks the key
+        assert "action 'approval'" in errors[0] and after == [] and "keeps only durable calls" in later_errors[0]
