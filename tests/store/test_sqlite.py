@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,18 @@ from bridge import Agent, InputEvent, OutputEvent, Runtime, action
 from bridge.errors import StateError
 from bridge.store import SQLiteStore, open_store
 from bridge.store._base import FORMAT
+
+
+@contextlib.contextmanager
+def next_runner(dead: SQLiteStore, path: Path) -> Iterator[SQLiteStore]:
+    """The store of the next process to run on ``path`` after ``dead``'s process died (its files left as they are)."""
+    dead._closed = True  # noqa: SLF001 - as if the process had died: no flush, no close, its files stay
+    again = open_store(path)
+    try:
+        again.lock_runner()  # replays what the dead one left in its journals
+        yield again
+    finally:
+        again.close()
 
 
 def test_a_file_that_is_not_a_database_is_refused_untouched(tmp_path: Path) -> None:
@@ -125,15 +139,10 @@ def test_a_call_recorded_while_a_run_groups_commits_survives_a_crash_before_the_
     reader = open_store(path)
     assert reader.calls("k", 0, 1) == [] and journal.exists()
     reader.close()
-    store._closed = True  # noqa: SLF001 - as if the process had died: its files stay as they are
-    again = open_store(path)
-    try:
-        again.lock_runner()
+    with next_runner(store, path) as again:
         assert [(c.fid, c.result) for c in again.calls("k", 0, 1)] == [("m:g", 4)]
         assert [(c.fid, c.result) for c in again.calls("k", 0, 2)] == [("m:h", 5)]
         assert list(tmp_path.glob("runs.db-calls.*")) == []
-    finally:
-        again.close()
 
 
 def test_a_journal_starts_over_after_the_group_commit_and_its_old_lines_are_never_replayed(tmp_path: Path) -> None:
@@ -158,14 +167,9 @@ def test_a_journal_starts_over_after_the_group_commit_and_its_old_lines_are_neve
         with journal.open("r+b") as f:
             f.seek(16)
             f.write(b'["c",0,"k",0,1,[0,"m:f","d0","pending",null]]\n')
-    store._closed = True  # noqa: SLF001 - as if the process had died: its files stay as they are
-    again = open_store(path)
-    try:
-        again.lock_runner()
+    with next_runner(store, path) as again:
         assert [(c.status, c.result) for c in again.calls("k", 0, 1)] == [("done", 7)]
         assert list(tmp_path.glob("runs.db-calls.*")) == []
-    finally:
-        again.close()
 
 
 def test_closing_a_store_deletes_the_journals_whose_records_are_in(tmp_path: Path) -> None:
@@ -260,11 +264,8 @@ def test_where_a_shared_mapping_is_not_safe_records_are_written(tmp_path: Path, 
     store.record_call("k", 0, 1, CallRecord(0, "m:f", "d0", "done", {"total": 3}))
     [journal] = tmp_path.glob("runs.db-calls.*")
     assert journal.read_bytes().endswith(b"\n") and b"\x00" not in journal.read_bytes()  # written, not mapped
-    store._closed = True  # noqa: SLF001
-    again = open_store(tmp_path / "runs.db")
-    again.lock_runner()
-    assert [(c.fid, c.result) for c in again.calls("k", 0, 1)] == [("m:f", {"total": 3})]
-    again.close()
+    with next_runner(store, tmp_path / "runs.db") as again:
+        assert [(c.fid, c.result) for c in again.calls("k", 0, 1)] == [("m:f", {"total": 3})]
 
 
 def test_the_runner_keeps_the_wal_bounded(tmp_path: Path, monkeypatch) -> None:
@@ -322,13 +323,8 @@ def test_a_journaled_result_replays_exactly_after_a_crash_big_ints_and_bytes_inc
     store.batch(True)
     store.record_call("k", 0, 1, CallRecord(0, "m:f", "d0", "done", 2**70))
     store.record_call("k", 0, 1, CallRecord(1, "m:f", "d1", "done", {"n": -(2**65), "b": b"\x00\x01"}))
-    store._closed = True  # noqa: SLF001 - the process dies before the group commit: only the journal holds them
-    again = open_store(path)
-    try:
-        again.lock_runner()
+    with next_runner(store, path) as again:  # the first died before its group commit: only the journal has them
         assert [c.result for c in again.calls("k", 0, 1)] == [2**70, {"n": -(2**65), "b": b"\x00\x01"}]
-    finally:
-        again.close()
 
 
 def test_a_drop_made_while_a_failed_group_was_written_still_drops_its_records(tmp_path: Path, monkeypatch) -> None:
