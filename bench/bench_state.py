@@ -13,7 +13,10 @@ under valgrind's callgrind (switched on only while the measured run goes): repea
 does, so it judges small changes that wall time on a busy machine cannot. It does not count the time spent in
 the kernel (the WAL's writes).
 
-Run: python bench/bench_state.py [--inputs 3000] [--rounds 5] [--instructions]
+Fifteen rounds by default: on a shared two-core machine a run's best of five still moved by +-10 us per action between
+runs (the machine's speed drifts), fifteen by a few.
+
+Run: python bench/bench_state.py [--inputs 3000] [--rounds 15] [--instructions]
 """
 
 from __future__ import annotations
@@ -73,7 +76,7 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inputs", type=int, default=3000)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--instructions", action="store_true",
                         help="also count CPU instructions per action with callgrind (no store, SQLite)")
     args = parser.parse_args()
