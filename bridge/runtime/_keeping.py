@@ -131,7 +131,7 @@ class StateKeeper:
         """A finished action and the key's run state after it go into the group; its outputs follow the flush."""
         # The input's run ends with this action when nothing is left to do and what it sent triggers nothing (the
         # common last action): then the same commit finishes the input.
-        done = not ks.todo and self._router.trigger_nothing(ks.events)
+        done = self.ends_run(bool(ks.todo), ks.events)
         if not self._keeps_runs:  # the host keeps runs: outputs go now, the store hears only of inputs ending
             for output in outputs:
                 self.on_output(ks.key, output)
@@ -141,13 +141,9 @@ class StateKeeper:
             return
         run = None if done else run_state(ks.seq, ks.steps, [e.to_dict() for e in ks.events],
                                           [[n, e.to_dict()] for n, e in ks.todo], ks.store.dump("sensory"))
-        key = ks.key
-        self.state.commit(Commit(ks.skid, key, ks.seq, ks.steps, name, event.to_dict(),  # type: ignore[arg-type]
-                                 [list(u) for u in updates], [e.to_dict() for e in sent], ks.store.committed,
-                                 run, outputs, ks.source, "done" if done and not ks.inputs else "running"))
-        self.unflushed += 1
-        if outputs:
-            self._outputs.extend([(key, output) for output in outputs])
+        self.keep(Commit(ks.skid, ks.key, ks.seq, ks.steps, name, event.to_dict(),  # type: ignore[arg-type]
+                         [list(u) for u in updates], [e.to_dict() for e in sent], ks.store.committed,
+                         run, outputs, ks.source, "done" if done and not ks.inputs else "running"))
         if done:
             ks.seq = -1  # finished: the end of the run has nothing more to record
 
