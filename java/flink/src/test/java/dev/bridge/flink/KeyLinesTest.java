@@ -1,0 +1,43 @@
+package dev.bridge.flink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.apache.flink.types.Row;
+import org.junit.jupiter.api.Test;
+
+class KeyLinesTest {
+    @Test
+    void equalKeysGetOneTextAndDifferentKindsStayApart() {
+        assertEquals("\"a\"", KeyLines.keyOf("{\"key\": \"a\", \"input\": 1}"));
+        assertEquals("\"a\"", KeyLines.keyOf("{\"input\": {\"key\": \"b\", \"x\": [1, {\"key\": 2}]}, \"key\":\"a\"}"));
+        assertEquals("1", KeyLines.keyOf("{\"key\": 1, \"input\": 1}"));
+        assertEquals("0", KeyLines.keyOf("{\"key\": -0, \"input\": 1}"));
+        assertEquals("1.0", KeyLines.keyOf("{\"key\": 1.0, \"input\": 1}"));
+        assertEquals("1.5", KeyLines.keyOf("{\"key\": 1.50, \"input\": 1}"));
+        assertEquals("1.0E20", KeyLines.keyOf("{\"key\": 1e20, \"input\": 1}"));
+        assertEquals("true", KeyLines.keyOf("{\"key\": true, \"input\": 1}"));
+        assertEquals("null", KeyLines.keyOf("{\"key\": null, \"input\": 1}"));
+        assertEquals("123456789012345678901234567890", KeyLines.keyOf("{\"key\": 123456789012345678901234567890, \"input\": 1}"));
+    }
+
+    @Test
+    void stringKeysAreWrittenAsJson() {
+        assertEquals("\"\\\"q\\\\ \\n é 😀\"", KeyLines.keyOf("{\"key\": \"\\\"q\\\\ \\n \\u00e9 \\ud83d\\ude00\", \"input\": 1}"));
+        assertEquals("\"last\"", KeyLines.keyOf("{\"key\": \"first\", \"key\": \"last\", \"input\": 1}"));
+    }
+
+    @Test
+    void linesWithoutAKeyGetNoKey() {
+        for (String bad : new String[] {"", "not json", "[1, 2]", "{\"input\": 1}", "{\"key\": [1], \"input\": 1}",
+                "{\"key\": {\"a\": 1}, \"input\": 1}", "{\"key\": \"a\", \"input\": 1", "{\"key\": \"\\ud800\", \"input\": 1}",
+                "{\"key\": NaN, \"input\": 1}"}) {
+            assertEquals(KeyLines.NO_KEY, KeyLines.keyOf(bad), bad);
+        }
+    }
+
+    @Test
+    void mapsALineToItsKeyAndTheLine() {
+        String line = "{\"key\": \"k\", \"input\": 2}";
+        assertEquals(Row.of("\"k\"", line), new KeyLines().map(line));
+    }
+}
