@@ -6,8 +6,8 @@ from the last checkpoint. Needs the ``flink`` extra (``pip install 'bridge-agent
 pins py4j and pemja versions of its own: keep it in a virtual environment apart from the ``java-host`` extra.
 
 Build your own pipeline with :func:`run_plan` (a DataStream of JSONL input lines to output lines and error
-lines); ``bridge flink run`` is :func:`file_job` between a file
-source and file sinks.
+lines; it keys the lines in the TaskManager's JVM with :func:`key_lines`, whose jar the job ships);
+``bridge flink run`` is :func:`file_job` between a file source and file sinks.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ FLINK_EXTRA = "bridge-agents[flink]"
 
 _PYFLINK_NAMES = {
     "ERRORS": "bridge.flink._function", "PlanFunction": "bridge.flink._function",
-    "key_of_line": "bridge.flink._function",
     "JobOptions": "bridge.flink._job", "environment": "bridge.flink._job", "file_job": "bridge.flink._job",
     "run_plan": "bridge.flink._job",
+    "key_lines": "bridge.flink._job",
 }
 
 
@@ -47,4 +47,4 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = ["ERRORS", "FLINK_EXTRA", "FlinkMissingError", "JobOptions", "PlanFunction", "environment", "file_job",
-           "key_of_line", "require_flink", "run_plan"]
+           "key_lines", "require_flink", "run_plan"]

@@ -18,11 +18,13 @@ Examples:
       --state postgresql://bridge@db/runs
 
 \b
-The job: Flink's file source reads the checked input lines, key_by the
-input's key, one keyed function per slot hosts bridge's Python host (in
-PyFlink's Python worker, process mode; Java actions in that worker's JVM),
-and file sinks commit with checkpoints. Each key's short-term memory lives
-in Flink keyed state (JSON) and is checkpointed with the input position.
+The job: Flink's file source reads the checked input lines, a Java key
+selector in the TaskManager keys them by the input's key (bridge-flink's
+jar, shipped with the job), one keyed function per slot hosts bridge's
+Python host (in PyFlink's Python worker, process mode; Java actions in
+that worker's JVM), and file sinks commit with checkpoints. Each key's
+short-term memory lives in Flink keyed state (JSON) and is checkpointed
+with the input position.
 Locally the job runs on a MiniCluster in this process; --conf
 execution.target=remote --conf rest.address=HOST --conf rest.port=PORT
 submits it to a running cluster (see the README).

@@ -14,8 +14,9 @@ each other). With a call store (``--state``) each input's durable calls are file
 digest and its number among the key's inputs (its written-back count plus its place among the pending ones),
 which a restore gives each input again, so their finished calls replay (:mod:`bridge.flink._store`).
 
-Elements are JSONL input lines, ``{"key": ..., "input": ...}``, keyed by :func:`key_of_line` in PyFlink's
-``key_by``, which runs at its input's parallelism, so each key's lines keep their order.
+Elements are JSONL input lines, ``{"key": ..., "input": ...}``, keyed by their key's JSON text in the
+TaskManager's JVM (:func:`bridge.flink._job.key_lines`) at their input's parallelism, so each key's lines keep
+their order.
 """
 
 from __future__ import annotations
@@ -46,19 +47,6 @@ _NONE: Any = object()  # no input of the key had finished
 
 #: Failed events and the other problems a job reports: one JSON object per line (see :func:`error_record`).
 ERRORS = OutputTag("bridge-errors", Types.STRING())
-
-
-def key_of_line(line: str) -> str:
-    """Flink's key of an input line: the key's exact JSON text; a bad line gets ``""``, which no key's text is.
-
-    The key's JSON text, not its value, so ``1``, ``1.0`` and ``true`` stay three keys as under ``bridge run``.
-    Bad lines are keyed together and reported by the keyed function, which parses each line again.
-    """
-    try:
-        key, _ = parse_line(line.encode(), file="<stream>", number=0)
-    except InputError:
-        return ""
-    return dumps(key).decode()
 
 
 def error_record(error: Any) -> str:
@@ -113,12 +101,16 @@ class PlanFunction(KeyedProcessFunction):
         gc.freeze()
 
     def process_element(self, value: str, ctx: KeyedProcessFunction.Context) -> Any:  # noqa: D102
+        kid = ctx.get_current_key()
         try:
             key, input_value = parse_line(value.encode(), file="<stream>", number=0)
+            if not kid:  # Java could not key a line Python reads (a lone surrogate in a line Python's json took)
+                raise InputError("its key could not be read by the job's key selector (Jackson): write the line as "
+                                 "plain JSON", file="<stream>", line=0)
         except InputError as exc:  # the same rule as bridge run: a bad line is reported and skipped
             yield ERRORS, error_record(exc)
             return
-        yield from self._take_in(ctx.get_current_key(), key, value, input_value, ctx)
+        yield from self._take_in(kid, key, value, input_value, ctx)
 
     def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Any:
         """Write back the key's finished inputs: its memory and input count to keyed state, its outputs downstream.
@@ -136,7 +128,7 @@ class PlanFunction(KeyedProcessFunction):
         under = self._under.get(kid) or self._resume(kid, ctx)
         if under is None:
             return  # a stale timer of a key with nothing under way
-        if (yield from self._write_back(kid, under, wait=final)) is not _NONE:
+        if (yield from self._write_back(under, wait=final)) is not _NONE:
             self._save(under)
         if not under.lines:
             del self._under[kid]  # the key's state has all of it now
@@ -156,13 +148,13 @@ class PlanFunction(KeyedProcessFunction):
             under = self._resume(kid, ctx, line, input_value)
             assert under is not None  # it has the new line at least
         else:
-            memory = yield from self._write_back(kid, under, wait=False)
+            memory = yield from self._write_back(under, wait=False)
             # Once every input under way is written back, the worker holds nothing more of the key: the new input
             # starts from the memory just written.
             if self._calls is not None:  # the key's input number: those written back, then those under way
-                self._calls.expect(kid, under.seq + len(under.lines), [input_value])
+                self._calls.expect(under.rid, under.seq + len(under.lines), [input_value])
             under.lines.append(line)
-            self._live.submit(kid, key, [input_value], None if memory is _NONE else memory)  # type: ignore[union-attr]
+            self._live.submit(under.rid, key, [input_value], None if memory is _NONE else memory)  # type: ignore[union-attr]
         self._save(under)
         self._look_again(kid, under, ctx)
 
@@ -176,22 +168,25 @@ class PlanFunction(KeyedProcessFunction):
         earlier = kept.get("pending") or []
         if line is None and not earlier:
             return None
-        under = self._under[kid] = _Under(kept["seq"], dumps(kept["memory"]).decode(),
+        # The runtime names a key by its value's JSON text as bridge writes it; the Flink key is Java's text of the
+        # same value (1e20 is "1.0E20" there), so the two are told apart.
+        key = loads(kid)
+        under = self._under[kid] = _Under(dumps(key).decode(), kept["seq"], dumps(kept["memory"]).decode(),
                                           [dumps(record).decode() for record in earlier])
         inputs = [record["input"] for record in earlier]
         if line is not None:
             under.lines.append(line)
             inputs.append(input_value)
         if self._calls is not None:  # numbered from the key's inputs written back: after a restore, as before it
-            self._calls.expect(kid, kept["seq"], inputs)
-        self._live.submit(kid, loads(kid), inputs, kept["memory"])  # type: ignore[union-attr]
+            self._calls.expect(under.rid, kept["seq"], inputs)
+        self._live.submit(under.rid, key, inputs, kept["memory"])  # type: ignore[union-attr]
         # Fired by the end of a bounded input's watermark: the key's last inputs are written back then. Timers are
         # checkpointed with the state; registering it again each time the key starts here costs a message, not a
         # second timer (Flink keeps one per key and time).
         ctx.timer_service().register_event_time_timer(_END_OF_INPUT)
         return under
 
-    def _write_back(self, kid: str, under: _Under, *, wait: bool) -> Any:
+    def _write_back(self, under: _Under, *, wait: bool) -> Any:
         """Emit the key's finished inputs and write its input count and memory; with ``wait``, every input.
 
         Returns the memory after them (``_NONE`` when no input had finished); the caller writes the key's value.
@@ -201,7 +196,7 @@ class PlanFunction(KeyedProcessFunction):
         taken = 0
         memory = _NONE
         while True:
-            for outputs, errors, after in live.take(kid, wait=wait and taken < len(under.lines)):
+            for outputs, errors, after in live.take(under.rid, wait=wait and taken < len(under.lines)):
                 taken += 1
                 memory = after
                 yield from _lines(outputs, errors)
@@ -242,9 +237,11 @@ class PlanFunction(KeyedProcessFunction):
 class _Under:
     """A key with inputs under way in this worker: what its keyed value holds, known here without reading it.
 
-    Its input count and memory (JSON text) as last written back, and its pending input lines (JSON records).
+    The key's name in the runtime (its JSON text as bridge writes it), its input count and memory (JSON text) as
+    last written back, and its pending input lines (JSON records).
     """
 
+    rid: str
     seq: int
     memory: str
     lines: list[str] = field(default_factory=list)

@@ -6,7 +6,7 @@ from typing import Any
 
 from bridge.errors import PlanError
 from bridge.jvm._backend import JavaBridge, JvmOptions
-from bridge.jvm._discovery import classpath, find_java_home, options_from_config
+from bridge.jvm._discovery import classpath, find_java_home, jars_folder, options_from_config
 from bridge.runtime import HostServices, register_java
 
 #: The ways to reach Java: ``Runtime(jvm=...)``, ``bridge run --jvm``, or the plan's ``bridge.jvm.mode``.
@@ -50,4 +50,4 @@ def register_default() -> None:
 register_default()
 
 __all__ = ["JVM_MODES", "HostServices", "JavaBridge", "JvmOptions", "classpath", "default_bridge", "find_java_home",
-           "options_from_config"]
+           "jars_folder", "options_from_config"]

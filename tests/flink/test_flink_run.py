@@ -89,6 +89,20 @@ def test_a_mixed_plan_gives_the_same_outputs_per_key_as_bridge_run_on_two_slots(
     assert not list(tmp_path.glob(".bridge-flink-*")), "the job's work folder is removed"
 
 
+def test_keys_of_every_kind_are_the_same_keys_on_flink_as_under_bridge_run(tmp_path: Path) -> None:
+    """The job keys lines in Java (KeyLines): equal keys meet in one key's memory, different kinds stay apart."""
+    plan = SCENARIOS / "mixed_memory" / "plan.json"  # each output shows the key's memory after its earlier inputs
+    keys = ['"a"', '"\\u00e9"', '"\u00e9"', '"q\\"\\\\"', "1", "1.0", "1.50", "1.5", "-0", "0", "true", "null",
+            "123456789012345678901234567890", "1e20", "100000000000000000000.0"]
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_text("".join(f'{{"key": {key}, "input": {n}}}\n' for n in range(3) for key in keys))
+    local = bridge(sys.executable, ["run", str(plan), "-i", str(inputs), "-o", str(tmp_path / "local.jsonl")], tmp_path)
+    job = bridge(FLINK_PYTHON, ["flink", "run", str(plan), "-i", str(inputs), "-o", str(tmp_path / "flink.jsonl"),
+                                "--parallelism", "2"], tmp_path)
+    assert (job.returncode, local.returncode) == (0, 0), job.stderr
+    assert per_key(tmp_path / "flink.jsonl") == per_key(tmp_path / "local.jsonl")
+
+
 def test_failed_events_and_bad_lines_are_reported_as_bridge_run_reports_them(tmp_path: Path) -> None:
     scenario = SCENARIOS / "failing_keys"  # one key fails in Java, one in Python; their next inputs run
     plan = scenario / "plan.json"
