@@ -6,7 +6,10 @@ Python worker per slot and its JVM; to leave that out, each parallelism runs twi
 ``--inputs`` inputs, and the rate is the extra inputs over the extra time. The ratio column is against the
 in-process rate measured in the same run (issue 13's target: a slot at >= 25 %, and growing with slots).
 
-Run from the Flink venv (make flink-venv): .venv-flink/bin/python bench/bench_flink.py [--inputs 20000]
+Rounds (``--rounds``, 3): the machine's speed drifts between minutes, so each round measures the in-process rate
+again just before its jobs and its ratios are against that; the median ratio per slot count comes last.
+
+Run from the Flink venv (make flink-venv): .venv-flink/bin/python bench/bench_flink.py [--inputs 40000] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -62,26 +66,37 @@ def _load() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--inputs", type=int, default=20_000)
+    parser.add_argument("--inputs", type=int, default=40_000)
     parser.add_argument("--small", type=int, default=500)
     parser.add_argument("--keys", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of (in-process, 1 slot, 2 slots); each ratio is against its own round's "
+                             "in-process rate, and the median ratio over the rounds is printed last")
     args = parser.parse_args()
     items = inputs_for(args.inputs, args.keys)
     small = inputs_for(args.small, args.keys)
     print(f"load before the runs: {_load()} (wall figures mean little above 1)")
-    base = in_process(items)
-    print(f"{'where':<28}{'inputs/s':>10}{'vs in-process':>15}")
-    print(f"{'in-process (bridge run)':<28}{base:>10.0f}{1:>14.2f}x")
+    print(f"{'round':<7}{'where':<28}{'inputs/s':>10}{'vs in-process':>15}")
+    ratios: dict[int, list[float]] = {1: [], 2: []}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         plan = folder / "plan.json"
         plan.write_text(json.dumps(PLAN))
-        for parallelism in (1, 2):
-            t_small = flink_job(folder, plan, small, parallelism)
-            t_big = flink_job(folder, plan, items, parallelism)
-            rate = (len(items) - len(small)) / max(t_big - t_small, 1e-9)
-            print(f"{f'flink, {parallelism} slot(s)':<28}{rate:>10.0f}{rate / base:>14.2f}x"
-                  f"   (wall {t_small:.1f} s for {len(small)}, {t_big:.1f} s for {len(items)})")
+        for round_ in range(1, args.rounds + 1):
+            # The machine's speed drifts by a third over minutes here: each round's jobs are set against an
+            # in-process rate measured just before them, not against one measured at the start.
+            base = in_process(items)
+            print(f"{round_:<7}{'in-process (bridge run)':<28}{base:>10.0f}{1:>14.2f}x")
+            for parallelism in (1, 2):
+                t_small = flink_job(folder, plan, small, parallelism)
+                t_big = flink_job(folder, plan, items, parallelism)
+                rate = (len(items) - len(small)) / max(t_big - t_small, 1e-9)
+                ratios[parallelism].append(rate / base)
+                print(f"{round_:<7}{f'flink, {parallelism} slot(s)':<28}{rate:>10.0f}{rate / base:>14.2f}x"
+                      f"   (wall {t_small:.1f} s for {len(small)}, {t_big:.1f} s for {len(items)})")
+    for parallelism, got in ratios.items():
+        print(f"median of {len(got)} rounds, {parallelism} slot(s): {statistics.median(got):.2f}x of in-process "
+              f"(each round: {', '.join(f'{r:.2f}' for r in got)})")
     print(f"machine: {os.cpu_count()} cores, load {_load()} after the runs; {args.inputs} inputs over {args.keys} keys")
 
 
