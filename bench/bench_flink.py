@@ -1,15 +1,17 @@
 """Inputs/s of the mixed plan (Python -> Java -> Python, bench_mixed's) in-process and as a Flink job, one run.
 
-Rows: ``Runtime.run`` in this process (what ``bridge run`` does), then ``bridge flink run`` on a local
-MiniCluster with 1 and 2 slots. A job's wall time includes starting the py4j gateway, the MiniCluster, one
-Python worker per slot and its JVM; to leave that out, each parallelism runs twice, with ``--small`` and with
-``--inputs`` inputs, and the rate is the extra inputs over the extra time. The ratio column is against the
+Rows: ``Runtime.run`` in this process (what ``bridge run`` does, without its file reading and writing: the median
+of three runs), then ``bridge flink run`` on a local MiniCluster with 1 and 2 slots. A job's wall time includes
+starting the py4j gateway, the MiniCluster, one Python worker per slot and its JVM; to leave that out, each
+parallelism runs twice, with ``--small`` and with ``--inputs`` inputs, and the rate is the extra inputs over the
+extra time. The ratio column is against the
 in-process rate measured in the same run (issue 13's target: a slot at >= 25 %, and growing with slots).
 
-Rounds (``--rounds``, 3): the machine's speed drifts between minutes, so each round measures the in-process rate
-again just before its jobs and its ratios are against that; the median ratio per slot count comes last.
+Rounds (``--rounds``, 3): the machine's speed drifts between minutes, so each slot count's pair of jobs is set
+against the mean of the in-process rates measured right before and right after it; the median ratio per slot count
+over the rounds comes last.
 
-Run from the Flink venv (make flink-venv): .venv-flink/bin/python bench/bench_flink.py [--inputs 40000] [--rounds 3]
+Run from the Flink venv (make flink-venv): .venv-flink/bin/python bench/bench_flink.py [--inputs 100000] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -33,14 +35,17 @@ def inputs_for(n: int, keys: int) -> list[tuple[str, int]]:
     return [(f"k{i % keys}", i) for i in range(n)]
 
 
-def in_process(items: list[tuple[str, int]]) -> float:
+def in_process(items: list[tuple[str, int]], runs: int = 3) -> float:
+    """Inputs/s of ``Runtime.run`` over ``items`` (the median of ``runs`` runs in one warm runtime)."""
+    rates = []
     with Runtime(PLAN_OBJ) as rt:
         rt.run(items[:200])  # the JVM and the plan's classes warm
-        start = time.perf_counter()
-        report = rt.run(items)
-        elapsed = time.perf_counter() - start
-    assert report.ok and len(report.outputs) == len(items), report.errors[:1]
-    return len(items) / elapsed
+        for _ in range(runs):
+            start = time.perf_counter()
+            report = rt.run(items)
+            rates.append(len(items) / (time.perf_counter() - start))
+            assert report.ok and len(report.outputs) == len(items), report.errors[:1]
+    return statistics.median(rates)
 
 
 def flink_job(folder: Path, plan: Path, items: list[tuple[str, int]], parallelism: int) -> float:
@@ -66,12 +71,12 @@ def _load() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--inputs", type=int, default=40_000)
+    parser.add_argument("--inputs", type=int, default=100_000)
     parser.add_argument("--small", type=int, default=500)
     parser.add_argument("--keys", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3,
-                        help="rounds of (in-process, 1 slot, 2 slots); each ratio is against its own round's "
-                             "in-process rate, and the median ratio over the rounds is printed last")
+                        help="rounds of (1 slot, 2 slots), each between in-process runs it is set against; the "
+                             "median ratio over the rounds is printed last")
     args = parser.parse_args()
     items = inputs_for(args.inputs, args.keys)
     small = inputs_for(args.small, args.keys)
@@ -83,15 +88,18 @@ def main() -> None:
         plan = folder / "plan.json"
         plan.write_text(json.dumps(PLAN))
         for round_ in range(1, args.rounds + 1):
-            # The machine's speed drifts by a third over minutes here: each round's jobs are set against an
-            # in-process rate measured just before them, not against one measured at the start.
-            base = in_process(items)
-            print(f"{round_:<7}{'in-process (bridge run)':<28}{base:>10.0f}{1:>14.2f}x")
+            # The machine's speed drifts here, at times by 2x within minutes with nothing else running: each pair of
+            # jobs is set against the mean of in-process rates measured right before and right after it.
             for parallelism in (1, 2):
+                before = in_process(items)
                 t_small = flink_job(folder, plan, small, parallelism)
                 t_big = flink_job(folder, plan, items, parallelism)
+                after = in_process(items)
+                base = (before + after) / 2
                 rate = (len(items) - len(small)) / max(t_big - t_small, 1e-9)
                 ratios[parallelism].append(rate / base)
+                print(f"{round_:<7}{'in-process (bridge run)':<28}{base:>10.0f}{1:>14.2f}x"
+                      f"   (before {before:.0f}, after {after:.0f})")
                 print(f"{round_:<7}{f'flink, {parallelism} slot(s)':<28}{rate:>10.0f}{rate / base:>14.2f}x"
                       f"   (wall {t_small:.1f} s for {len(small)}, {t_big:.1f} s for {len(items)})")
     for parallelism, got in ratios.items():
