@@ -110,6 +110,9 @@ class FlinkSession(_Session):
             check_allowed(plan, tuple(self.opts.allow) or None)
             if not any(name in self.config for name in _ELSEWHERE):
                 check_python_actions(plan)
+            from bridge.flink._job import key_jars
+
+            key_jars()  # the job cannot start without them: said now, the output as it was
         except BridgeError as exc:
             return self._end_early(f"error: {exc}", 2)
         if stopper.code is not None:

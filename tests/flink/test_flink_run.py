@@ -228,6 +228,22 @@ def test_a_sqlite_state_on_a_multi_slot_job_is_refused_with_the_reason(tmp_path:
     assert out.read_text() == "previous\n", "a refused job leaves the previous output as it was"
 
 
+def test_a_job_without_bridges_flink_jar_says_how_to_build_it_and_keeps_the_previous_output(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The job keys its lines with bridge-flink's jar: a clone whose jars were never built gets told so, not a
+    # ClassNotFoundException from the TaskManager.
+    monkeypatch.setenv("BRIDGE_JARS_DIR", str(tmp_path / "no-jars"))
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_text('{"key": 1, "input": 1}\n')
+    out = tmp_path / "out.jsonl"
+    out.write_text("previous\n")
+    result = bridge(FLINK_PYTHON, ["flink", "run", str(SCENARIOS / "python_only" / "plan.json"), "-i", str(inputs),
+                                   "-o", str(out)], tmp_path)
+    assert result.returncode == 2
+    assert "bridge-flink-*.jar" in result.stderr and "make jars" in result.stderr
+    assert out.read_text() == "previous\n"
+
+
 def test_sigterm_cancels_the_job_and_leaves_no_jvm_or_python_worker(tmp_path: Path) -> None:
     plan = tmp_path / "plan.json"
     # A Java action too (never triggered), so the worker embeds a JVM: SIGTERM must not crash JPype's signal thread.
