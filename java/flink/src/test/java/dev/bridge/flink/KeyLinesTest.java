@@ -27,6 +27,36 @@ class KeyLinesTest {
     }
 
     @Test
+    void floatsGetTheirShortestTextOnEveryJdk() {
+        // JDK 17's Double.toString writes 1.61304845894623136E17 here; JDK 19 and later the shortest digits.
+        assertEquals("-1.6130484589462314E17", KeyLines.keyOf("{\"key\": -1.6130484589462314e17, \"input\": 1}"));
+        assertEquals("-0.0", KeyLines.keyOf("{\"key\": -0.0, \"input\": 1}"));
+    }
+
+    @Test
+    void bytesKeysAreKeyedByTheirCanonicalBase64() {
+        assertEquals("{\"$bytes\":\"AQI=\"}", KeyLines.keyOf("{\"key\": {\"$bytes\": \"AQI=\"}, \"input\": 1}"));
+        assertEquals("{\"$bytes\":\"AQI=\"}", KeyLines.keyOf("{\"key\": {\"$bytes\": 1, \"$bytes\": \"AQI=\"}, \"input\": 1}"));
+        for (String bad : new String[] {"{\"$bytes\": \"AQI\"}", "{\"$bytes\": \"AQ I=\"}", "{\"$bytes\": \"AQI=\", \"x\": 1}",
+                "{\"$bytes\": [\"AQI=\"]}", "{\"a\": 1}", "{}"}) {
+            assertEquals(KeyLines.NO_KEY, KeyLines.keyOf("{\"key\": " + bad + ", \"input\": 1}"), bad);
+        }
+        // An object is read to its end: its members are not the line's.
+        assertEquals(KeyLines.NO_KEY, KeyLines.keyOf("{\"key\": {\"key\": \"a\"}, \"input\": 1}"));
+        assertEquals("\"b\"", KeyLines.keyOf("{\"key\": {\"key\": \"a\"}, \"key\": \"b\", \"input\": 1}"));
+    }
+
+    @Test
+    void noSizeLimitOfJacksonsRefusesALinePythonReads() {
+        String digits = "9".repeat(4000);
+        String deep = "[".repeat(1500) + "]".repeat(1500);
+        String name = "n".repeat(60_000);
+        assertEquals(digits, KeyLines.keyOf("{\"key\": " + digits + ", \"input\": 1}"));
+        assertEquals("\"k\"", KeyLines.keyOf("{\"key\": \"k\", \"input\": " + deep + "}"));
+        assertEquals("\"k\"", KeyLines.keyOf("{\"" + name + "\": 1, \"key\": \"k\", \"input\": 1}"));
+    }
+
+    @Test
     void linesWithoutAKeyGetNoKey() {
         for (String bad : new String[] {"", "not json", "[1, 2]", "{\"input\": 1}", "{\"key\": [1], \"input\": 1}",
                 "{\"key\": {\"a\": 1}, \"input\": 1}", "{\"key\": \"a\", \"input\": 1", "{\"key\": \"\\ud800\", \"input\": 1}",
