@@ -104,9 +104,9 @@ class PlanFunction(KeyedProcessFunction):
         kid = ctx.get_current_key()
         try:
             key, input_value = parse_line(value.encode(), file="<stream>", number=0)
-            if not kid:  # Java could not key a line Python reads (a lone surrogate in a line Python's json took)
+            if not kid:  # Java could not key a line Python reads (a lone surrogate, bytes in non-canonical base64)
                 raise InputError("its key could not be read by the job's key selector (Jackson): write the line as "
-                                 "plain JSON", file="<stream>", line=0)
+                                 "plain JSON, bytes as canonical base64", file="<stream>", line=0)
         except InputError as exc:  # the same rule as bridge run: a bad line is reported and skipped
             yield ERRORS, error_record(exc)
             return

@@ -10,6 +10,7 @@ checkpoint that holds the key state of its input completed.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -39,27 +40,36 @@ BUNDLE_ELEMENTS = 100_000
 PART_PREFIX = "part"  # finished part files: part-<uuid>-<n>.jsonl; Flink's in-progress ones start with a dot
 
 
-def run_plan(lines: DataStream, plan: AgentPlan, **runtime_options: Any) -> tuple[DataStream, DataStream]:
+def run_plan(lines: DataStream, plan: AgentPlan, *, name: str = "bridge",
+             **runtime_options: Any) -> tuple[DataStream, DataStream]:
     """Key JSONL input lines (strings) by their key and run ``plan`` on them: (output lines, error lines).
 
     Output lines are ``{"key": ..., "output": ...}`` as ``bridge run`` writes them; error lines are
     ``{"error": ..., "details": ...}``, one per failed event or bad input line. ``runtime_options`` go to
     :class:`~bridge.runtime.Runtime` in each worker (``workers``, ``max_steps``, ``call_timeout``, ``allow``).
-    Set ``python.fn-execution.bundle.size`` in your job's configuration as :func:`environment` does
-    (:data:`BUNDLE_ELEMENTS`): with PyFlink's default a slot runs about a third slower.
+    The two operators get the uids ``{name}-keys`` and ``{name}-plan``, so a savepoint restores into a later
+    version of the job: give each plan of one job a name of its own. Set ``python.fn-execution.bundle.size`` in
+    your job's configuration to 100,000 as :func:`environment` does: with PyFlink's default, 1,000, a slot runs
+    about a third slower.
     """
-    outputs = key_lines(lines).process(PlanFunction(plan, runtime_options), output_type=Types.STRING())
+    outputs = key_lines(lines, name=name).process(PlanFunction(plan, runtime_options), output_type=Types.STRING())
+    outputs.name(f"{name} plan").uid(f"{name}-plan")
     return outputs, outputs.get_side_output(ERRORS)
 
 
-def key_lines(lines: DataStream) -> KeyedStream:
+def key_lines(lines: DataStream, *, name: str = "bridge") -> KeyedStream:
     """``lines`` keyed by their key's JSON text, read in the TaskManager's JVM (``dev.bridge.flink.KeyLines``).
 
     The keyed stream PyFlink's own ``key_by`` would make (``Row(key, line)``, keyed by field 0), without its Python
     operator: with it, every line crossed into the Python worker twice, once to be keyed and once to run (20-30 % of
     a slot's throughput on the mixed plan). A line with no key is keyed ``""``, which no key's text is; the keyed
-    function parses each line again and reports it. The job ships bridge-flink's jar and jackson-core.
+    function parses each line again and reports it. The job ships bridge-flink's jar and jackson-core. The operator
+    is named ``{name} keys``, its uid ``{name}-keys``.
     """
+    string = Types.STRING().get_java_type_info()
+    if not lines._j_data_stream.getType().equals(string):
+        raise BridgeError(f"bridge.flink keys a stream of strings (JSONL lines), got {lines.get_type()}: give the "
+                          "step that makes the lines output_type=Types.STRING()")
     env = StreamExecutionEnvironment(lines._j_data_stream.getExecutionEnvironment())
     env.add_jars(*key_jars())
     jvm = get_gateway().jvm
@@ -67,7 +77,7 @@ def key_lines(lines: DataStream) -> KeyedStream:
                                     Types.ROW([Types.STRING(), Types.STRING()]).get_java_type_info())
     # At the lines' own parallelism, so each line goes forward to its key selector: at the job's (a rebalance from a
     # source of parallelism 1, say) a key's lines would reach the shuffle through different subtasks, out of order.
-    rows.name("bridge keys").setParallelism(lines._j_data_stream.getParallelism())
+    rows.name(f"{name} keys").uid(f"{name}-keys").setParallelism(lines._j_data_stream.getParallelism())
     keyed = rows.keyBy(jvm.KeyByKeySelector(), Types.ROW([Types.STRING()]).get_java_type_info())
     return KeyedStream(keyed, Types.STRING(), lines)
 
@@ -75,12 +85,14 @@ def key_lines(lines: DataStream) -> KeyedStream:
 def key_jars() -> list[str]:
     """The ``file://`` URLs of the jars :func:`key_lines` runs: bridge-flink's and the jackson-core it reads with."""
     folder = jars_folder()
-    found = [sorted(folder.glob(pattern)) for pattern in ("bridge-flink-*.jar", "jackson-core-*.jar")]
+    found = [list(folder.glob(pattern)) for pattern in ("bridge-flink-*.jar", "jackson-core-*.jar")]
     if not all(found):
         raise BridgeError(f"bridge's Flink jar (bridge-flink-*.jar and jackson-core-*.jar) is not in {folder}: run "
                           "`make jars` (mvn -DskipTests package) in the project, or install the wheel `make wheel` "
                           "builds")
-    return [jars[-1].resolve().as_uri() for jars in found]
+    # The newest version when an older build left its jar beside (by version numbers: 2.9 is older than 2.21).
+    return [max(jars, key=lambda jar: [int(n) for n in re.findall(r"\d+", jar.name)]).resolve().as_uri()
+            for jars in found]
 
 
 @dataclass(frozen=True)
@@ -145,10 +157,10 @@ def file_job(env: StreamExecutionEnvironment, plan: AgentPlan, input_file: str, 
              errors_dir: str, opts: JobOptions) -> None:
     """Add the file-to-file job: input lines in, output lines and error lines out (part files)."""
     source = FileSource.for_record_stream_format(StreamFormat.text_line_format(), input_file).build()
-    lines = env.from_source(source, WatermarkStrategy.no_watermarks(), "bridge inputs")
+    lines = env.from_source(source, WatermarkStrategy.no_watermarks(), "bridge inputs").uid("bridge-inputs")
     outputs, errors = run_plan(lines, plan, **(opts.runtime or {}))
-    outputs.sink_to(_sink(outputs_dir)).name("bridge outputs")
-    errors.sink_to(_sink(errors_dir)).name("bridge errors").set_parallelism(1)
+    outputs.sink_to(_sink(outputs_dir)).name("bridge outputs").uid("bridge-outputs")
+    errors.sink_to(_sink(errors_dir)).name("bridge errors").uid("bridge-errors").set_parallelism(1)
 
 
 def _sink(folder: str) -> FileSink:

@@ -91,9 +91,10 @@ def test_a_mixed_plan_gives_the_same_outputs_per_key_as_bridge_run_on_two_slots(
 
 def test_keys_of_every_kind_are_the_same_keys_on_flink_as_under_bridge_run(tmp_path: Path) -> None:
     """The job keys lines in Java (KeyLines): equal keys meet in one key's memory, different kinds stay apart."""
-    plan = SCENARIOS / "mixed_memory" / "plan.json"  # each output shows the key's memory after its earlier inputs
-    keys = ['"a"', '"\\u00e9"', '"\u00e9"', '"q\\"\\\\"', "1", "1.0", "1.50", "1.5", "-0", "0", "true", "null",
-            "123456789012345678901234567890", "1e20", "100000000000000000000.0"]
+    plan = SCENARIOS / "python_only" / "plan.json"  # each output's trail holds one mark per input of its key so far
+    keys = ['"a"', '"\\u00e9"', '"\u00e9"', '"q\\"\\\\"', "1", "1.0", "1.50", "1.5", "-0", "0", "0.0", "-0.0", "true",
+            "null", "123456789012345678901234567890", "1e20", "100000000000000000000.0",
+            "-1.6130484589462314e17", '{"$bytes": "AQI="}']
     inputs = tmp_path / "in.jsonl"
     inputs.write_text("".join(f'{{"key": {key}, "input": {n}}}\n' for n in range(3) for key in keys))
     local = bridge(sys.executable, ["run", str(plan), "-i", str(inputs), "-o", str(tmp_path / "local.jsonl")], tmp_path)
