@@ -38,3 +38,24 @@ def test_a_users_pipeline_stages_its_lines_runs_the_plan_and_gets_outputs_errors
     assert len(errors) == 3
     assert "'key' is an object" in errors[0]  # the bad line, with why
     assert "action 'check' failed" in errors[1] and "action 'finish' failed" in errors[2]
+
+
+def test_a_stream_of_other_than_strings_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    # A Python map without output_type makes pickled bytes, which the JVM's key selector could not read: said
+    # when the job is built, not as a ClassCastException from the TaskManager.
+    script = ("from pyflink.common import Types\n"
+              "from bridge.errors import BridgeError\n"
+              "from bridge.flink import JobOptions, environment, run_plan\n"
+              "from bridge.plan import load_plan\n"
+              "import sys\n"
+              "env = environment(JobOptions())\n"
+              "lines = env.from_collection(['{\"key\": 1, \"input\": 1}'], type_info=Types.STRING()).map(str.strip)\n"
+              "try:\n"
+              "    run_plan(lines, load_plan(sys.argv[1]))\n"
+              "except BridgeError as exc:\n"
+              "    print(exc)\n")
+    plan = ROOT / "tests" / "conformance" / "scenarios" / "python_only" / "plan.json"
+    done = subprocess.run([str(FLINK_PYTHON), "-c", script, str(plan)], capture_output=True, text=True, timeout=300,
+                          cwd=tmp_path, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "keys a stream of strings" in done.stdout and "output_type=Types.STRING()" in done.stdout
