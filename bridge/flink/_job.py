@@ -61,10 +61,11 @@ def key_lines(lines: DataStream, *, name: str = "bridge") -> KeyedStream:
     """``lines`` keyed by their key's JSON text, read in the TaskManager's JVM (``dev.bridge.flink.KeyLines``).
 
     The keyed stream PyFlink's own ``key_by`` would make (``Row(key, line)``, keyed by field 0), without its Python
-    operator: with it, every line crossed into the Python worker twice, once to be keyed and once to run (20-30 % of
-    a slot's throughput on the mixed plan). A line with no key is keyed ``""``, which no key's text is; the keyed
-    function parses each line again and reports it. The job ships bridge-flink's jar and jackson-core. The operator
-    is named ``{name} keys``, its uid ``{name}-keys``.
+    operator: with it, every line crossed into the Python worker twice, once to be keyed and once to run (about a
+    tenth of a slot's throughput on the mixed plan). The key texts follow ``tests/contract/keys/flink_keys.json``.
+    A line with no key is keyed ``""``, which no key's text is; the keyed function parses each line again and
+    reports it. The job ships bridge-flink's jar and jackson-core. The operator is named ``{name} keys``, its uid
+    ``{name}-keys``.
     """
     string = Types.STRING().get_java_type_info()
     if not lines._j_data_stream.getType().equals(string):
